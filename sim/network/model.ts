@@ -1,0 +1,91 @@
+import type { SignalParty } from './signal-party.ts';
+import type { KeyPair } from '../wire/cert-chain.ts';
+import type { BinaryNode } from '../wire/binary-node.ts';
+
+/** The Signal keys a companion device registered (at pairing) and uploaded (after login). */
+export interface DeviceKeys {
+  registrationId: number;
+  identityPub: Buffer;
+  signedPreKey: { keyId: number; pub: Buffer; sig: Buffer };
+  preKeys: Map<number, Buffer>;
+  /** Removes and returns one one-time pre-key, as the server hands each out once. */
+  takePreKey(): { keyId: number; pub: Buffer } | undefined;
+}
+
+/** A companion (WhatsApp Web style) device linked to an account. */
+export interface LinkedDevice {
+  id: number;
+  noisePub: Buffer;
+  keys: DeviceKeys;
+  pushName: string;
+  /** The phone has shared its app-state key with this device (done once, at first login). */
+  keyShared: boolean;
+  /** Stanzas waiting for the device to connect. */
+  queue: BinaryNode[];
+  linkedAt: number;
+}
+
+/** A WhatsApp account: a virtual phone (device 0, run by the simulator) and its linked companions. */
+export interface Account {
+  phone: string;
+  lidUser: string;
+  name: string;
+  /** The account's identity key: signs ADV device identities, answers pairing codes. */
+  identity: KeyPair;
+  phoneParty: SignalParty;
+  devices: Map<number, LinkedDevice>;
+  nextDevice: number;
+}
+
+/** Someone the accounts talk to: a Signal identity run entirely by the simulator. */
+export interface Contact {
+  phone: string;
+  lidUser: string;
+  name: string;
+  party: SignalParty;
+  inbox: ReceivedMessage[];
+}
+
+export interface ReceivedMessage {
+  id: string;
+  from: string;
+  fromDevice: number;
+  chat: string;
+  type: string;
+  content: Record<string, unknown>;
+  time: number;
+}
+
+export interface GroupMember {
+  account: Account;
+  role: 'superadmin' | 'admin' | null;
+}
+
+export interface Group {
+  id: string; // full jid, `…@g.us`
+  subject: string;
+  creation: number;
+  creator: Account;
+  members: Map<string, GroupMember>; // by account phone
+}
+
+export function makeDeviceKeys(
+  registrationId: number,
+  identityPub: Buffer,
+  signedPreKey: DeviceKeys['signedPreKey'],
+): DeviceKeys {
+  const preKeys = new Map<number, Buffer>();
+  return {
+    registrationId,
+    identityPub,
+    signedPreKey,
+    preKeys,
+    takePreKey() {
+      const first = preKeys.entries().next();
+      if (first.done) return undefined;
+      const [keyId, pub] = first.value;
+      preKeys.delete(keyId);
+      return { keyId, pub };
+    },
+  };
+}

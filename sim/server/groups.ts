@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import type { Account, Group } from '../network/model.ts';
+import { type BinaryNode, child, children, firstChild, S_WA, unixNow } from '../wire/binary-node.ts';
+import type { Connection } from './connection.ts';
+import { iqError } from './linking.ts';
+import type { SimCore } from './sim-core.ts';
+
+type Reply = (content?: BinaryNode[]) => void;
+const accountJid = (a: Account) => `${a.phone}@${S_WA}`;
+let groupSeq = 0;
+
+function groupNode(g: Group): BinaryNode {
+  return {
+    tag: 'group',
+    attrs: {
+      id: g.id.split('@')[0] ?? '',
+      subject: g.subject,
+      s_t: String(g.creation),
+      s_o: accountJid(g.creator),
+      creation: String(g.creation),
+      creator: accountJid(g.creator),
+      size: String(g.members.size),
+    },
+    content: [...g.members.values()].map(({ account, role }) => ({
+      tag: 'participant',
+      attrs: { jid: accountJid(account), lid: `${account.lidUser}@lid`, ...(role ? { type: role } : {}) },
+    })),
+  };
+}
+
+/** A `w:gp2` notification to every device of the given members. */
+function notifyMembers(core: SimCore, g: Group, to: Account[], actor: Account, body: BinaryNode): void {
+  const stanza: BinaryNode = {
+    tag: 'notification',
+    attrs: { from: g.id, type: 'w:gp2', id: `n${randomBytes(6).toString('hex')}`, t: unixNow(), participant: accountJid(actor) },
+    content: [body],
+  };
+  for (const a of to) for (const d of a.devices.keys()) core.deliverToDevice(a, d, stanza);
+}
+
+function createGroup(core: SimCore, actor: Account, create: BinaryNode, reply: Reply): void {
+  groupSeq += 1;
+  const id = `1203630${String(Date.now()).slice(-8)}${String(groupSeq).padStart(3, '0')}@g.us`;
+  const g: Group = {
+    id,
+    subject: create.attrs.subject ?? '',
+    creation: Number(unixNow()),
+    creator: actor,
+    members: new Map([[actor.phone, { account: actor, role: 'superadmin' }]]),
+  };
+  for (const p of children(create, 'participant')) {
+    const a = core.directory.accountOf(p.attrs.jid ?? '');
+    if (a && !g.members.has(a.phone)) g.members.set(a.phone, { account: a, role: null });
+  }
+  core.directory.groups.set(id, g);
+  reply([groupNode(g)]);
+  const members = [...g.members.values()].map((m) => m.account);
+  notifyMembers(core, g, members, actor, { tag: 'create', attrs: { reason: 'create' }, content: [groupNode(g)] });
+}
+
+type Action = 'add' | 'remove' | 'promote' | 'demote';
+
+function changeParticipants(core: SimCore, g: Group, actor: Account, change: BinaryNode, reply: Reply): void {
+  const action = change.tag as Action;
+  const affected: Account[] = [];
+  const results = children(change, 'participant').map((p) => {
+    const jid = p.attrs.jid ?? '';
+    const a = core.directory.accountOf(jid);
+    const error = a ? applyChange(g, a, action) : '404';
+    if (!error && a) affected.push(a);
+    return { tag: 'participant', attrs: { jid, ...(error ? { error } : {}) } };
+  });
+  reply([{ tag: action, attrs: {}, content: results }]);
+  if (affected.length === 0) return;
+  const nodes = affected.map((a) => ({ tag: 'participant', attrs: { jid: accountJid(a), lid: `${a.lidUser}@lid` } }));
+  const members = [...g.members.values()].map((m) => m.account);
+  const others = members.filter((a) => !(action === 'add' && affected.includes(a)));
+  notifyMembers(core, g, action === 'remove' ? [...others, ...affected] : others, actor, { tag: action, attrs: {}, content: nodes });
+  if (action === 'add') {
+    notifyMembers(core, g, affected, actor, { tag: 'create', attrs: { reason: 'add' }, content: [groupNode(g)] });
+  }
+}
+
+/** Applies one participant change; returns WhatsApp's per-participant error code, if any. */
+function applyChange(g: Group, a: Account, action: Action): string | undefined {
+  const member = g.members.get(a.phone);
+  if (action === 'add') {
+    if (member) return '409';
+    g.members.set(a.phone, { account: a, role: null });
+    return undefined;
+  }
+  if (!member) return '404';
+  if (action === 'remove') g.members.delete(a.phone);
+  else member.role = action === 'promote' ? 'admin' : null;
+  return undefined;
+}
+
+/** The `w:g2` iqs: create, participating, query, participant changes, subject. */
+export function onGroupIq(core: SimCore, conn: Connection, iq: BinaryNode, reply: Reply): void {
+  const actor = conn.account;
+  const op = firstChild(iq);
+  if (!actor || !op) return reply();
+  if (op.tag === 'create') return createGroup(core, actor, op, reply);
+  if (op.tag === 'participating') {
+    const mine = [...core.directory.groups.values()].filter((g) => g.members.has(actor.phone));
+    return reply([{ tag: 'groups', attrs: {}, content: mine.map(groupNode) }]);
+  }
+  const g = core.directory.groups.get(iq.attrs.to ?? '');
+  if (!g) return conn.send(iqError(iq, '404', 'item-not-found'));
+  if (!g.members.has(actor.phone)) return conn.send(iqError(iq, '403', 'forbidden'));
+  if (op.tag === 'query') return reply([groupNode(g)]);
+  if (op.tag === 'add' || op.tag === 'remove' || op.tag === 'promote' || op.tag === 'demote') {
+    return changeParticipants(core, g, actor, op, reply);
+  }
+  if (op.tag === 'subject') {
+    g.subject = op.content instanceof Uint8Array ? Buffer.from(op.content).toString() : String(op.content ?? '');
+    reply();
+    const members = [...g.members.values()].map((m) => m.account);
+    return notifyMembers(core, g, members, actor, { tag: 'subject', attrs: { subject: g.subject, s_t: unixNow(), s_o: accountJid(actor) } });
+  }
+  return reply();
+}
+
+/** A group message: the server fans the sender-key ciphertext (and key distributions) out to members. */
+export function relayGroupMessage(core: SimCore, conn: Connection, node: BinaryNode): void {
+  const { account: sender, device } = conn;
+  const { attrs } = node;
+  const t = unixNow();
+  const g = core.directory.groups.get(attrs.to ?? '');
+  if (!sender || !device) return;
+  if (!g || !g.members.has(sender.phone)) {
+    conn.send({ tag: 'ack', attrs: { class: 'message', id: attrs.id ?? '', from: attrs.to ?? '', t, error: '403' } });
+    return;
+  }
+  conn.send({ tag: 'ack', attrs: { class: 'message', id: attrs.id ?? '', from: g.id, t } });
+  const direct = new Map(children(child(node, 'participants'), 'to').map((x) => [x.attrs.jid ?? '', child(x, 'enc')]));
+  const skmsg = children(node, 'enc').find((e) => e.attrs.type === 'skmsg');
+  const deviceIdentity = child(node, 'device-identity');
+  for (const { account } of g.members.values()) {
+    for (const d of account.devices.keys()) {
+      if (account === sender && d === device.id) continue;
+      const own = direct.get(`${account.phone}:${d}@${S_WA}`) ?? direct.get(`${account.lidUser}:${d}@lid`);
+      const content = [
+        ...(own ? [own] : []),
+        ...(skmsg ? [skmsg] : []),
+        ...(own?.attrs.type === 'pkmsg' && deviceIdentity ? [deviceIdentity] : []),
+      ];
+      if (content.length === 0) continue;
+      core.deliverToDevice(account, d, {
+        tag: 'message',
+        attrs: {
+          id: attrs.id ?? '',
+          from: g.id,
+          participant: `${sender.phone}:${device.id}@${S_WA}`,
+          participant_lid: `${sender.lidUser}@lid`,
+          t,
+          type: attrs.type ?? 'text',
+          ...(device.pushName ? { notify: device.pushName } : {}),
+          ...(attrs.edit ? { edit: attrs.edit } : {}),
+        },
+        content,
+      });
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { type BinaryNode, serverOf, S_WA } from '../wire/binary-node.ts';
+import type { Connection } from './connection.ts';
+import { relayGroupMessage } from './groups.ts';
+import { onIq } from './iq-handler.ts';
+import { onKeyShareReceipt } from './login.ts';
+import { forwardChatState, forwardReceipt } from './receipts.ts';
+import { relayDirectMessage } from './relay.ts';
+import type { SimCore } from './sim-core.ts';
+
+/** Dispatches one stanza from a logged-in (or registering) companion. */
+export async function routeStanza(core: SimCore, conn: Connection, node: BinaryNode): Promise<void> {
+  switch (node.tag) {
+    case 'iq':
+      return onIq(core, conn, node);
+    case 'message':
+      if (!conn.account) return;
+      if (serverOf(node.attrs.to ?? '') === 'g.us') return relayGroupMessage(core, conn, node);
+      return relayDirectMessage(core, conn, node);
+    case 'receipt':
+      return onReceipt(core, conn, node);
+    case 'chatstate':
+      return forwardChatState(core, conn, node);
+    default:
+      // presence, ack, ib (unified_session), notification acks: nothing to answer
+      return;
+  }
+}
+
+async function onReceipt(core: SimCore, conn: Connection, node: BinaryNode): Promise<void> {
+  const { attrs } = node;
+  conn.send({
+    tag: 'ack',
+    attrs: { id: attrs.id ?? '', class: 'receipt', from: attrs.to ?? S_WA, ...(attrs.type ? { type: attrs.type } : {}) },
+  });
+  if (attrs.id && attrs.id === conn.keyShareMessageId) return onKeyShareReceipt(core, conn);
+  if (attrs.type === 'retry') {
+    core.log('retry-receipt', { id: attrs.id, from: conn.jid, to: attrs.to });
+    return;
+  }
+  forwardReceipt(core, conn, node);
+}
