@@ -52,16 +52,25 @@ const MEDIA_FIELDS: Readonly<Record<MediaKind, readonly string[]>> = {
   document: ['data', 'mimetype', 'caption', 'fileName'],
   sticker: ['data', 'mimetype'],
 };
-const TYPES = [
-  'text',
-  ...Object.keys(MEDIA_FIELDS),
-  'location',
-  'contact',
-  'reaction',
-  'poll',
-  'edit',
-  'revoke',
-];
+type Composer = (body: Body, ctx: ComposeContext) => ComposedMessage | Promise<ComposedMessage>;
+const media =
+  (kind: MediaKind): Composer =>
+  (body, ctx) =>
+    composeMedia(kind, body, ctx);
+const COMPOSERS: Readonly<Record<string, Composer>> = {
+  text: composeText,
+  image: media('image'),
+  video: media('video'),
+  audio: media('audio'),
+  document: media('document'),
+  sticker: media('sticker'),
+  location: composeLocation,
+  contact: composeContact,
+  reaction: composeReaction,
+  poll: composePoll,
+  edit: composeEdit,
+  revoke: composeRevoke,
+};
 
 /**
  * Turns an admin-API request body ("the contact sends this") into the protobuf message a WhatsApp phone
@@ -73,29 +82,12 @@ export async function composeMessage(input: unknown, ctx: ComposeContext): Promi
     throw badInput('the message must be a JSON object with a "type"');
   }
   const body = input as Body;
-  const type = body.type;
-  if (typeof type !== 'string' || !TYPES.includes(type)) {
-    throw badInput(`"type" must be one of: ${TYPES.join(', ')}`);
+  const compose =
+    typeof body.type === 'string' && Object.hasOwn(COMPOSERS, body.type) && COMPOSERS[body.type];
+  if (!compose) {
+    throw badInput(`"type" must be one of: ${Object.keys(COMPOSERS).join(', ')}`);
   }
-  if (type in MEDIA_FIELDS) {
-    return composeMedia(type as MediaKind, body, ctx);
-  }
-  switch (type) {
-    case 'text':
-      return composeText(body, ctx);
-    case 'location':
-      return composeLocation(body, ctx);
-    case 'contact':
-      return composeContact(body, ctx);
-    case 'reaction':
-      return composeReaction(body, ctx);
-    case 'poll':
-      return composePoll(body, ctx);
-    case 'edit':
-      return composeEdit(body, ctx);
-    default:
-      return composeRevoke(body, ctx);
-  }
+  return compose(body, ctx);
 }
 
 function composeText(body: Body, ctx: ComposeContext): ComposedMessage {

@@ -10,6 +10,7 @@ import type { PendingCodeLink, SimCore } from './sim-core.ts';
 const QR_REFS = 6;
 const ADV_ACCOUNT_SIG_PREFIX = Buffer.from([6, 0]);
 const PAIRING_CODE_WAIT_MS = 15_000;
+const CODE_REQUEST_WAIT_MS = 3_000;
 
 export interface LinkResult {
   phone: string;
@@ -96,11 +97,18 @@ const wrapKey = async (code: string, pub: Uint8Array): Promise<Buffer> => {
   return Buffer.concat([salt, iv, aesEncryptCTR(pub, key, iv)]);
 };
 
+/** A code shown to a user is typed a moment later: its `companion_hello` may still be in flight. */
+async function waitForCodeRequest(core: SimCore, phone: string): Promise<PendingCodeLink | undefined> {
+  const deadline = Date.now() + CODE_REQUEST_WAIT_MS;
+  while (!core.pendingCodes.has(phone) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return core.pendingCodes.get(phone);
+}
+
 /** The phone types the pairing code: it answers `primary_hello`, then waits for `companion_finish`. */
 export async function enterPairingCode(core: SimCore, account: Account, code: string): Promise<LinkResult> {
   const normalized = code.replace(/[-\s]/g, '').toUpperCase();
   if (!/^[0-9A-Z]{8}$/.test(normalized)) throw badInput('code must be the 8-character pairing code');
-  const pending = core.pendingCodes.get(account.phone);
+  const pending = await waitForCodeRequest(core, account.phone);
   if (!pending?.conn.isOpen) throw notFound(`no companion is waiting for a pairing code for ${account.phone}`);
   if (pending.phoneSide) throw conflict('a pairing code is already being entered for this phone');
   const ephemeral = Curve.generateKeyPair();
