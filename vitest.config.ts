@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // libsignal reports session housekeeping on the console; it is not a test outcome.
-const LIBSIGNAL_CHATTER = /^(Closing (open )?session|Removing old closed session|Decrypted message with closed session|Session already)/;
+const LIBSIGNAL_CHATTER =
+  /^(Closing (open )?session|Removing old closed session|Decrypted message with closed session|Session already)/;
 
 export default defineConfig({
   test: {

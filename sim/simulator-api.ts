@@ -1,7 +1,7 @@
 import { composeMessage } from './content/compose-message.ts';
 import { badInput } from './errors.ts';
 import type { ReceivedMessage } from './network/model.ts';
-import { type LinkResult, enterPairingCode, phoneForPushName, scanQr } from './server/linking.ts';
+import { enterPairingCode, type LinkResult, phoneForPushName, scanQr } from './server/linking.ts';
 import { sendContactReceipt } from './server/relay.ts';
 import { newMessageId, type SimCore } from './server/sim-core.ts';
 import { removeDevice } from './server/unlink.ts';
@@ -53,7 +53,8 @@ export class SimulatorApi {
     const ref = (qr.split('#').pop() ?? '').split(',')[0] ?? '';
     const conn = this.core.pendingQr.get(ref);
     const phone = phoneForPushName(conn?.pushName) || '15550001111';
-    const account = this.core.directory.accounts.get(phone) ?? this.core.directory.createAccount(phone, conn?.pushName);
+    const account =
+      this.core.directory.accounts.get(phone) ?? this.core.directory.createAccount(phone, conn?.pushName);
     return scanQr(this.core, account, qr);
   }
 
@@ -72,7 +73,8 @@ export class SimulatorApi {
   logout(phone: string, device?: number): { removed: number[] } {
     const account = this.core.directory.requireAccount(phone);
     const ids = device === undefined ? [...account.devices.keys()] : [device];
-    if (device !== undefined && !account.devices.has(device)) throw badInput(`phone ${phone} has no device ${device}`);
+    if (device !== undefined && !account.devices.has(device))
+      throw badInput(`phone ${phone} has no device ${device}`);
     for (const id of ids) removeDevice(this.core, account, id, 'phone');
     return { removed: ids };
   }
@@ -102,7 +104,17 @@ export class SimulatorApi {
           notify: contact.name,
           ...(composed.edit ? { edit: composed.edit } : {}),
         },
-        content: [{ tag: 'enc', attrs: { v: '2', type: enc.type, ...(composed.mediaType ? { mediatype: composed.mediaType } : {}) }, content: enc.body }],
+        content: [
+          {
+            tag: 'enc',
+            attrs: {
+              v: '2',
+              type: enc.type,
+              ...(composed.mediaType ? { mediatype: composed.mediaType } : {}),
+            },
+            content: enc.body,
+          },
+        ],
       });
     }
     return { id };
@@ -112,7 +124,10 @@ export class SimulatorApi {
     return this.core.directory.requireContact(phone).inbox;
   }
 
-  contactReceipt(phone: string, input: { from: string; ids: string[]; type: 'delivered' | 'read' | 'played' }): void {
+  contactReceipt(
+    phone: string,
+    input: { from: string; ids: string[]; type: 'delivered' | 'read' | 'played' },
+  ): void {
     const contact = this.core.directory.requireContact(phone);
     const account = this.core.directory.requireAccount(input.from);
     sendContactReceipt(this.core, contact, account, input.ids, input.type);

@@ -1,7 +1,12 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { createAdminServer } from './admin/admin-api.ts';
 import { readBody, sendError, sendJson } from './admin/http-json.ts';
 import { notFound } from './errors.ts';
@@ -52,7 +57,8 @@ const listen = (server: Server, port: number): Promise<number> =>
     server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 
-const closeServer = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve) => server.close(() => resolve()));
 
 /** Starts the simulated WhatsApp network in this process: socket, media host and admin API. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
@@ -65,7 +71,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     log: options.log ?? (() => {}),
   });
   const api = new SimulatorApi(core);
-  const onError = (err: unknown) => core.log('error', { error: err instanceof Error ? err.stack : String(err) });
+  const onError = (err: unknown) =>
+    core.log('error', { error: err instanceof Error ? err.stack : String(err) });
   const socketHandler = (req: IncomingMessage, res: ServerResponse) =>
     void mockPhoneRoute(api, req, res).catch((err) => sendError(res, err, onError));
   const socketServer = options.tls ? createHttpsServer(tls, socketHandler) : createHttpServer(socketHandler);

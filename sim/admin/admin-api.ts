@@ -16,7 +16,8 @@ const RECEIPT_TYPES = ['delivered', 'read', 'played'] as const;
 function optionalDevice(body: Record<string, unknown>): number | undefined {
   const d = body.device;
   if (d === undefined || d === null) return undefined;
-  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) throw badInput('device must be a positive integer');
+  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1)
+    throw badInput('device must be a positive integer');
   return d;
 }
 
@@ -28,20 +29,47 @@ function routes(api: SimulatorApi, info: () => unknown): Route[] {
       method: 'POST',
       pattern: /^\/accounts$/,
       status: 201,
-      handler: (_, b) => api.createAccount({ phone: optionalString(b, 'phone'), name: optionalString(b, 'name') }),
+      handler: (_, b) =>
+        api.createAccount({ phone: optionalString(b, 'phone'), name: optionalString(b, 'name') }),
     },
-    { method: 'POST', pattern: new RegExp(`^/accounts/${phone}/link-qr$`), handler: ([p], b) => api.linkQr(p ?? '', requiredString(b, 'qr')) },
-    { method: 'POST', pattern: new RegExp(`^/accounts/${phone}/link-code$`), handler: ([p], b) => api.linkCode(p ?? '', requiredString(b, 'code')) },
-    { method: 'GET', pattern: new RegExp(`^/accounts/${phone}/devices$`), handler: ([p]) => api.devices(p ?? '') },
-    { method: 'POST', pattern: new RegExp(`^/accounts/${phone}/logout$`), handler: ([p], b) => api.logout(p ?? '', optionalDevice(b)) },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/accounts/${phone}/link-qr$`),
+      handler: ([p], b) => api.linkQr(p ?? '', requiredString(b, 'qr')),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/accounts/${phone}/link-code$`),
+      handler: ([p], b) => api.linkCode(p ?? '', requiredString(b, 'code')),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/accounts/${phone}/devices$`),
+      handler: ([p]) => api.devices(p ?? ''),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/accounts/${phone}/logout$`),
+      handler: ([p], b) => api.logout(p ?? '', optionalDevice(b)),
+    },
     {
       method: 'POST',
       pattern: /^\/contacts$/,
       status: 201,
-      handler: (_, b) => api.createContact({ phone: optionalString(b, 'phone'), name: optionalString(b, 'name') }),
+      handler: (_, b) =>
+        api.createContact({ phone: optionalString(b, 'phone'), name: optionalString(b, 'name') }),
     },
-    { method: 'POST', pattern: new RegExp(`^/contacts/${phone}/messages$`), status: 201, handler: ([p], b) => api.contactSend(p ?? '', b) },
-    { method: 'GET', pattern: new RegExp(`^/contacts/${phone}/messages$`), handler: ([p]) => api.contactInbox(p ?? '') },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/contacts/${phone}/messages$`),
+      status: 201,
+      handler: ([p], b) => api.contactSend(p ?? '', b),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/contacts/${phone}/messages$`),
+      handler: ([p]) => api.contactInbox(p ?? ''),
+    },
     {
       method: 'POST',
       pattern: new RegExp(`^/contacts/${phone}/receipts$`),
@@ -51,8 +79,13 @@ function routes(api: SimulatorApi, info: () => unknown): Route[] {
           throw badInput('ids must be a non-empty array of message ids');
         }
         const type = b.type ?? 'read';
-        if (!RECEIPT_TYPES.includes(type as (typeof RECEIPT_TYPES)[number])) throw badInput('type must be delivered, read or played');
-        api.contactReceipt(p ?? '', { from: requiredString(b, 'from'), ids, type: type as (typeof RECEIPT_TYPES)[number] });
+        if (!RECEIPT_TYPES.includes(type as (typeof RECEIPT_TYPES)[number]))
+          throw badInput('type must be delivered, read or played');
+        api.contactReceipt(p ?? '', {
+          from: requiredString(b, 'from'),
+          ids,
+          type: type as (typeof RECEIPT_TYPES)[number],
+        });
         return { ok: true };
       },
     },
@@ -61,17 +94,28 @@ function routes(api: SimulatorApi, info: () => unknown): Route[] {
       pattern: /^\/faults$/,
       handler: (_, b) => {
         const kind = requiredString(b, 'kind');
-        if (!FAULT_KINDS.includes(kind as FaultKind)) throw badInput(`kind must be one of ${FAULT_KINDS.join(', ')}`);
+        if (!FAULT_KINDS.includes(kind as FaultKind))
+          throw badInput(`kind must be one of ${FAULT_KINDS.join(', ')}`);
         const code = b.code;
-        if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code))) throw badInput('code must be an integer');
-        return api.fault({ phone: requiredString(b, 'phone'), device: optionalDevice(b), kind: kind as FaultKind, code });
+        if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code)))
+          throw badInput('code must be an integer');
+        return api.fault({
+          phone: requiredString(b, 'phone'),
+          device: optionalDevice(b),
+          kind: kind as FaultKind,
+          code,
+        });
       },
     },
   ];
 }
 
 /** The admin HTTP API: JSON in, JSON out; bad input is a 400, an unknown phone a 404. */
-export function createAdminServer(api: SimulatorApi, info: () => unknown, onError: (err: unknown) => void): Server {
+export function createAdminServer(
+  api: SimulatorApi,
+  info: () => unknown,
+  onError: (err: unknown) => void,
+): Server {
   const table = routes(api, info);
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res, table).catch((err) => sendError(res, err, onError));

@@ -23,7 +23,8 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
   } catch {
     throw badInput('body must be JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badInput('body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw badInput('body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 

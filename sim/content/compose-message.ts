@@ -53,17 +53,17 @@ const MEDIA_FIELDS: Readonly<Record<MediaKind, readonly string[]>> = {
   sticker: ['data', 'mimetype'],
 };
 type Composer = (body: Body, ctx: ComposeContext) => ComposedMessage | Promise<ComposedMessage>;
-const media =
+const mediaComposer =
   (kind: MediaKind): Composer =>
   (body, ctx) =>
     composeMedia(kind, body, ctx);
 const COMPOSERS: Readonly<Record<string, Composer>> = {
   text: composeText,
-  image: media('image'),
-  video: media('video'),
-  audio: media('audio'),
-  document: media('document'),
-  sticker: media('sticker'),
+  image: mediaComposer('image'),
+  video: mediaComposer('video'),
+  audio: mediaComposer('audio'),
+  document: mediaComposer('document'),
+  sticker: mediaComposer('sticker'),
   location: composeLocation,
   contact: composeContact,
   reaction: composeReaction,

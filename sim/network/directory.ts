@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { Curve } from 'baileys';
-import { conflict, badInput, notFound } from '../errors.ts';
+import { badInput, conflict, notFound } from '../errors.ts';
 import { S_WA, serverOf, userOf } from '../wire/binary-node.ts';
 import type { Account, Contact, Group } from './model.ts';
 import { SignalParty } from './signal-party.ts';
@@ -82,7 +82,8 @@ export class Directory {
   private claimPhone(phone: string | undefined): string {
     if (phone === undefined) return this.freePhone();
     if (!PHONE.test(phone)) throw badInput('phone must be 7 to 15 digits in international form, no +');
-    if (this.accounts.has(phone) || this.contacts.has(phone)) throw conflict(`phone ${phone} is already taken`);
+    if (this.accounts.has(phone) || this.contacts.has(phone))
+      throw conflict(`phone ${phone} is already taken`);
     return phone;
   }
 

@@ -1,6 +1,6 @@
-import type { SignalParty } from './signal-party.ts';
-import type { KeyPair } from '../wire/cert-chain.ts';
 import type { BinaryNode } from '../wire/binary-node.ts';
+import type { KeyPair } from '../wire/cert-chain.ts';
+import type { SignalParty } from './signal-party.ts';
 
 /** The Signal keys a companion device registered (at pairing) and uploaded (after login). */
 export interface DeviceKeys {

@@ -1,6 +1,6 @@
 import { encodeWAMessage, proto, unpadRandomMax16 } from 'baileys';
-import libsignal from 'libsignal';
 import type { SignalStorage } from 'libsignal';
+import libsignal from 'libsignal';
 import type { DeviceKeys } from './model.ts';
 
 const { keyhelper, ProtocolAddress, SessionBuilder, SessionCipher, SessionRecord } = libsignal as unknown as {
@@ -110,7 +110,12 @@ export class SignalParty {
    * Encrypts a message for a companion device, opening a session from its uploaded keys when none is
    * open yet. `takePreKey` hands over (and consumes) one of the device's one-time pre-keys.
    */
-  encrypt(user: string, device: number, keys: DeviceKeys, message: proto.IMessage): Promise<EncryptedPayload> {
+  encrypt(
+    user: string,
+    device: number,
+    keys: DeviceKeys,
+    message: proto.IMessage,
+  ): Promise<EncryptedPayload> {
     return this.exclusive(() => this.encryptNow(user, device, keys, message));
   }
 

@@ -32,7 +32,13 @@ function groupNode(g: Group): BinaryNode {
 function notifyMembers(core: SimCore, g: Group, to: Account[], actor: Account, body: BinaryNode): void {
   const stanza: BinaryNode = {
     tag: 'notification',
-    attrs: { from: g.id, type: 'w:gp2', id: `n${randomBytes(6).toString('hex')}`, t: unixNow(), participant: accountJid(actor) },
+    attrs: {
+      from: g.id,
+      type: 'w:gp2',
+      id: `n${randomBytes(6).toString('hex')}`,
+      t: unixNow(),
+      participant: accountJid(actor),
+    },
     content: [body],
   };
   for (const a of to) for (const d of a.devices.keys()) core.deliverToDevice(a, d, stanza);
@@ -55,7 +61,11 @@ function createGroup(core: SimCore, actor: Account, create: BinaryNode, reply: R
   core.directory.groups.set(id, g);
   reply([groupNode(g)]);
   const members = [...g.members.values()].map((m) => m.account);
-  notifyMembers(core, g, members, actor, { tag: 'create', attrs: { reason: 'create' }, content: [groupNode(g)] });
+  notifyMembers(core, g, members, actor, {
+    tag: 'create',
+    attrs: { reason: 'create' },
+    content: [groupNode(g)],
+  });
 }
 
 type Action = 'add' | 'remove' | 'promote' | 'demote';
@@ -72,12 +82,23 @@ function changeParticipants(core: SimCore, g: Group, actor: Account, change: Bin
   });
   reply([{ tag: action, attrs: {}, content: results }]);
   if (affected.length === 0) return;
-  const nodes = affected.map((a) => ({ tag: 'participant', attrs: { jid: accountJid(a), lid: `${a.lidUser}@lid` } }));
+  const nodes = affected.map((a) => ({
+    tag: 'participant',
+    attrs: { jid: accountJid(a), lid: `${a.lidUser}@lid` },
+  }));
   const members = [...g.members.values()].map((m) => m.account);
   const others = members.filter((a) => !(action === 'add' && affected.includes(a)));
-  notifyMembers(core, g, action === 'remove' ? [...others, ...affected] : others, actor, { tag: action, attrs: {}, content: nodes });
+  notifyMembers(core, g, action === 'remove' ? [...others, ...affected] : others, actor, {
+    tag: action,
+    attrs: {},
+    content: nodes,
+  });
   if (action === 'add') {
-    notifyMembers(core, g, affected, actor, { tag: 'create', attrs: { reason: 'add' }, content: [groupNode(g)] });
+    notifyMembers(core, g, affected, actor, {
+      tag: 'create',
+      attrs: { reason: 'add' },
+      content: [groupNode(g)],
+    });
   }
 }
 
@@ -99,26 +120,45 @@ function applyChange(g: Group, a: Account, action: Action): string | undefined {
 export function onGroupIq(core: SimCore, conn: Connection, iq: BinaryNode, reply: Reply): void {
   const actor = conn.account;
   const op = firstChild(iq);
-  if (!actor || !op) return reply();
-  if (op.tag === 'create') return createGroup(core, actor, op, reply);
-  if (op.tag === 'participating') {
+  if (!actor || !op) {
+    reply();
+  } else if (op.tag === 'create') {
+    createGroup(core, actor, op, reply);
+  } else if (op.tag === 'participating') {
     const mine = [...core.directory.groups.values()].filter((g) => g.members.has(actor.phone));
-    return reply([{ tag: 'groups', attrs: {}, content: mine.map(groupNode) }]);
+    reply([{ tag: 'groups', attrs: {}, content: mine.map(groupNode) }]);
+  } else {
+    onExistingGroupIq(core, conn, actor, iq, op, reply);
   }
+}
+
+function onExistingGroupIq(
+  core: SimCore,
+  conn: Connection,
+  actor: Account,
+  iq: BinaryNode,
+  op: BinaryNode,
+  reply: Reply,
+) {
   const g = core.directory.groups.get(iq.attrs.to ?? '');
-  if (!g) return conn.send(iqError(iq, '404', 'item-not-found'));
-  if (!g.members.has(actor.phone)) return conn.send(iqError(iq, '403', 'forbidden'));
-  if (op.tag === 'query') return reply([groupNode(g)]);
-  if (op.tag === 'add' || op.tag === 'remove' || op.tag === 'promote' || op.tag === 'demote') {
-    return changeParticipants(core, g, actor, op, reply);
-  }
-  if (op.tag === 'subject') {
-    g.subject = op.content instanceof Uint8Array ? Buffer.from(op.content).toString() : String(op.content ?? '');
+  if (!g) {
+    conn.send(iqError(iq, '404', 'item-not-found'));
+  } else if (!g.members.has(actor.phone)) {
+    conn.send(iqError(iq, '403', 'forbidden'));
+  } else if (op.tag === 'query') {
+    reply([groupNode(g)]);
+  } else if (op.tag === 'add' || op.tag === 'remove' || op.tag === 'promote' || op.tag === 'demote') {
+    changeParticipants(core, g, actor, op, reply);
+  } else if (op.tag === 'subject') {
+    g.subject =
+      op.content instanceof Uint8Array ? Buffer.from(op.content).toString() : String(op.content ?? '');
     reply();
     const members = [...g.members.values()].map((m) => m.account);
-    return notifyMembers(core, g, members, actor, { tag: 'subject', attrs: { subject: g.subject, s_t: unixNow(), s_o: accountJid(actor) } });
+    const node = { tag: 'subject', attrs: { subject: g.subject, s_t: unixNow(), s_o: accountJid(actor) } };
+    notifyMembers(core, g, members, actor, node);
+  } else {
+    reply();
   }
-  return reply();
 }
 
 /** A group message: the server fans the sender-key ciphertext (and key distributions) out to members. */
@@ -128,12 +168,17 @@ export function relayGroupMessage(core: SimCore, conn: Connection, node: BinaryN
   const t = unixNow();
   const g = core.directory.groups.get(attrs.to ?? '');
   if (!sender || !device) return;
-  if (!g || !g.members.has(sender.phone)) {
-    conn.send({ tag: 'ack', attrs: { class: 'message', id: attrs.id ?? '', from: attrs.to ?? '', t, error: '403' } });
+  if (!g?.members.has(sender.phone)) {
+    conn.send({
+      tag: 'ack',
+      attrs: { class: 'message', id: attrs.id ?? '', from: attrs.to ?? '', t, error: '403' },
+    });
     return;
   }
   conn.send({ tag: 'ack', attrs: { class: 'message', id: attrs.id ?? '', from: g.id, t } });
-  const direct = new Map(children(child(node, 'participants'), 'to').map((x) => [x.attrs.jid ?? '', child(x, 'enc')]));
+  const direct = new Map(
+    children(child(node, 'participants'), 'to').map((x) => [x.attrs.jid ?? '', child(x, 'enc')]),
+  );
   const skmsg = children(node, 'enc').find((e) => e.attrs.type === 'skmsg');
   const deviceIdentity = child(node, 'device-identity');
   for (const { account } of g.members.values()) {

@@ -1,4 +1,12 @@
-import { readUint, type BinaryNode, child, children, childBytes, firstChild, S_WA } from '../wire/binary-node.ts';
+import {
+  type BinaryNode,
+  child,
+  childBytes,
+  children,
+  firstChild,
+  readUint,
+  S_WA,
+} from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
 import { onGroupIq } from './groups.ts';
 import { onCompanionFinish, onCompanionHello, onPairDeviceSign } from './linking.ts';
@@ -11,7 +19,11 @@ import { removeDevice } from './unlink.ts';
 export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Promise<void> {
   const { attrs } = iq;
   const reply = (content?: BinaryNode[]) =>
-    conn.send({ tag: 'iq', attrs: { from: attrs.to ?? S_WA, type: 'result', id: attrs.id ?? '' }, ...(content ? { content } : {}) });
+    conn.send({
+      tag: 'iq',
+      attrs: { from: attrs.to ?? S_WA, type: 'result', id: attrs.id ?? '' },
+      ...(content ? { content } : {}),
+    });
   if (attrs.type === 'result') {
     if (attrs.id && attrs.id === conn.pairSuccessId) onPairDeviceSign(conn);
     return;
@@ -26,8 +38,10 @@ export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Pro
     case 'w:g2':
       return onGroupIq(core, conn, iq, reply);
     case 'md':
-      if (op?.tag === 'link_code_companion_reg' && op.attrs.stage === 'companion_hello') return onCompanionHello(core, conn, iq, op);
-      if (op?.tag === 'link_code_companion_reg' && op.attrs.stage === 'companion_finish') return onCompanionFinish(core, conn, iq, op);
+      if (op?.tag === 'link_code_companion_reg' && op.attrs.stage === 'companion_hello')
+        return onCompanionHello(core, conn, iq, op);
+      if (op?.tag === 'link_code_companion_reg' && op.attrs.stage === 'companion_finish')
+        return onCompanionFinish(core, conn, iq, op);
       if (op?.tag === 'remove-companion-device') {
         reply();
         if (conn.account && conn.device) removeDevice(core, conn.account, conn.device.id, 'companion');
@@ -52,7 +66,11 @@ export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Pro
       return reply([{ tag: 'privacy', attrs: {}, content: [] }]);
     case 'w:m':
       return reply([
-        { tag: 'media_conn', attrs: { auth: 'sim', ttl: '3600' }, content: [{ tag: 'host', attrs: { hostname: core.media.host } }] },
+        {
+          tag: 'media_conn',
+          attrs: { auth: 'sim', ttl: '3600' },
+          content: [{ tag: 'host', attrs: { hostname: core.media.host } }],
+        },
       ]);
     default:
       // passive, w:p (ping), w:stats, dirty, status, profile pictures…: an empty success
@@ -60,12 +78,25 @@ export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Pro
   }
 }
 
-async function onEncryptIq(core: SimCore, conn: Connection, iq: BinaryNode, reply: (c?: BinaryNode[]) => void) {
+async function onEncryptIq(
+  core: SimCore,
+  conn: Connection,
+  iq: BinaryNode,
+  reply: (c?: BinaryNode[]) => void,
+) {
   const op = firstChild(iq);
   const keys = conn.device?.keys;
-  if (op?.tag === 'count') return reply([{ tag: 'count', attrs: { value: String(keys?.preKeys.size ?? 0) } }]);
+  if (op?.tag === 'count')
+    return reply([{ tag: 'count', attrs: { value: String(keys?.preKeys.size ?? 0) } }]);
   if (op?.tag === 'digest') return reply([{ tag: 'digest', attrs: {} }]);
-  if (op?.tag === 'key') return reply([{ tag: 'list', attrs: {}, content: children(op, 'user').map((u) => keyBundle(core, u.attrs.jid ?? '')) }]);
+  if (op?.tag === 'key')
+    return reply([
+      {
+        tag: 'list',
+        attrs: {},
+        content: children(op, 'user').map((u) => keyBundle(core, u.attrs.jid ?? '')),
+      },
+    ]);
   if (iq.attrs.type === 'set' && child(iq, 'registration') && keys) {
     for (const k of children(child(iq, 'list'), 'key')) {
       const value = childBytes(k, 'value');

@@ -1,9 +1,17 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { aesDecryptGCM, aesEncryptCTR, aesDecryptCTR, Curve, derivePairingCodeKey, hmacSign, proto } from 'baileys';
+import {
+  aesDecryptCTR,
+  aesDecryptGCM,
+  aesEncryptCTR,
+  Curve,
+  derivePairingCodeKey,
+  hmacSign,
+  proto,
+} from 'baileys';
 import { badInput, conflict, notFound } from '../errors.ts';
 import type { Account } from '../network/model.ts';
 import { makeDeviceKeys } from '../network/model.ts';
-import { childBytes, S_WA, unixNow, type BinaryNode } from '../wire/binary-node.ts';
+import { type BinaryNode, childBytes, S_WA, unixNow } from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
 import type { PendingCodeLink, SimCore } from './sim-core.ts';
 
@@ -27,14 +35,19 @@ export function startRegistration(core: SimCore, conn: Connection): void {
     tag: 'iq',
     attrs: { from: S_WA, type: 'set', id: `pair-${randomBytes(4).toString('hex')}` },
     content: [
-      { tag: 'pair-device', attrs: {}, content: refs.map((r) => ({ tag: 'ref', attrs: {}, content: Buffer.from(r) })) },
+      {
+        tag: 'pair-device',
+        attrs: {},
+        content: refs.map((r) => ({ tag: 'ref', attrs: {}, content: Buffer.from(r) })),
+      },
     ],
   });
 }
 
 export function forgetRegistration(core: SimCore, conn: Connection): void {
   for (const [ref, c] of core.pendingQr) if (c === conn) core.pendingQr.delete(ref);
-  for (const [phone, pending] of core.pendingCodes) if (pending.conn === conn) core.pendingCodes.delete(phone);
+  for (const [phone, pending] of core.pendingCodes)
+    if (pending.conn === conn) core.pendingCodes.delete(phone);
 }
 
 /** Parses `https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`. */
@@ -80,7 +93,11 @@ export function onCompanionHello(core: SimCore, conn: Connection, iq: BinaryNode
     tag: 'iq',
     attrs: { from: S_WA, type: 'result', id: iq.attrs.id ?? '' },
     content: [
-      { tag: 'link_code_companion_reg', attrs: {}, content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: ref }] },
+      {
+        tag: 'link_code_companion_reg',
+        attrs: {},
+        content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: ref }],
+      },
     ],
   });
 }
@@ -109,7 +126,8 @@ export async function enterPairingCode(core: SimCore, account: Account, code: st
   const normalized = code.replace(/[-\s]/g, '').toUpperCase();
   if (!/^[0-9A-Z]{8}$/.test(normalized)) throw badInput('code must be the 8-character pairing code');
   const pending = await waitForCodeRequest(core, account.phone);
-  if (!pending?.conn.isOpen) throw notFound(`no companion is waiting for a pairing code for ${account.phone}`);
+  if (!pending?.conn.isOpen)
+    throw notFound(`no companion is waiting for a pairing code for ${account.phone}`);
   if (pending.phoneSide) throw conflict('a pairing code is already being entered for this phone');
   const ephemeral = Curve.generateKeyPair();
   const finished = new Promise<boolean>((resolve) => {
@@ -151,7 +169,9 @@ export async function onCompanionFinish(core: SimCore, conn: Connection, iq: Bin
     if (!account || !bundle || !companionIdentity) throw new Error('incomplete companion_finish');
     const companionEphemeral = await unwrapKey(side.code, pending.wrappedCompanionEphemeral);
     const shared = Curve.sharedKey(side.ephemeral.private, companionEphemeral);
-    const key = Buffer.from(hkdfSync('sha256', shared, bundle.subarray(0, 32), 'link_code_pairing_key_bundle_encryption_key', 32));
+    const key = Buffer.from(
+      hkdfSync('sha256', shared, bundle.subarray(0, 32), 'link_code_pairing_key_bundle_encryption_key', 32),
+    );
     const plain = aesDecryptGCM(bundle.subarray(44), key, bundle.subarray(32, 44), Buffer.alloc(0));
     const random = plain.subarray(64, 96);
     const identityShared = Curve.sharedKey(account.identity.private, companionIdentity);
@@ -170,10 +190,15 @@ function sendPairSuccess(core: SimCore, conn: Connection, account: Account, advS
   const reg = conn.registration;
   if (!reg || !conn.clientNoisePub) throw badInput('this companion is not registering');
   const deviceId = account.nextDevice++;
-  const details = proto.ADVDeviceIdentity.encode({ rawId: 4242, timestamp: Number(unixNow()), keyIndex: deviceId }).finish();
+  const details = proto.ADVDeviceIdentity.encode({
+    rawId: 4242,
+    timestamp: Number(unixNow()),
+    keyIndex: deviceId,
+  }).finish();
   const signedMsg = Buffer.concat([ADV_ACCOUNT_SIG_PREFIX, details, reg.identityPub]);
   let accountSignature = Buffer.from(Curve.sign(account.identity.private, signedMsg));
-  if (core.takeFault(account.phone, 'bad-pair-signature')) accountSignature = randomBytes(accountSignature.length);
+  if (core.takeFault(account.phone, 'bad-pair-signature'))
+    accountSignature = randomBytes(accountSignature.length);
   const signed = proto.ADVSignedDeviceIdentity.encode({
     details,
     accountSignatureKey: account.identity.public,
@@ -206,7 +231,11 @@ function sendPairSuccess(core: SimCore, conn: Connection, account: Account, advS
         tag: 'pair-success',
         attrs: {},
         content: [
-          { tag: 'device-identity', attrs: {}, content: proto.ADVSignedDeviceIdentityHMAC.encode({ details: signed, hmac }).finish() },
+          {
+            tag: 'device-identity',
+            attrs: {},
+            content: proto.ADVSignedDeviceIdentityHMAC.encode({ details: signed, hmac }).finish(),
+          },
           { tag: 'platform', attrs: { name: 'android' } },
           { tag: 'device', attrs: { jid: result.jid, lid: result.lid } },
         ],
@@ -228,4 +257,3 @@ export const iqError = (iq: BinaryNode, code: string, text: string): BinaryNode 
   attrs: { from: iq.attrs.to ?? S_WA, type: 'error', id: iq.attrs.id ?? '' },
   content: [{ tag: 'error', attrs: { code, text } }],
 });
-

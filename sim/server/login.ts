@@ -19,7 +19,11 @@ export function login(core: SimCore, conn: Connection, phone: string, deviceId: 
   }
   // WhatsApp keeps one connection per device: the newer one replaces the older (440 conflict).
   for (const older of core.openConnectionsOf(account, deviceId)) {
-    older.send({ tag: 'stream:error', attrs: { code: '440' }, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
+    older.send({
+      tag: 'stream:error',
+      attrs: { code: '440' },
+      content: [{ tag: 'conflict', attrs: { type: 'replaced' } }],
+    });
     setTimeout(() => older.close(), 20);
   }
   conn.account = account;
@@ -27,7 +31,14 @@ export function login(core: SimCore, conn: Connection, phone: string, deviceId: 
   if (conn.pushName) device.pushName = conn.pushName;
   conn.send({
     tag: 'success',
-    attrs: { t: unixNow(), props: '1', abprops: '1', lid: `${account.lidUser}:${deviceId}@lid`, location: 'sim', creation: unixNow() },
+    attrs: {
+      t: unixNow(),
+      props: '1',
+      abprops: '1',
+      lid: `${account.lidUser}:${deviceId}@lid`,
+      location: 'sim',
+      creation: unixNow(),
+    },
   });
   core.log('login', { jid: conn.jid });
   // First login: the phone shares its app-state key once the companion uploaded pre-keys; the offline
@@ -39,11 +50,15 @@ export function login(core: SimCore, conn: Connection, phone: string, deviceId: 
 export function finishLogin(conn: Connection, device: LinkedDevice): void {
   const queued = device.queue.splice(0);
   for (const stanza of queued) conn.send(stanza);
-  conn.send({ tag: 'ib', attrs: { from: S_WA }, content: [{ tag: 'offline', attrs: { count: String(queued.length) } }] });
+  conn.send({
+    tag: 'ib',
+    attrs: { from: S_WA },
+    content: [{ tag: 'offline', attrs: { count: String(queued.length) } }],
+  });
 }
 
 /** After the first pre-key upload, the phone sends the app-state sync key (a peer message). */
-export async function shareAppStateKey(core: SimCore, conn: Connection): Promise<void> {
+export async function shareAppStateKey(_core: SimCore, conn: Connection): Promise<void> {
   const { account, device } = conn;
   if (!account || !device || device.keyShared || conn.keyShareMessageId) return;
   const keyShare: proto.IMessage = {
@@ -75,7 +90,9 @@ export async function onKeyShareReceipt(core: SimCore, conn: Connection): Promis
   finishLogin(conn, device);
   const T = proto.HistorySync.HistorySyncType;
   const history = buildHistory(core.directory, account, core.options.historySync);
-  const payload = deflateSync(proto.HistorySync.encode({ syncType: T.INITIAL_BOOTSTRAP, progress: 100, ...history }).finish());
+  const payload = deflateSync(
+    proto.HistorySync.encode({ syncType: T.INITIAL_BOOTSTRAP, progress: 100, ...history }).finish(),
+  );
   await sendFromPhone(conn, account, device, {
     protocolMessage: {
       type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
@@ -91,7 +108,12 @@ export async function onKeyShareReceipt(core: SimCore, conn: Connection): Promis
 }
 
 /** The account's own phone (device 0) sends a peer message to one of its companions. */
-async function sendFromPhone(conn: Connection, account: Account, device: LinkedDevice, message: proto.IMessage) {
+async function sendFromPhone(
+  conn: Connection,
+  account: Account,
+  device: LinkedDevice,
+  message: proto.IMessage,
+) {
   const enc = await account.phoneParty.encrypt(account.phone, device.id, device.keys, message);
   const id = newMessageId();
   conn.send({

@@ -17,7 +17,10 @@ const notFoundUser = (jid: string): BinaryNode => ({
   content: [{ tag: 'error', attrs: { code: '404', text: 'item-not-found' } }],
 });
 
-function bundleNode(jid: string, b: PreKeyBundle | Omit<PreKeyBundle, 'preKey'> & { preKey?: PreKeyBundle['preKey'] }) {
+function bundleNode(
+  jid: string,
+  b: PreKeyBundle | (Omit<PreKeyBundle, 'preKey'> & { preKey?: PreKeyBundle['preKey'] }),
+) {
   const content: BinaryNode[] = [
     { tag: 'registration', attrs: {}, content: uintBytes(b.registrationId) },
     { tag: 'type', attrs: {}, content: Buffer.from([5]) },
@@ -74,12 +77,23 @@ function userResult(core: SimCore, jid: string | undefined, protocols: string[])
   for (const p of protocols) {
     if (p === 'devices') {
       const ids = account ? [0, ...account.devices.keys()] : contact ? [0] : [];
-      const devices = ids.map((id) => ({ tag: 'device', attrs: { id: String(id), ...(id ? { 'key-index': String(id) } : {}) } }));
-      content.push({ tag: 'devices', attrs: {}, content: [{ tag: 'device-list', attrs: {}, content: devices }] });
+      const devices = ids.map((id) => ({
+        tag: 'device',
+        attrs: { id: String(id), ...(id ? { 'key-index': String(id) } : {}) },
+      }));
+      content.push({
+        tag: 'devices',
+        attrs: {},
+        content: [{ tag: 'device-list', attrs: {}, content: devices }],
+      });
     } else if (p === 'lid') content.push({ tag: 'lid', attrs: lid ? { val: lid } : {} });
     else if (p === 'contact') content.push({ tag: 'contact', attrs: { type: lid ? 'in' : 'out' } });
     else if (p === 'status') {
-      content.push({ tag: 'status', attrs: { t: unixNow() }, content: Buffer.from('Hey there! I am using WhatsApp.') });
+      content.push({
+        tag: 'status',
+        attrs: { t: unixNow() },
+        content: Buffer.from('Hey there! I am using WhatsApp.'),
+      });
     } else content.push({ tag: p, attrs: {} });
   }
   return { tag: 'user', attrs: jid ? { jid } : {}, content };
@@ -92,7 +106,9 @@ export function usyncResult(core: SimCore, usync: BinaryNode): BinaryNode {
   const seen = new Set<string>();
   const users: BinaryNode[] = [];
   for (const user of children(child(usync, 'list'), 'user')) {
-    const phone = contentBytes(child(user, 'contact'))?.toString().replace(/[^0-9]/g, '');
+    const phone = contentBytes(child(user, 'contact'))
+      ?.toString()
+      .replace(/[^0-9]/g, '');
     const jid = user.attrs.jid ?? (phone ? `${phone}@${S_WA}` : undefined);
     const key = jid ?? '';
     if (seen.has(key)) continue;

@@ -35,6 +35,11 @@ export function forwardChatState(core: SimCore, conn: Connection, node: BinaryNo
   const from = conn.account;
   const target = core.directory.accountOf(node.attrs.to ?? '');
   if (!from || !target || target === from) return;
-  const stanza: BinaryNode = { tag: 'chatstate', attrs: { from: `${from.phone}@${S_WA}` }, content: node.content };
-  for (const conn2 of [...core.connections].filter((c) => c.account === target && c.isOpen)) conn2.send(stanza);
+  const stanza: BinaryNode = {
+    tag: 'chatstate',
+    attrs: { from: `${from.phone}@${S_WA}` },
+    content: node.content,
+  };
+  for (const conn2 of [...core.connections].filter((c) => c.account === target && c.isOpen))
+    conn2.send(stanza);
 }

@@ -60,7 +60,10 @@ export async function relayDirectMessage(core: SimCore, conn: Connection, node: 
     const targetAccount = core.directory.accountOf(target.jid);
     const targetDevice = deviceOf(target.jid);
     if (targetAccount && targetDevice > 0) {
-      const content = [target.enc, ...(target.enc.attrs.type === 'pkmsg' && deviceIdentity ? [deviceIdentity] : [])];
+      const content = [
+        target.enc,
+        ...(target.enc.attrs.type === 'pkmsg' && deviceIdentity ? [deviceIdentity] : []),
+      ];
       const stanza = companionStanza(conn, account, node, target.jid, targetAccount === account, t, content);
       core.deliverToDevice(targetAccount, targetDevice, stanza);
       continue;
@@ -143,8 +146,15 @@ export function sendContactReceipt(
   if (!first) return;
   const stanza: BinaryNode = {
     tag: 'receipt',
-    attrs: { id: first, from: `${contact.phone}@${S_WA}`, t: unixNow(), ...(type === 'delivered' ? {} : { type }) },
-    content: rest.length ? [{ tag: 'list', attrs: {}, content: rest.map((id) => ({ tag: 'item', attrs: { id } })) }] : undefined,
+    attrs: {
+      id: first,
+      from: `${contact.phone}@${S_WA}`,
+      t: unixNow(),
+      ...(type === 'delivered' ? {} : { type }),
+    },
+    content: rest.length
+      ? [{ tag: 'list', attrs: {}, content: rest.map((id) => ({ tag: 'item', attrs: { id } })) }]
+      : undefined,
   };
   for (const deviceId of account.devices.keys()) core.deliverToDevice(account, deviceId, stanza);
 }

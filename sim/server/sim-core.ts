@@ -27,7 +27,11 @@ export interface PendingCodeLink {
   ref: Buffer;
   wrappedCompanionEphemeral: Buffer;
   /** Set once the phone typed a code: resolves when the companion finishes (true) or fails (false). */
-  phoneSide?: { ephemeral: { public: Uint8Array; private: Uint8Array }; code: string; done: (ok: boolean) => void };
+  phoneSide?: {
+    ephemeral: { public: Uint8Array; private: Uint8Array };
+    code: string;
+    done: (ok: boolean) => void;
+  };
   result?: { phone: string; device: number; jid: string; lid: string };
 }
 

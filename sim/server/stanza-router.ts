@@ -1,4 +1,4 @@
-import { type BinaryNode, serverOf, S_WA } from '../wire/binary-node.ts';
+import { type BinaryNode, S_WA, serverOf } from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
 import { relayGroupMessage } from './groups.ts';
 import { onIq } from './iq-handler.ts';
@@ -30,7 +30,12 @@ async function onReceipt(core: SimCore, conn: Connection, node: BinaryNode): Pro
   const { attrs } = node;
   conn.send({
     tag: 'ack',
-    attrs: { id: attrs.id ?? '', class: 'receipt', from: attrs.to ?? S_WA, ...(attrs.type ? { type: attrs.type } : {}) },
+    attrs: {
+      id: attrs.id ?? '',
+      class: 'receipt',
+      from: attrs.to ?? S_WA,
+      ...(attrs.type ? { type: attrs.type } : {}),
+    },
   });
   if (attrs.id && attrs.id === conn.keyShareMessageId) return onKeyShareReceipt(core, conn);
   if (attrs.type === 'retry') {

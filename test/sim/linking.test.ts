@@ -1,4 +1,4 @@
-import { Curve, DisconnectReason, proto } from 'baileys';
+import { Curve, DisconnectReason, type proto } from 'baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimClient } from '../support/sim-client.ts';
 import { SimFixture } from '../support/sim-fixture.ts';
@@ -47,7 +47,9 @@ describe('linking a real Baileys client', () => {
     const saved = client.auth.snapshot();
     client.end();
     await client.waitFor('the device to go offline', () => fx.api.devices(phone).every((d) => !d.online));
-    const again = fx.client({ auth: (await import('../support/memory-auth.ts')).MemoryAuth.fromSnapshot(saved) }).connect();
+    const again = fx
+      .client({ auth: (await import('../support/memory-auth.ts')).MemoryAuth.fromSnapshot(saved) })
+      .connect();
     await again.waitForOpen(1);
     expect(again.lastQr).toBeUndefined();
     expect(again.phone).toBe(phone);
@@ -90,8 +92,16 @@ describe('linking a real Baileys client', () => {
       verifySignature(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean;
     };
     const pub = Buffer.concat([Buffer.from([5]), Buffer.from(account.accountSignatureKey ?? [])]);
-    expect(libsignalCurve.verifySignature(pub, message, Buffer.from(account.accountSignature ?? []))).toBe(false);
-    expect(Curve.verify(account.accountSignatureKey ?? new Uint8Array(), message, account.accountSignature ?? new Uint8Array())).toBe(true);
+    expect(libsignalCurve.verifySignature(pub, message, Buffer.from(account.accountSignature ?? []))).toBe(
+      false,
+    );
+    expect(
+      Curve.verify(
+        account.accountSignatureKey ?? new Uint8Array(),
+        message,
+        account.accountSignature ?? new Uint8Array(),
+      ),
+    ).toBe(true);
     client.end();
   });
 
@@ -100,7 +110,9 @@ describe('linking a real Baileys client', () => {
     fx.clients.push(client);
     client.connect();
     const qr = await client.waitForQr();
-    const url = fx.sim.info.wsUrl.replace('ws://', 'http://').replace('/ws/chat', '/admin/mock-phone/scan-qr');
+    const url = fx.sim.info.wsUrl
+      .replace('ws://', 'http://')
+      .replace('/ws/chat', '/admin/mock-phone/scan-qr');
     const res = await fetch(url, { method: 'POST', body: qr });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { phone: string };

@@ -37,7 +37,10 @@ export class MemoryAuth {
   }
 
   static fromSnapshot(json: string): MemoryAuth {
-    const parsed = JSON.parse(json, BufferJSON.reviver) as { creds: AuthenticationState['creds']; keys: [string, unknown][] };
+    const parsed = JSON.parse(json, BufferJSON.reviver) as {
+      creds: AuthenticationState['creds'];
+      keys: [string, unknown][];
+    };
     const auth = new MemoryAuth(parsed.creds);
     for (const [k, v] of parsed.keys) auth.keys.set(k, v);
     return auth;

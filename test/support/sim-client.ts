@@ -4,8 +4,8 @@ import makeWASocket, {
   Browsers,
   type ConnectionState,
   DisconnectReason,
-  type WAMessage,
   WA_CERT_DETAILS,
+  type WAMessage,
   type WASocket,
 } from 'baileys';
 import pino from 'pino';
@@ -44,6 +44,8 @@ export class SimClient {
   readonly updates: Update[] = [];
   readonly closes: number[] = [];
   readonly events: Array<{ name: string; data: unknown }> = [];
+  /** Server acks of this client's messages, as they came off the wire. */
+  readonly acks: Array<Record<string, string>> = [];
   lastQr: string | undefined;
   isOpen = false;
   opens = 0;
@@ -75,6 +77,10 @@ export class SimClient {
     });
     this.sock = sock;
     sock.ev.on('creds.update', () => this.notify());
+    sock.ws.on('CB:ack,class:message', (node: { attrs: Record<string, string> }) => {
+      this.acks.push(node.attrs);
+      this.notify();
+    });
     sock.ev.on('connection.update', (u) => this.onConnectionUpdate(sock, u));
     sock.ev.on('messages.upsert', ({ messages }) => {
       this.received.push(...messages);
@@ -84,7 +90,12 @@ export class SimClient {
       for (const u of ups) this.updates.push({ id: u.key.id ?? '', status: u.update.status });
       this.notify();
     });
-    for (const name of ['groups.upsert', 'groups.update', 'group-participants.update', 'messaging-history.set'] as const) {
+    for (const name of [
+      'groups.upsert',
+      'groups.update',
+      'group-participants.update',
+      'messaging-history.set',
+    ] as const) {
       sock.ev.on(name, (data: unknown) => {
         this.events.push({ name, data });
         this.notify();
@@ -104,8 +115,11 @@ export class SimClient {
       this.isOpen = false;
       const code = (u.lastDisconnect?.error as Boom | undefined)?.output?.statusCode ?? 0;
       this.closes.push(code);
-      const again = code === DisconnectReason.restartRequired || (this.options.autoReconnect && code !== DisconnectReason.loggedOut);
-      if (again && !this.stopped) setTimeout(() => this.connect(), code === DisconnectReason.restartRequired ? 0 : 200);
+      const again =
+        code === DisconnectReason.restartRequired ||
+        (this.options.autoReconnect && code !== DisconnectReason.loggedOut);
+      if (again && !this.stopped)
+        setTimeout(() => this.connect(), code === DisconnectReason.restartRequired ? 0 : 200);
     }
     this.notify();
   }
@@ -144,12 +158,20 @@ export class SimClient {
     return this.waitFor(`a close with ${code}`, () => this.closes.includes(code), timeoutMs);
   }
 
-  waitForMessage(match: (m: WAMessage) => boolean, what = 'a message', timeoutMs = 30_000): Promise<WAMessage> {
+  waitForMessage(
+    match: (m: WAMessage) => boolean,
+    what = 'a message',
+    timeoutMs = 30_000,
+  ): Promise<WAMessage> {
     return this.waitFor(what, () => this.received.find(match), timeoutMs);
   }
 
   waitForStatus(id: string, status: number, timeoutMs = 30_000): Promise<true> {
-    return this.waitFor(`status ${status} of ${id}`, () => this.updates.some((u) => u.id === id && (u.status ?? 0) >= status), timeoutMs);
+    return this.waitFor(
+      `status ${status} of ${id}`,
+      () => this.updates.some((u) => u.id === id && (u.status ?? 0) >= status),
+      timeoutMs,
+    );
   }
 
   /** `phone` of this linked client, from its credentials. */

@@ -7,7 +7,9 @@ export class SimFixture {
   private constructor(readonly sim: RunningSimulator) {}
 
   static async start(options: SimulatorOptions = {}): Promise<SimFixture> {
-    const log = process.env.SIM_LOG ? (e: string, d: Record<string, unknown>) => console.error('[sim]', e, JSON.stringify(d)) : undefined;
+    const log = process.env.SIM_LOG
+      ? (e: string, d: Record<string, unknown>) => console.error('[sim]', e, JSON.stringify(d))
+      : undefined;
     return new SimFixture(await startSimulator({ ...(log ? { log } : {}), ...options }));
   }
 
@@ -22,8 +24,13 @@ export class SimFixture {
   }
 
   /** A new account with a client linked to it by QR, connected and past its first login. */
-  async linkedClient(options: ClientOptions & { phone?: string } = {}): Promise<{ client: SimClient; phone: string }> {
-    const { phone } = this.api.createAccount({ ...(options.phone ? { phone: options.phone } : {}), name: options.name });
+  async linkedClient(
+    options: ClientOptions & { phone?: string } = {},
+  ): Promise<{ client: SimClient; phone: string }> {
+    const { phone } = this.api.createAccount({
+      ...(options.phone ? { phone: options.phone } : {}),
+      name: options.name,
+    });
     const client = this.client(options).connect();
     const qr = await client.waitForQr();
     this.api.linkQr(phone, qr);
