@@ -15,6 +15,17 @@ import { keyBundle, usyncResult } from './lookup.ts';
 import type { SimCore } from './sim-core.ts';
 import { removeDevice } from './unlink.ts';
 
+/** WhatsApp's defaults: read receipts on, so clients send `read` (not `read-self`) receipts. */
+const PRIVACY_DEFAULTS: BinaryNode[] = [
+  ['readreceipts', 'all'],
+  ['last', 'all'],
+  ['online', 'all'],
+  ['profile', 'all'],
+  ['status', 'contacts'],
+  ['groupadd', 'all'],
+  ['calladd', 'all'],
+].map(([name, value]) => ({ tag: 'category', attrs: { name: name ?? '', value: value ?? '' } }));
+
 /** Every iq Baileys sends, answered promptly: an unanswered iq costs the client a 60 s timeout. */
 export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Promise<void> {
   const { attrs } = iq;
@@ -63,7 +74,7 @@ export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Pro
     case 'blocklist':
       return reply([{ tag: 'list', attrs: {} }]);
     case 'privacy':
-      return reply([{ tag: 'privacy', attrs: {}, content: [] }]);
+      return reply([{ tag: 'privacy', attrs: {}, content: PRIVACY_DEFAULTS }]);
     case 'w:m':
       return reply([
         {

@@ -13,6 +13,7 @@ import type { Account } from '../network/model.ts';
 import { makeDeviceKeys } from '../network/model.ts';
 import { type BinaryNode, childBytes, S_WA, unixNow } from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
+import { announceDeviceChange } from './device-notices.ts';
 import type { PendingCodeLink, SimCore } from './sim-core.ts';
 
 const QR_REFS = 6;
@@ -242,6 +243,7 @@ function sendPairSuccess(core: SimCore, conn: Connection, account: Account, advS
       },
     ],
   });
+  announceDeviceChange(core, account, deviceId, 'add');
   core.log('pair-success', { jid: result.jid });
   return result;
 }

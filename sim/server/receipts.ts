@@ -15,13 +15,15 @@ export function forwardReceipt(core: SimCore, conn: Connection, node: BinaryNode
   if (!reader || !sender || sender === reader) return;
   const lid = serverOf(senderJid) === 'lid';
   const from = lid ? `${reader.lidUser}@lid` : `${reader.phone}@${S_WA}`;
+  // A client that is not marked online acknowledges with `inactive`: to the sender it is a delivery.
+  const type = attrs.type === 'inactive' ? undefined : attrs.type;
   const receipt: BinaryNode = {
     tag: 'receipt',
     attrs: {
       id: attrs.id ?? '',
       t: unixNow(),
       ...(isGroup ? { from: attrs.to ?? '', participant: from } : { from }),
-      ...(attrs.type ? { type: attrs.type } : {}),
+      ...(type ? { type } : {}),
     },
     content: node.content,
   };

@@ -65,6 +65,7 @@ export async function relayDirectMessage(core: SimCore, conn: Connection, node: 
         ...(target.enc.attrs.type === 'pkmsg' && deviceIdentity ? [deviceIdentity] : []),
       ];
       const stanza = companionStanza(conn, account, node, target.jid, targetAccount === account, t, content);
+      core.log('relay', { id: attrs.id, from: conn.jid, to: target.jid, type: target.enc.attrs.type });
       core.deliverToDevice(targetAccount, targetDevice, stanza);
       continue;
     }

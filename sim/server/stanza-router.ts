@@ -37,6 +37,7 @@ async function onReceipt(core: SimCore, conn: Connection, node: BinaryNode): Pro
       ...(attrs.type ? { type: attrs.type } : {}),
     },
   });
+  core.log('receipt', { from: conn.jid, ...attrs });
   if (attrs.id && attrs.id === conn.keyShareMessageId) return onKeyShareReceipt(core, conn);
   if (attrs.type === 'retry') {
     core.log('retry-receipt', { id: attrs.id, from: conn.jid, to: attrs.to });

@@ -1,4 +1,5 @@
 import type { Account } from '../network/model.ts';
+import { announceDeviceChange } from './device-notices.ts';
 import type { SimCore } from './sim-core.ts';
 
 /**
@@ -21,5 +22,6 @@ export function removeDevice(
     });
     setTimeout(() => conn.close(), 50);
   }
+  announceDeviceChange(core, account, deviceId, 'remove');
   core.log('device-removed', { phone: account.phone, device: deviceId, by });
 }
