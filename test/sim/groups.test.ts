@@ -5,8 +5,9 @@ import { SimFixture } from '../support/sim-fixture.ts';
 let fx: SimFixture;
 const members: Array<{ client: SimClient; phone: string }> = [];
 const jid = (phone: string) => `${phone}@s.whatsapp.net`;
-const textOf = (m: { message?: { conversation?: string | null; extendedTextMessage?: { text?: string | null } | null } | null }) =>
-  m.message?.conversation ?? m.message?.extendedTextMessage?.text;
+const textOf = (m: {
+  message?: { conversation?: string | null; extendedTextMessage?: { text?: string | null } | null } | null;
+}) => m.message?.conversation ?? m.message?.extendedTextMessage?.text;
 
 beforeAll(async () => {
   fx = await SimFixture.start();
@@ -19,7 +20,9 @@ describe('groups', () => {
     const [ann, ben, cat] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
     const group = await ann.client.sock.groupCreate('Sim Team', [jid(ben.phone), jid(cat.phone)]);
     expect(group.subject).toBe('Sim Team');
-    expect(group.participants.map((p) => p.id).sort()).toEqual([ann.phone, ben.phone, cat.phone].map(jid).sort());
+    expect(group.participants.map((p) => p.id).sort()).toEqual(
+      [ann.phone, ben.phone, cat.phone].map(jid).sort(),
+    );
 
     const meta = await ben.client.sock.groupMetadata(group.id);
     expect(meta.participants.find((p) => p.id === jid(ann.phone))?.admin).toBe('superadmin');
@@ -28,7 +31,10 @@ describe('groups', () => {
 
     const first = await ann.client.sock.sendMessage(group.id, { text: 'hello team' });
     for (const m of [ben, cat]) {
-      const got = await m.client.waitForMessage((x) => x.key.id === first?.key.id, `the group message at ${m.phone}`);
+      const got = await m.client.waitForMessage(
+        (x) => x.key.id === first?.key.id,
+        `the group message at ${m.phone}`,
+      );
       expect(textOf(got)).toBe('hello team');
       expect(got.key.remoteJid).toBe(group.id);
       expect(got.key.participant).toBe(jid(ann.phone));
@@ -40,7 +46,9 @@ describe('groups', () => {
     const removed = await ann.client.sock.groupParticipantsUpdate(group.id, [jid(cat.phone)], 'remove');
     expect(removed).toEqual([expect.objectContaining({ status: '200', jid: jid(cat.phone) })]);
     await cat.client.waitFor('the removal notice', () =>
-      cat.client.events.find((e) => e.name === 'group-participants.update' && JSON.stringify(e.data).includes('remove')),
+      cat.client.events.find(
+        (e) => e.name === 'group-participants.update' && JSON.stringify(e.data).includes('remove'),
+      ),
     );
     const after = await ann.client.sock.sendMessage(group.id, { text: 'cat is gone' });
     await ben.client.waitForMessage((x) => x.key.id === after?.key.id);
@@ -62,7 +70,9 @@ describe('groups', () => {
     meta = await cat.client.sock.groupMetadata(group.id);
     expect(meta.participants.find((p) => p.id === jid(ben.phone))?.admin ?? null).toBeNull();
     await ben.client.waitFor('the promote notice', () =>
-      ben.client.events.find((e) => e.name === 'group-participants.update' && JSON.stringify(e.data).includes('promote')),
+      ben.client.events.find(
+        (e) => e.name === 'group-participants.update' && JSON.stringify(e.data).includes('promote'),
+      ),
     );
     const msg = await cat.client.sock.sendMessage(group.id, { text: 'glad to be here' });
     for (const m of [ann, ben]) await m.client.waitForMessage((x) => x.key.id === msg?.key.id);
