@@ -146,17 +146,19 @@ function failedToStart(err: unknown, config: CliConfig): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
-/** Closes the simulator once, on the first signal; a second signal, or a stuck close, exits at once. */
-function closeOnSignals(sim: RunningSimulator, log: boolean): void {
+/**
+ * Stops on SIGINT, SIGTERM or the loss of a parent's IPC channel, from the very start: a signal during
+ * start-up exits at once, later ones close the simulator first. A second signal, or a stuck close, exits.
+ */
+function stopOnSignals(log: boolean): { started(sim: RunningSimulator): void } {
+  let running: RunningSimulator | undefined;
   let closing = false;
   const stop = (why: string) => {
-    if (closing) {
-      process.exit(EXIT_FAILED);
-    }
+    if (closing || !running) process.exit(closing ? EXIT_FAILED : 0);
     closing = true;
     if (log) logLine('stopping', { reason: why });
     setTimeout(() => process.exit(EXIT_FAILED), CLOSE_GRACE_MS).unref();
-    sim.close().then(
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
         process.stderr.write(`zapgate-sim: error while closing: ${String(err)}\n`);
@@ -166,24 +168,29 @@ function closeOnSignals(sim: RunningSimulator, log: boolean): void {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  // Started by a parent with an IPC channel (see child-process.ts): do not outlive it.
+  // Started with an IPC channel (see child-process.ts): do not outlive the parent.
   if (process.channel) process.on('disconnect', () => stop('parent gone'));
+  return {
+    started: (sim) => {
+      running = sim;
+    },
+  };
 }
 
-async function main(): Promise<void> {
-  let config: CliConfig;
+function readConfig(): CliConfig {
   try {
-    config = parseEnv(process.env);
+    return parseEnv(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`zapgate-sim: ${err.message}\n`);
     process.exit(EXIT_BAD_CONFIG);
   }
-  process.stdout.on('error', () => {});
+}
+
+async function start(config: CliConfig): Promise<RunningSimulator> {
   const { startSimulator } = await import('./simulator.ts');
-  let sim: RunningSimulator;
   try {
-    sim = await startSimulator({
+    return await startSimulator({
       ...config.options,
       rootPrivateKey: config.rootPrivateKey,
       ...(config.log ? { log: logLine } : {}),
@@ -192,7 +199,14 @@ async function main(): Promise<void> {
     process.stderr.write(`zapgate-sim: could not start: ${failedToStart(err, config)}\n`);
     process.exit(EXIT_FAILED);
   }
-  closeOnSignals(sim, config.log);
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const signals = stopOnSignals(config.log);
+  process.stdout.on('error', () => {});
+  const sim = await start(config);
+  signals.started(sim);
   const { wsUrl, adminUrl, mediaHost, rootPublicKey } = sim.info;
   if (config.infoFile) {
     try {

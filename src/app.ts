@@ -1,0 +1,145 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import QRCode from 'qrcode';
+import { resolveAdminKey } from './auth/admin-key.ts';
+import { TenantService } from './auth/tenant-service.ts';
+import type { Config } from './config.ts';
+import type { Instance } from './domain/instance.ts';
+import { BaileysEngine } from './engine/baileys/baileys-engine.ts';
+import type { WhatsAppEngine } from './engine/engine.ts';
+import { EventBus } from './events/event-bus.ts';
+import { registerAuth } from './http/auth.ts';
+import { registerErrorHandling } from './http/error-handler.ts';
+import { registerJsonBody } from './http/json-body.ts';
+import { healthRoutes } from './http/routes/health-routes.ts';
+import { instanceEventRoutes } from './http/routes/instance-event-routes.ts';
+import { instanceRoutes } from './http/routes/instance-routes.ts';
+import { linkRoutes } from './http/routes/link-routes.ts';
+import { tenantRoutes } from './http/routes/tenant-routes.ts';
+import { InstanceService } from './instances/instance-service.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { SessionManager } from './sessions/session-manager.ts';
+import { openStore } from './store/database.ts';
+import type { Store } from './store/repositories.ts';
+
+export interface Gateway {
+  app: FastifyInstance;
+  store: Store;
+  sessions: SessionManager;
+  bus: EventBus;
+  logger: Logger;
+  adminKey: { key: string; created: boolean };
+  /** Listens, then restores the instances that should run; resolves with the base URL. */
+  start(): Promise<string>;
+  /** Closes sockets without unlinking, the HTTP server and the database. */
+  stop(): Promise<void>;
+}
+
+export interface GatewayOverrides {
+  logger?: Logger;
+  engine?: WhatsAppEngine;
+}
+
+function printQr(logger: Logger) {
+  return (instance: Instance, qr: string) => {
+    QRCode.toString(qr, { type: 'terminal', small: true })
+      .then((art) => process.stderr.write(`\nScan with WhatsApp to link "${instance.name}":\n${art}\n`))
+      .catch((err) => logger.warn({ err }, 'could not draw the QR code'));
+  };
+}
+
+/** The one composition root: every part of the gateway is built and wired here, nowhere else. */
+export async function buildApp(config: Readonly<Config>, overrides: GatewayOverrides = {}): Promise<Gateway> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const store = await openStore(config.databaseUrl);
+  const adminKey = resolveAdminKey(config.apiKey, config.dataDir);
+  const engine =
+    overrides.engine ??
+    new BaileysEngine({
+      authState: store.authState,
+      ...(config.masterKey ? { masterKey: config.masterKey } : {}),
+      ...(config.waServerUrl && config.waServerRootKey
+        ? {
+            server: {
+              url: config.waServerUrl,
+              rootPublicKey: config.waServerRootKey,
+              ...(config.waServerTlsCert ? { tlsCert: config.waServerTlsCert } : {}),
+            },
+          }
+        : {}),
+      logger,
+      baileysLogLevel: config.baileysLogLevel,
+      browserName: config.browserName,
+      keepAliveIntervalMs: config.keepAliveIntervalMs,
+    });
+  const bus = new EventBus((err) => logger.error({ err }, 'an event listener failed'));
+  const sessions = new SessionManager({
+    engine,
+    instances: store.instances,
+    instanceEvents: store.instanceEvents,
+    bus,
+    logger,
+    config,
+    bootStaggerMs: config.bootStaggerMs,
+    ...(config.printQr ? { onQr: printQr(logger) } : {}),
+  });
+  const instances = new InstanceService(store, sessions, config.maxInstances);
+  const tenants = new TenantService(store, adminKey.key, () => instances);
+
+  const app = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  registerJsonBody(app);
+  registerErrorHandling(app);
+  registerAuth(app, tenants);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Zapgate', version: '1', description: 'Self-hosted WhatsApp HTTP gateway' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(healthRoutes(store));
+  await app.register(
+    async (api) => {
+      await api.register(tenantRoutes(tenants));
+      await api.register(instanceRoutes(instances));
+      await api.register(linkRoutes(instances));
+      await api.register(instanceEventRoutes(instances, bus));
+    },
+    { prefix: '/api/v1' },
+  );
+
+  let stopped = false;
+  return {
+    app,
+    store,
+    sessions,
+    bus,
+    logger,
+    adminKey,
+    async start() {
+      const url = await app.listen({ port: config.port, host: config.host });
+      void sessions.restoreAll();
+      return url;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await sessions.shutdown();
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+
+/** Everything the gateway reads from its environment, validated once, frozen. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string;
+  apiKey: string | undefined;
+  masterKey: string | undefined;
+  bootStaggerMs: number;
+  maxInstances: number;
+  logLevel: string;
+  baileysLogLevel: string;
+  waServerUrl: string | undefined;
+  waServerRootKey: string | undefined;
+  waServerTlsCert: string | undefined;
+  keepAliveIntervalMs: number;
+  watchdogMs: number;
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  pairingCodeTtlMs: number;
+  printQr: boolean;
+  browserName: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min)
+    throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+function oneOf(env: Env, name: string, allowed: readonly string[], fallback: string): string {
+  const raw = env[name] || fallback;
+  if (!allowed.includes(raw))
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function waServer(env: Env): Pick<Config, 'waServerUrl' | 'waServerRootKey' | 'waServerTlsCert'> {
+  const url = env.WA_SERVER_URL || undefined;
+  const rootKey = env.WA_SERVER_ROOT_KEY || undefined;
+  if (url && !/^wss?:\/\//.test(url))
+    throw new ConfigError(`WA_SERVER_URL must be a ws:// or wss:// URL, got "${url}"`);
+  if (Boolean(url) !== Boolean(rootKey))
+    throw new ConfigError('WA_SERVER_URL and WA_SERVER_ROOT_KEY go together: set both or neither');
+  if (rootKey && Buffer.from(rootKey, 'base64').length !== 32)
+    throw new ConfigError('WA_SERVER_ROOT_KEY must be a base64 32-byte key');
+  const cert = env.WA_SERVER_TLS_CERT || undefined;
+  return { waServerUrl: url, waServerRootKey: rootKey, waServerTlsCert: cert?.replace(/\\n/g, '\n') };
+}
+
+/** Reads the configuration; throws a ConfigError naming the variable to fix. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const dataDir = resolve(env.DATA_DIR || './data');
+  return Object.freeze({
+    port: int(env, 'PORT', 3000),
+    host: env.HOST || '0.0.0.0',
+    dataDir,
+    databaseUrl: env.DATABASE_URL || `sqlite://${resolve(dataDir, 'zapgate.db')}`,
+    apiKey: env.API_KEY || undefined,
+    masterKey: env.MASTER_KEY || undefined,
+    bootStaggerMs: int(env, 'BOOT_STAGGER_MS', 250),
+    maxInstances: int(env, 'MAX_INSTANCES', 100, 1),
+    logLevel: oneOf(env, 'LOG_LEVEL', LEVELS, 'info'),
+    baileysLogLevel: oneOf(env, 'BAILEYS_LOG_LEVEL', LEVELS, 'error'),
+    ...waServer(env),
+    keepAliveIntervalMs: int(env, 'KEEPALIVE_INTERVAL_MS', 30_000, 500),
+    watchdogMs: int(env, 'WATCHDOG_MS', 90_000, 1_000),
+    reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1_000, 10),
+    reconnectMaxMs: int(env, 'RECONNECT_MAX_MS', 60_000, 10),
+    pairingCodeTtlMs: int(env, 'PAIRING_CODE_TTL_MS', 180_000, 1_000),
+    printQr: env.PRINT_QR === '1' || env.PRINT_QR === 'true',
+    browserName: env.BROWSER_NAME || 'Zapgate',
+  });
+}

@@ -1,0 +1,60 @@
+/** The lifecycle of an instance (one WhatsApp number), as DESIGN.md describes it. */
+export const INSTANCE_STATUSES = [
+  'created',
+  'connecting',
+  'qr',
+  'pairing',
+  'connected',
+  'disconnected',
+  'logged_out',
+  'stopped',
+  'failed',
+] as const;
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+
+/** What the operator wants: a running instance is (re)connected, a stopped one left alone. */
+export type DesiredState = 'running' | 'stopped';
+
+export interface InstanceSettings {
+  /** Free-form operator settings; later issues add pacing and webhooks here. */
+  [key: string]: unknown;
+}
+
+export interface Instance {
+  id: string;
+  tenantId: string | null;
+  name: string;
+  status: InstanceStatus;
+  desiredState: DesiredState;
+  phone: string | null;
+  jid: string | null;
+  lid: string | null;
+  pushName: string | null;
+  qr: string | null;
+  qrUpdatedAt: Date | null;
+  pairingCode: string | null;
+  pairingExpiresAt: Date | null;
+  connectedAt: Date | null;
+  lastError: string | null;
+  settings: InstanceSettings;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface InstanceEvent {
+  id: number;
+  instanceId: string;
+  tenantId: string | null;
+  type: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** Statuses in which the instance holds (or is getting) a live socket. */
+export const LIVE_STATUSES: ReadonlySet<InstanceStatus> = new Set([
+  'connecting',
+  'qr',
+  'pairing',
+  'connected',
+  'disconnected',
+]);

@@ -1,0 +1,75 @@
+import { Agent as HttpsAgent } from 'node:https';
+import { Browsers, WA_CERT_DETAILS } from 'baileys';
+import type { Logger } from 'pino';
+import type { AuthStateRepository } from '../../store/repositories.ts';
+import type { EngineConnection, WhatsAppEngine } from '../engine.ts';
+import { createAuthCipher } from './auth-cipher.ts';
+import { BaileysConnection } from './baileys-connection.ts';
+import { loadSqlAuthState } from './sql-auth-state.ts';
+import { enforceStrictSignatures } from './strict-signatures.ts';
+
+export interface WaServerConfig {
+  /** A WhatsApp-compatible server to use instead of WhatsApp (the simulator). */
+  url: string;
+  /** Its root public key (base64), trusted in place of WhatsApp's. */
+  rootPublicKey: string;
+  /** PEM certificate of its TLS endpoints (socket and media host), if they use their own. */
+  tlsCert?: string;
+}
+
+export interface BaileysEngineOptions {
+  authState: AuthStateRepository;
+  masterKey?: string;
+  server?: WaServerConfig;
+  logger: Logger;
+  /** Level of Baileys' own log lines (they go through `logger`). */
+  baileysLogLevel: string;
+  browserName: string;
+  keepAliveIntervalMs: number;
+}
+
+/** The production engine: Baileys sockets with credentials and Signal keys in SQL. */
+export class BaileysEngine implements WhatsAppEngine {
+  private readonly cipher;
+  private readonly agent: HttpsAgent | undefined;
+
+  constructor(private readonly options: BaileysEngineOptions) {
+    enforceStrictSignatures();
+    this.cipher = createAuthCipher(options.masterKey);
+    const server = options.server;
+    if (server) {
+      // Trusting another root is explicit configuration, never a default.
+      WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(server.rootPublicKey, 'base64');
+      if (server.tlsCert) this.agent = new HttpsAgent({ ca: server.tlsCert, keepAlive: true });
+    }
+  }
+
+  async connect(instanceId: string): Promise<EngineConnection> {
+    const { state, saveCreds } = await loadSqlAuthState(this.options.authState, instanceId, this.cipher);
+    const logger = this.options.logger.child(
+      { instanceId, component: 'baileys' },
+      { level: this.options.baileysLogLevel },
+    );
+    const server = this.options.server;
+    return new BaileysConnection(
+      {
+        auth: state,
+        logger,
+        browser: Browsers.ubuntu(this.options.browserName),
+        markOnlineOnConnect: false,
+        syncFullHistory: false,
+        keepAliveIntervalMs: this.options.keepAliveIntervalMs,
+        ...(server ? { waWebSocketUrl: server.url } : {}),
+        ...(this.agent
+          ? { fetchAgent: this.agent, ...(server?.url.startsWith('wss') ? { agent: this.agent } : {}) }
+          : {}),
+      },
+      saveCreds,
+      (err) => this.options.logger.error({ instanceId, err }, 'saving credentials failed'),
+    );
+  }
+
+  forget(instanceId: string): Promise<void> {
+    return this.options.authState.clear(instanceId);
+  }
+}

@@ -1,0 +1,76 @@
+import {
+  type AuthenticationCreds,
+  type AuthenticationState,
+  BufferJSON,
+  initAuthCreds,
+  proto,
+  type SignalDataSet,
+  type SignalDataTypeMap,
+  type SignalKeyStore,
+} from 'baileys';
+import { LRUCache } from 'lru-cache';
+import type { AuthStateRepository } from '../../store/repositories.ts';
+import type { AuthCipher } from './auth-cipher.ts';
+
+/** Recently used keys per instance; the rest (hundreds of unused pre-keys) stay in SQL. */
+const CACHE_ENTRIES = 256;
+const MISSING = Symbol('missing');
+type Cached = unknown | typeof MISSING;
+
+const encode = (cipher: AuthCipher, value: unknown) =>
+  cipher.seal(JSON.stringify(value, BufferJSON.replacer));
+const decode = (cipher: AuthCipher, stored: string): unknown =>
+  JSON.parse(cipher.open(stored), BufferJSON.reviver);
+
+function revive<T extends keyof SignalDataTypeMap>(type: T, value: unknown): SignalDataTypeMap[T] {
+  if (type === 'app-state-sync-key' && value) {
+    return proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T];
+  }
+  return value as SignalDataTypeMap[T];
+}
+
+/**
+ * Baileys' auth state in SQL: credentials in `auth_creds`, Signal keys in `auth_keys`, scoped by
+ * instance. Baileys batches a transaction's writes into one `set`, which is one SQL transaction.
+ */
+export async function loadSqlAuthState(
+  repo: AuthStateRepository,
+  instanceId: string,
+  cipher: AuthCipher,
+): Promise<{ state: AuthenticationState; saveCreds: () => Promise<void> }> {
+  const stored = await repo.loadCreds(instanceId);
+  const creds = stored ? (decode(cipher, stored) as AuthenticationCreds) : initAuthCreds();
+  const cache = new LRUCache<string, { v: Cached }>({ max: CACHE_ENTRIES });
+  const keys: SignalKeyStore = {
+    async get(type, ids) {
+      const out: { [id: string]: SignalDataTypeMap[typeof type] } = {};
+      const missing = ids.filter((id) => !cache.has(`${type}:${id}`));
+      if (missing.length) {
+        const rows = await repo.loadKeys(instanceId, type, missing);
+        for (const id of missing) {
+          const row = rows.get(id);
+          cache.set(`${type}:${id}`, { v: row === undefined ? MISSING : decode(cipher, row) });
+        }
+      }
+      for (const id of ids) {
+        const hit = cache.get(`${type}:${id}`)?.v;
+        if (hit !== undefined && hit !== MISSING) out[id] = revive(type, hit);
+      }
+      return out;
+    },
+    async set(data: SignalDataSet) {
+      const entries: Array<{ type: string; id: string; value: string | null }> = [];
+      for (const [type, byId] of Object.entries(data)) {
+        for (const [id, value] of Object.entries(byId ?? {})) {
+          entries.push({ type, id, value: value ? encode(cipher, value) : null });
+        }
+      }
+      await repo.writeKeys(instanceId, entries);
+      for (const [type, byId] of Object.entries(data)) {
+        for (const [id, value] of Object.entries(byId ?? {}))
+          cache.set(`${type}:${id}`, { v: value ?? MISSING });
+      }
+    },
+  };
+  return { state: { creds, keys }, saveCreds: () => repo.saveCreds(instanceId, encode(cipher, creds)) };
+}

@@ -1,0 +1,73 @@
+/**
+ * Every error the gateway reports to a caller: a stable code, the HTTP status it maps to, and a
+ * message that says what to fix. One handler (http/error-handler.ts) turns them into responses.
+ */
+export class ZapgateError extends Error {
+  constructor(
+    readonly code: string,
+    readonly statusCode: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ZapgateError';
+  }
+}
+
+type Factory<A extends unknown[]> = (...args: A) => ZapgateError;
+const coded =
+  <A extends unknown[]>(
+    code: string,
+    status: number,
+    message: (...args: A) => string,
+    details?: (...args: A) => unknown,
+  ): Factory<A> =>
+  (...args) =>
+    new ZapgateError(code, status, message(...args), details?.(...args));
+
+export const Errors = {
+  validation: (message: string, details?: unknown) =>
+    new ZapgateError('ZG_ERR_VALIDATION', 400, message, details),
+  invalidPhone: coded(
+    'ZG_ERR_INVALID_PHONE',
+    400,
+    (value: string) => `"${value}" is not a phone number in international form (digits, country code first)`,
+  ),
+  unauthorized: coded(
+    'ZG_ERR_UNAUTHORIZED',
+    401,
+    () => 'missing or invalid API key (send Authorization: Bearer <key> or X-Api-Key)',
+  ),
+  forbidden: coded('ZG_ERR_FORBIDDEN', 403, (what: string) => `this key may not ${what}`),
+  notFound: coded('ZG_ERR_NOT_FOUND', 404, (what: string) => `${what} not found`),
+  routeNotFound: coded(
+    'ZG_ERR_ROUTE_NOT_FOUND',
+    404,
+    (method: string, url: string) => `no route ${method} ${url}`,
+  ),
+  conflict: coded('ZG_ERR_CONFLICT', 409, (message: string) => message),
+  alreadyConnected: coded(
+    'ZG_ERR_ALREADY_CONNECTED',
+    409,
+    (name: string) => `instance ${name} is already connected; log it out first`,
+  ),
+  instanceLimit: coded(
+    'ZG_ERR_INSTANCE_LIMIT',
+    409,
+    (max: number) =>
+      `the gateway runs at most ${max} instances (MAX_INSTANCES); delete one or raise the limit`,
+  ),
+  notAcceptable: coded('ZG_ERR_NOT_ACCEPTABLE', 406, (what: string) => what),
+  payloadTooLarge: coded(
+    'ZG_ERR_PAYLOAD_TOO_LARGE',
+    413,
+    (limit: number) => `body larger than ${limit} bytes`,
+  ),
+  unsupportedMedia: coded(
+    'ZG_ERR_UNSUPPORTED_MEDIA_TYPE',
+    415,
+    (type: string) => `content type ${type} is not accepted; send application/json`,
+  ),
+  unavailable: coded('ZG_ERR_UNAVAILABLE', 503, (message: string) => message),
+  timeout: coded('ZG_ERR_TIMEOUT', 504, (what: string) => `timed out waiting for ${what}`),
+} as const;

@@ -1,0 +1,24 @@
+import type { InstanceStatus } from '../domain/instance.ts';
+
+/** Every event the gateway publishes, by name. Webhooks, SSE and socket.io payloads derive from it. */
+export interface GatewayEventMap {
+  'instance.status': {
+    status: InstanceStatus;
+    previous: InstanceStatus;
+    reason?: string;
+    phone?: string | null;
+  };
+  'instance.qr': { qr: string; qrDataUrl?: string };
+}
+
+export type GatewayEventName = keyof GatewayEventMap;
+
+/** The one envelope for webhooks, SSE and socket.io. */
+export interface GatewayEvent<K extends GatewayEventName = GatewayEventName> {
+  id: string;
+  event: K;
+  instance: { id: string; name: string };
+  tenantId: string | null;
+  timestamp: string;
+  data: GatewayEventMap[K];
+}

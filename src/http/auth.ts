@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TenantService } from '../auth/tenant-service.ts';
+import type { Principal } from '../domain/tenant.ts';
+import { Errors } from '../errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+/** The key from `Authorization: Bearer <key>` or `X-Api-Key`. */
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.toLowerCase().startsWith('bearer ')) return header.slice(7).trim() || undefined;
+  const apiKey = request.headers['x-api-key'];
+  return (Array.isArray(apiKey) ? apiKey[0] : apiKey) || undefined;
+}
+
+/** Every route under /api requires a key; the principal it names is on `request.principal`. */
+export function registerAuth(app: FastifyInstance, tenants: TenantService): void {
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/')) return;
+    const principal = await tenants.authenticate(presentedKey(request));
+    if (!principal) throw Errors.unauthorized();
+    request.principal = principal;
+  });
+}
+
+export function requireAdmin(request: FastifyRequest): void {
+  if (request.principal.kind !== 'admin') throw Errors.forbidden('manage tenants (admin key only)');
+}

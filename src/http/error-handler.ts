@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { Errors, ZapgateError } from '../errors.ts';
+
+const send = (err: ZapgateError) => ({
+  error: {
+    code: err.code,
+    message: err.message,
+    ...(err.details === undefined ? {} : { details: err.details }),
+  },
+});
+
+/** Fastify's own client errors, each turned into the gateway's coded form. */
+function fromFastify(err: FastifyError): ZapgateError | undefined {
+  if (err.validation) {
+    const details = err.validation.map((v) => ({
+      path: v.instancePath || undefined,
+      message: v.message,
+      params: v.params,
+    }));
+    return Errors.validation(`invalid ${err.validationContext ?? 'request'}: ${err.message}`, details);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return Errors.unsupportedMedia(String(err.message.split(': ')[1] ?? 'this'));
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ZapgateError('ZG_ERR_PAYLOAD_TOO_LARGE', 413, err.message);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return Errors.validation('the body is empty; send a JSON object (or omit the Content-Type header)');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return Errors.validation(`the body is not valid JSON: ${err.message}`);
+    default:
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+        return new ZapgateError(
+          `ZG_ERR_${String(err.code ?? 'BAD_REQUEST').replace(/^FST_ERR_/, '')}`,
+          err.statusCode,
+          err.message,
+        );
+      }
+      return undefined;
+  }
+}
+
+/** One place where every error becomes `{ error: { code, message, details? } }`. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const coded = error instanceof ZapgateError ? error : fromFastify(error);
+    if (coded) {
+      request.log.info({ code: coded.code, status: coded.statusCode, url: request.url }, coded.message);
+      return reply.status(coded.statusCode).send(send(coded));
+    }
+    request.log.error({ err: error, url: request.url, method: request.method }, 'unhandled error');
+    return reply
+      .status(500)
+      .send({ error: { code: 'ZG_ERR_INTERNAL', message: 'internal error; see the gateway log' } });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .status(404)
+      .send(send(Errors.routeNotFound(request.method, request.url.split('?')[0] ?? request.url)));
+  });
+}

@@ -1,0 +1,118 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { InstanceService } from '../../instances/instance-service.ts';
+import { errorResponses, IdParam, InstanceBody, InstanceName, instanceJson } from '../schemas.ts';
+
+const tags = ['instances'];
+const Settings = Type.Record(Type.String(), Type.Unknown());
+
+/** Instances: create, list, read, rename, delete, and their lifecycle actions. */
+export const instanceRoutes =
+  (instances: InstanceService): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/instances',
+      {
+        schema: {
+          tags,
+          summary: 'Create an instance (a WhatsApp number to link); it starts unless start is false',
+          body: Type.Object(
+            {
+              name: InstanceName,
+              start: Type.Optional(Type.Boolean({ default: true })),
+              tenantId: Type.Optional(
+                Type.String({ description: 'admin key only: the tenant that owns it' }),
+              ),
+              settings: Type.Optional(Settings),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 201: InstanceBody, 409: errorResponses[400], ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { name, start, tenantId, settings } = request.body;
+        const created = await instances.create(request.principal, {
+          name,
+          start: start ?? true,
+          tenantId,
+          settings,
+        });
+        return reply.status(201).send(instanceJson(created));
+      },
+    );
+
+    app.get(
+      '/instances',
+      {
+        schema: {
+          tags,
+          summary: 'List the instances this key can see',
+          response: { 200: Type.Array(InstanceBody) },
+        },
+      },
+      async (request) => (await instances.list(request.principal)).map(instanceJson),
+    );
+
+    app.get(
+      '/instances/:id',
+      {
+        schema: {
+          tags,
+          summary: 'One instance, by id or name',
+          params: IdParam,
+          response: { 200: InstanceBody, ...errorResponses },
+        },
+      },
+      async (request) => instanceJson(await instances.find(request.principal, request.params.id)),
+    );
+
+    app.patch(
+      '/instances/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Rename an instance or merge settings',
+          params: IdParam,
+          body: Type.Object(
+            { name: Type.Optional(InstanceName), settings: Type.Optional(Settings) },
+            { additionalProperties: false, minProperties: 1 },
+          ),
+          response: { 200: InstanceBody, 409: errorResponses[400], ...errorResponses },
+        },
+      },
+      async (request) =>
+        instanceJson(await instances.update(request.principal, request.params.id, request.body)),
+    );
+
+    app.delete(
+      '/instances/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Unlink and delete an instance, its credentials and history',
+          params: IdParam,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await instances.remove(request.principal, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    for (const action of ['start', 'stop', 'restart', 'logout'] as const) {
+      app.post(
+        `/instances/:id/${action}`,
+        {
+          schema: {
+            tags,
+            summary: `${action[0]?.toUpperCase()}${action.slice(1)} the instance`,
+            params: IdParam,
+            response: { 200: InstanceBody, ...errorResponses },
+          },
+        },
+        async (request) => instanceJson(await instances.act(request.principal, request.params.id, action)),
+      );
+    }
+  };

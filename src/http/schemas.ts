@@ -1,0 +1,74 @@
+import { type Static, Type } from 'typebox';
+import { INSTANCE_STATUSES, type Instance, type InstanceStatus } from '../domain/instance.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Timestamp = Type.String({ format: 'date-time' });
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ examples: ['ZG_ERR_VALIDATION'] }),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const InstanceBody = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    tenantId: Nullable(Type.String()),
+    status: Type.Unsafe<InstanceStatus>({ type: 'string', enum: [...INSTANCE_STATUSES] }),
+    desiredState: Type.Union([Type.Literal('running'), Type.Literal('stopped')]),
+    phone: Nullable(Type.String()),
+    jid: Nullable(Type.String()),
+    lid: Nullable(Type.String()),
+    pushName: Nullable(Type.String()),
+    connectedAt: Nullable(Timestamp),
+    lastError: Nullable(Type.String()),
+    settings: Type.Record(Type.String(), Type.Unknown()),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Instance' },
+);
+export type InstanceJson = Static<typeof InstanceBody>;
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function instanceJson(i: Instance): InstanceJson {
+  return {
+    id: i.id,
+    name: i.name,
+    tenantId: i.tenantId,
+    status: i.status,
+    desiredState: i.desiredState,
+    phone: i.phone,
+    jid: i.jid,
+    lid: i.lid,
+    pushName: i.pushName,
+    connectedAt: iso(i.connectedAt),
+    lastError: i.lastError,
+    settings: i.settings,
+    createdAt: i.createdAt.toISOString(),
+    updatedAt: i.updatedAt.toISOString(),
+  };
+}
+
+/** Instance names are used in URLs in place of ids. */
+export const InstanceName = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+});
+
+export const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+export type IdParam = Static<typeof IdParam>;
+
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  404: ErrorBody,
+} as const;

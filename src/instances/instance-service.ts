@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { Instance, InstanceEvent, InstanceSettings } from '../domain/instance.ts';
+import { normalizePhone } from '../domain/phone.ts';
+import type { Principal } from '../domain/tenant.ts';
+import { Errors } from '../errors.ts';
+import type { SessionManager } from '../sessions/session-manager.ts';
+import type { Store } from '../store/repositories.ts';
+
+const scopeOf = (p: Principal): string | undefined => (p.kind === 'tenant' ? p.tenantId : undefined);
+
+/** What callers may do with instances; every lookup is scoped to the caller's tenant. */
+export class InstanceService {
+  constructor(
+    private readonly store: Store,
+    private readonly sessions: SessionManager,
+    private readonly maxInstances: number,
+  ) {}
+
+  /** The instance by id or name, if this caller may see it; another tenant's instance is a 404. */
+  async find(principal: Principal, idOrName: string): Promise<Instance> {
+    const scope = scopeOf(principal);
+    const byId = await this.store.instances.get(idOrName);
+    const found =
+      byId && (scope === undefined || byId.tenantId === scope)
+        ? byId
+        : await this.store.instances.findByIdOrName(idOrName, scope === undefined ? null : scope);
+    if (!found || (scope !== undefined && found.tenantId !== scope))
+      throw Errors.notFound(`instance ${idOrName}`);
+    return found;
+  }
+
+  list(principal: Principal): Promise<Instance[]> {
+    const scope = scopeOf(principal);
+    return this.store.instances.list(scope === undefined ? {} : { tenantId: scope });
+  }
+
+  async create(
+    principal: Principal,
+    input: { name: string; start: boolean; tenantId?: string; settings?: InstanceSettings },
+  ) {
+    if (principal.kind === 'tenant' && input.tenantId && input.tenantId !== principal.tenantId) {
+      throw Errors.forbidden('create instances for another tenant');
+    }
+    const tenantId = principal.kind === 'tenant' ? principal.tenantId : (input.tenantId ?? null);
+    if (tenantId && !(await this.store.tenants.get(tenantId))) throw Errors.notFound(`tenant ${tenantId}`);
+    if ((await this.store.instances.count()) >= this.maxInstances)
+      throw Errors.instanceLimit(this.maxInstances);
+    const instance = await this.store.instances.create({
+      id: randomUUID(),
+      tenantId,
+      name: input.name,
+      desiredState: input.start ? 'running' : 'stopped',
+      settings: input.settings ?? {},
+    });
+    if (input.start) await this.sessions.start(instance);
+    return (await this.store.instances.get(instance.id)) ?? instance;
+  }
+
+  async update(
+    principal: Principal,
+    idOrName: string,
+    patch: { name?: string; settings?: InstanceSettings },
+  ) {
+    const instance = await this.find(principal, idOrName);
+    const settings = patch.settings ? { ...instance.settings, ...patch.settings } : undefined;
+    const updated = await this.store.instances.update(instance.id, {
+      ...(patch.name ? { name: patch.name } : {}),
+      ...(settings ? { settings } : {}),
+    });
+    return updated ?? instance;
+  }
+
+  async remove(principal: Principal, idOrName: string): Promise<void> {
+    const instance = await this.find(principal, idOrName);
+    await this.sessions.remove(instance);
+    await this.store.authState.clear(instance.id);
+    await this.store.instanceEvents.deleteByInstance(instance.id);
+    await this.store.instances.delete(instance.id);
+  }
+
+  async act(
+    principal: Principal,
+    idOrName: string,
+    action: 'start' | 'stop' | 'restart' | 'logout',
+  ): Promise<Instance> {
+    const instance = await this.find(principal, idOrName);
+    if (action === 'stop') await this.sessions.stop(instance);
+    else if (action === 'logout') await this.sessions.logout(instance);
+    else await this.sessions.start(instance); // start and restart both (re)open the socket
+    return (await this.store.instances.get(instance.id)) ?? instance;
+  }
+
+  async pairingCode(principal: Principal, idOrName: string, phoneNumber: string) {
+    const phone = normalizePhone(phoneNumber);
+    if (!phone) throw Errors.invalidPhone(phoneNumber);
+    const instance = await this.find(principal, idOrName);
+    if (instance.status === 'connected') throw Errors.alreadyConnected(instance.name);
+    return this.sessions.requestPairingCode(instance, phone);
+  }
+
+  async events(
+    principal: Principal,
+    idOrName: string,
+    options: { limit: number; beforeId?: number },
+  ): Promise<InstanceEvent[]> {
+    const instance = await this.find(principal, idOrName);
+    return this.store.instanceEvents.list(instance.id, options);
+  }
+}

@@ -1,0 +1,99 @@
+import { buildApp, type Gateway } from './app.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './observability/logger.ts';
+import { migrateOnly } from './store/database.ts';
+
+const USAGE = `usage: zapgate <command>
+  serve     API and WhatsApp sessions in one process (default)
+  migrate   apply database migrations and exit
+  sandbox   the gateway wired to a local WhatsApp simulator, for trying flows offline`;
+
+function fail(message: string): never {
+  process.stderr.write(`zapgate: ${message}\n`);
+  process.exit(2);
+}
+
+function config(overrides: Record<string, string | undefined> = {}): Readonly<Config> {
+  try {
+    return loadConfig({ ...process.env, ...overrides });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+/** Stops cleanly on SIGTERM/SIGINT: sockets are closed, not unlinked, so a restart logs straight in. */
+function handleSignals(stop: () => Promise<void>, log: (msg: string) => void): void {
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: shutting down`);
+      stop()
+        .then(() => process.exit(0))
+        .catch(() => process.exit(1));
+    });
+  }
+}
+
+async function serve(cfg: Readonly<Config>, banner: string[] = []): Promise<Gateway> {
+  const gateway = await buildApp(cfg);
+  const { logger } = gateway;
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
+  const url = await gateway.start();
+  const lines = [`Zapgate listening on ${url} (API docs: ${url}/docs)`, ...banner];
+  if (gateway.adminKey.created) {
+    lines.push(
+      `Admin API key (generated, shown once; kept in ${cfg.dataDir}/admin-api-key): ${gateway.adminKey.key}`,
+    );
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+  handleSignals(
+    () => gateway.stop(),
+    (m) => logger.info(m),
+  );
+  return gateway;
+}
+
+async function sandbox(): Promise<void> {
+  const { startSimulator } = await import('../sim/simulator.ts');
+  const sim = await startSimulator({ tls: false });
+  const cfg = config({
+    WA_SERVER_URL: sim.info.wsUrl,
+    WA_SERVER_ROOT_KEY: sim.info.rootPublicKey,
+    WA_SERVER_TLS_CERT: sim.info.tlsCert,
+  });
+  const gateway = await serve(cfg, [
+    `WhatsApp simulator: socket ${sim.info.wsUrl}, admin API ${sim.info.adminUrl} (create phones and contacts there)`,
+    'Sandbox mode: instances link to the simulator, never to WhatsApp.',
+  ]);
+  const stop = gateway.stop;
+  gateway.stop = async () => {
+    await stop();
+    await sim.close();
+  };
+}
+
+async function main(): Promise<void> {
+  const command = process.argv[2] ?? 'serve';
+  if (command === 'serve') {
+    await serve(config());
+  } else if (command === 'migrate') {
+    const applied = await migrateOnly(config().databaseUrl);
+    process.stderr.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+  } else if (command === 'sandbox') {
+    await sandbox();
+  } else if (command === 'help' || command === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+  } else {
+    fail(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+main().catch((err) => {
+  createLogger('error').fatal({ err }, 'zapgate failed to start');
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100).unref();
+});

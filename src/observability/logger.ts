@@ -1,0 +1,52 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** Runs of 7–15 digits (optionally after +): phone numbers, also inside jids. */
+const PHONE_RUN = /\+?\b(\d{3})(\d{0,8})(\d{4})\b/g;
+const SECRET_KEY =
+  /(authorization|api[-_]?key|secret|password|master[-_]?key|token|^key$|qr|pairing[-_]?code)/i;
+
+/** Masks phone numbers in a string: `15550001111@s.whatsapp.net` → `155****1111@s.whatsapp.net`. */
+export function maskPhones(text: string): string {
+  return text.replace(PHONE_RUN, (whole, head: string, middle: string, tail: string) =>
+    whole.replace(/\D/g, '').length >= 7 ? `${head}${'*'.repeat(middle.length)}${tail}` : whole,
+  );
+}
+
+/** A copy of a log record with secrets replaced and phone numbers masked, at any depth. */
+export function maskRecord(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskPhones(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error)
+    return { type: value.name, message: maskPhones(value.message), stack: maskPhones(value.stack ?? '') };
+  if (Array.isArray(value)) return value.map((v) => maskRecord(v, depth + 1));
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `<${value.length} bytes>`;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] =
+      SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'boolean'
+        ? '[redacted]'
+        : maskRecord(v, depth + 1);
+  }
+  return out;
+}
+
+/** The gateway's logger: JSON lines on stdout, with secrets and phone numbers masked. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      formatters: { log: (record) => maskRecord(record) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          const masked = args.map((a) => (typeof a === 'string' ? maskPhones(a) : a)) as Parameters<
+            typeof method
+          >;
+          method.apply(this, masked);
+        },
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,82 @@
+import type { Instance } from '../domain/instance.ts';
+import { InstanceSession, type SessionDeps } from './instance-session.ts';
+
+/** Statuses an instance is not brought back from at boot: it needs the operator (or a new link). */
+const NOT_RESTORED = new Set(['logged_out', 'failed', 'stopped', 'created']);
+
+/** Owns every live session of this process: start, stop, restore at boot, shut down. */
+export class SessionManager {
+  private readonly sessions = new Map<string, InstanceSession>();
+  private restoring: Promise<void> = Promise.resolve();
+  private closing = false;
+
+  constructor(private readonly deps: SessionDeps & { bootStaggerMs: number }) {}
+
+  private session(instance: Instance): InstanceSession {
+    let session = this.sessions.get(instance.id);
+    if (!session) {
+      session = new InstanceSession(instance, this.deps);
+      this.sessions.set(instance.id, session);
+    }
+    return session;
+  }
+
+  async start(instance: Instance): Promise<void> {
+    await this.deps.instances.update(instance.id, { desiredState: 'running' });
+    await this.session(instance).start();
+  }
+
+  async stop(instance: Instance): Promise<void> {
+    await this.deps.instances.update(instance.id, { desiredState: 'stopped' });
+    await this.session(instance).stop();
+  }
+
+  async logout(instance: Instance): Promise<void> {
+    await this.deps.instances.update(instance.id, { desiredState: 'stopped' });
+    await this.session(instance).logout();
+  }
+
+  requestPairingCode(instance: Instance, phone: string) {
+    return this.deps.instances
+      .update(instance.id, { desiredState: 'running' })
+      .then(() => this.session(instance).requestPairingCode(phone));
+  }
+
+  /** Unlinks (when linked) and drops the live session; the caller deletes the rows. */
+  async remove(instance: Instance): Promise<void> {
+    const session = this.session(instance);
+    await session.logout('instance deleted');
+    await session.settled();
+    this.sessions.delete(instance.id);
+  }
+
+  /** Brings back every instance that should run, one every `bootStaggerMs`, in the background. */
+  restoreAll(): Promise<void> {
+    this.restoring = (async () => {
+      const wanted = await this.deps.instances.list({ desiredState: 'running' });
+      for (const instance of wanted.filter((i) => !NOT_RESTORED.has(i.status))) {
+        if (this.closing) return;
+        this.deps.logger.info({ instanceId: instance.id, status: instance.status }, 'restoring instance');
+        await this.session(instance)
+          .start()
+          .catch((err) =>
+            this.deps.logger.error({ err, instanceId: instance.id }, 'restoring an instance failed'),
+          );
+        await new Promise((r) => setTimeout(r, this.deps.bootStaggerMs));
+      }
+    })();
+    return this.restoring;
+  }
+
+  /** Closes every socket without unlinking, so the next start logs straight back in. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    await this.restoring.catch(() => undefined);
+    await Promise.all(
+      [...this.sessions.values()].map(async (s) => {
+        if (s.status === 'connected' || s.connection) await s.stop('disconnected', 'gateway shutting down');
+        await s.settled();
+      }),
+    );
+  }
+}

@@ -1,0 +1,132 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { runMigrations, type StoreLogger } from './migrate.ts';
+import { ApiKeySqlRepository } from './repositories/api-key-repository.ts';
+import { AuthStateSqlRepository } from './repositories/auth-state-repository.ts';
+import { InstanceEventSqlRepository } from './repositories/instance-event-repository.ts';
+import { InstanceSqlRepository } from './repositories/instance-repository.ts';
+import { TenantSqlRepository } from './repositories/tenant-repository.ts';
+import type { Store } from './repositories.ts';
+import type { Database } from './schema.ts';
+
+export type { StoreLogger } from './migrate.ts';
+
+export interface StoreOptions {
+  logger?: StoreLogger;
+}
+
+type Target = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
+
+interface Connection {
+  dialect: Store['dialect'];
+  db: Kysely<Database>;
+  sqlite?: BetterSqlite3.Database;
+}
+
+const ACCEPTED_FORMS =
+  'sqlite:///absolute/path.db, sqlite://./relative.db, sqlite::memory:, a file path ending in .db or .sqlite, ' +
+  'or postgres://user:password@host:port/database (postgresql:// also works)';
+
+/** Where a database URL points; throws when it is none of the accepted forms. */
+export function parseDatabaseUrl(url: string): Target {
+  const value = url.trim();
+  if (/^postgres(ql)?:\/\//i.test(value)) return { dialect: 'postgres', url: value };
+  if (value === 'sqlite::memory:' || value === 'sqlite://:memory:')
+    return { dialect: 'sqlite', path: ':memory:' };
+  if (/^sqlite:\/\/./i.test(value))
+    return { dialect: 'sqlite', path: resolve(value.slice('sqlite://'.length)) };
+  if (!value.includes('://') && /\.(db|sqlite|sqlite3)$/i.test(value))
+    return { dialect: 'sqlite', path: resolve(value) };
+  throw new Error(`unsupported database URL "${redact(value)}"; use ${ACCEPTED_FORMS}`);
+}
+
+/** Opens the database, applies pending migrations, and returns the repositories over it. */
+export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
+  const connection = connect(parseDatabaseUrl(url), opts.logger);
+  try {
+    await runMigrations(connection.db as Kysely<unknown>, connection.sqlite, opts.logger);
+  } catch (error) {
+    await connection.db.destroy();
+    throw error;
+  }
+  opts.logger?.('store: opened', { dialect: connection.dialect });
+  return new SqlStore(connection.dialect, connection.db);
+}
+
+/** `zapgate migrate`: applies pending migrations, closes, and returns the names applied now. */
+export async function migrateOnly(url: string, opts: StoreOptions = {}): Promise<string[]> {
+  const connection = connect(parseDatabaseUrl(url), opts.logger);
+  try {
+    return await runMigrations(connection.db as Kysely<unknown>, connection.sqlite, opts.logger);
+  } finally {
+    await connection.db.destroy();
+  }
+}
+
+function connect(target: Target, logger?: StoreLogger): Connection {
+  return target.dialect === 'sqlite' ? connectSqlite(target.path) : connectPostgres(target.url, logger);
+}
+
+function connectSqlite(path: string): Connection {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new BetterSqlite3(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { dialect: 'sqlite', db, sqlite };
+}
+
+const INT8_OID = 20;
+const parseInt8 = (value: string): number => Number(value);
+
+function connectPostgres(url: string, logger?: StoreLogger): Connection {
+  const pool = new pg.Pool({
+    connectionString: url,
+    // Epoch-ms columns and counts are int8, which pg returns as strings unless told otherwise.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', (error) => logger?.('store: idle PostgreSQL connection failed', { error: error.message }));
+  return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+class SqlStore implements Store {
+  readonly tenants: TenantSqlRepository;
+  readonly apiKeys: ApiKeySqlRepository;
+  readonly instances: InstanceSqlRepository;
+  readonly instanceEvents: InstanceEventSqlRepository;
+  readonly authState: AuthStateSqlRepository;
+  #closed = false;
+
+  constructor(
+    readonly dialect: Store['dialect'],
+    private readonly db: Kysely<Database>,
+  ) {
+    this.tenants = new TenantSqlRepository(db);
+    this.apiKeys = new ApiKeySqlRepository(db);
+    this.instances = new InstanceSqlRepository(db);
+    this.instanceEvents = new InstanceEventSqlRepository(db);
+    this.authState = new AuthStateSqlRepository(db);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,120 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AuthStateRepository } from '../repositories.ts';
+import type { Database } from '../schema.ts';
+import { chunk } from './shared.ts';
+
+/**
+ * Rows per statement. An upsert binds 4 parameters a row and a lookup one per id, far below
+ * SQLite's 32766 and PostgreSQL's 65535 bound parameters, in statements of a sensible size.
+ */
+const BATCH = 500;
+
+type KeyEntry = { type: string; id: string; value: string | null };
+
+export class AuthStateSqlRepository implements AuthStateRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async loadCreds(instanceId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('auth_creds')
+      .select('data')
+      .where('instance_id', '=', instanceId)
+      .executeTakeFirst();
+    return row?.data;
+  }
+
+  async saveCreds(instanceId: string, data: string): Promise<void> {
+    await this.db
+      .insertInto('auth_creds')
+      .values({ instance_id: instanceId, data, updated_at: Date.now() })
+      .onConflict((oc) =>
+        oc.column('instance_id').doUpdateSet((eb) => ({
+          data: eb.ref('excluded.data'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+
+  async loadKeys(instanceId: string, type: string, ids: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const part of chunk([...new Set(ids)], BATCH)) {
+      const rows = await this.db
+        .selectFrom('auth_keys')
+        .select(['key_id', 'data'])
+        .where('instance_id', '=', instanceId)
+        .where('type', '=', type)
+        .where('key_id', 'in', part)
+        .execute();
+      for (const row of rows) found.set(row.key_id, row.data);
+    }
+    return found;
+  }
+
+  /** One transaction; when an entry names the same key twice, the last one wins. */
+  async writeKeys(instanceId: string, entries: KeyEntry[]): Promise<void> {
+    const latest = new Map<string, KeyEntry>();
+    for (const entry of entries) latest.set(JSON.stringify([entry.type, entry.id]), entry);
+    if (latest.size === 0) return;
+    const writes: KeyEntry[] = [];
+    const deletes = new Map<string, string[]>();
+    for (const entry of latest.values()) {
+      if (entry.value !== null) writes.push(entry);
+      else {
+        const ids = deletes.get(entry.type) ?? [];
+        ids.push(entry.id);
+        deletes.set(entry.type, ids);
+      }
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await upsertKeys(trx, instanceId, writes);
+      for (const [type, ids] of deletes) await deleteKeys(trx, instanceId, type, ids);
+    });
+  }
+
+  async clear(instanceId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('auth_keys').where('instance_id', '=', instanceId).execute();
+      await trx.deleteFrom('auth_creds').where('instance_id', '=', instanceId).execute();
+    });
+  }
+
+  async countKeys(instanceId: string): Promise<number> {
+    const { n } = await this.db
+      .selectFrom('auth_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('instance_id', '=', instanceId)
+      .executeTakeFirstOrThrow();
+    return Number(n);
+  }
+}
+
+async function upsertKeys(trx: Transaction<Database>, instanceId: string, writes: KeyEntry[]): Promise<void> {
+  for (const part of chunk(writes, BATCH)) {
+    await trx
+      .insertInto('auth_keys')
+      .values(part.map((e) => ({ instance_id: instanceId, type: e.type, key_id: e.id, data: e.value ?? '' })))
+      .onConflict((oc) =>
+        oc
+          .columns(['instance_id', 'type', 'key_id'])
+          .doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
+      )
+      .execute();
+  }
+}
+
+async function deleteKeys(
+  trx: Transaction<Database>,
+  instanceId: string,
+  type: string,
+  ids: string[],
+): Promise<void> {
+  for (const part of chunk(ids, BATCH)) {
+    await trx
+      .deleteFrom('auth_keys')
+      .where('instance_id', '=', instanceId)
+      .where('type', '=', type)
+      .where('key_id', 'in', part)
+      .execute();
+  }
+}

@@ -1,0 +1,76 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Table shapes shared by SQLite and PostgreSQL. Timestamps are epoch milliseconds (bigint on
+ * PostgreSQL, integer on SQLite) and JSON is text, so both dialects read and write the same values.
+ */
+type Millis = ColumnType<number, number, number>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: Millis;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  prefix: string;
+  hash: string;
+  created_at: Millis;
+  revoked_at: Millis | null;
+}
+
+export interface InstancesTable {
+  id: string;
+  tenant_id: string | null;
+  name: string;
+  status: string;
+  desired_state: string;
+  phone: string | null;
+  jid: string | null;
+  lid: string | null;
+  push_name: string | null;
+  qr: string | null;
+  qr_updated_at: Millis | null;
+  pairing_code: string | null;
+  pairing_expires_at: Millis | null;
+  connected_at: Millis | null;
+  last_error: string | null;
+  settings: string;
+  owner: string | null;
+  lease_until: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface AuthCredsTable {
+  instance_id: string;
+  data: string;
+  updated_at: Millis;
+}
+
+export interface AuthKeysTable {
+  instance_id: string;
+  type: string;
+  key_id: string;
+  data: string;
+}
+
+export interface InstanceEventsTable {
+  id: Generated<number>;
+  instance_id: string;
+  tenant_id: string | null;
+  type: string;
+  data: string;
+  created_at: Millis;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  instances: InstancesTable;
+  auth_creds: AuthCredsTable;
+  auth_keys: AuthKeysTable;
+  instance_events: InstanceEventsTable;
+}

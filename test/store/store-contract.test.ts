@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import { authStateContract } from './contract/auth-state.ts';
+import { instanceEventContract } from './contract/events.ts';
+import { type ContractContext, type Dialect, openFreshStore } from './contract/fixture.ts';
+import { instanceContract } from './contract/instances.ts';
+import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
+import { apiKeyContract, tenantContract } from './contract/tenants-and-keys.ts';
+
+/**
+ * One behaviour suite for the store, run against each dialect: every repository method must act
+ * the same on SQLite and on PostgreSQL. Each dialect gets a fresh database.
+ */
+for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect[]) {
+  describe(`store contract (${dialect})`, () => {
+    let context: ContractContext | undefined;
+    let dispose: (() => Promise<void>) | undefined;
+    const ctx = (): ContractContext => {
+      if (!context) throw new Error(`the ${dialect} store did not open`);
+      return context;
+    };
+
+    beforeAll(async () => {
+      ({ context, dispose } = await openFreshStore(dialect));
+    });
+    afterAll(async () => {
+      await dispose?.();
+    });
+
+    describe('lifecycle', () => lifecycleContract(ctx));
+    describe('tenants', () => tenantContract(ctx));
+    describe('api keys', () => apiKeyContract(ctx));
+    describe('instances', () => instanceContract(ctx));
+    describe('instance events', () => instanceEventContract(ctx));
+    describe('auth state', () => authStateContract(ctx));
+  });
+}
+
+describe('store URLs', () => badUrlContract());

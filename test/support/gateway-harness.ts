@@ -1,0 +1,156 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { SimulatorInfo } from '../../sim/simulator.ts';
+import { ApiClient, eventually } from './http-client.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+export const ADMIN_KEY = 'zg_test_admin_key_0123456789';
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface GatewayOptions {
+  sim: SimulatorInfo;
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * The gateway as a real child process (`src/main.ts serve`), as an operator runs it: it can be
+ * killed with SIGKILL and started again on the same database.
+ */
+export class GatewayProcess {
+  child: ChildProcess | undefined;
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  port = 0;
+  output = '';
+  private readonly ownsDataDir: boolean;
+
+  constructor(readonly options: GatewayOptions) {
+    this.ownsDataDir = !options.dataDir;
+    this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'zg-gw-'));
+    this.databaseUrl = options.databaseUrl ?? `sqlite://${join(this.dataDir, 'zapgate.db')}`;
+  }
+
+  get api(): ApiClient {
+    return new ApiClient(`http://127.0.0.1:${this.port}`, ADMIN_KEY);
+  }
+
+  async start(): Promise<this> {
+    this.port = this.port || (await freePort());
+    const { sim } = this.options;
+    this.child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'serve'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(this.port),
+        HOST: '127.0.0.1',
+        DATA_DIR: this.dataDir,
+        DATABASE_URL: this.databaseUrl,
+        API_KEY: ADMIN_KEY,
+        WA_SERVER_URL: sim.wsUrl,
+        WA_SERVER_ROOT_KEY: sim.rootPublicKey,
+        WA_SERVER_TLS_CERT: sim.tlsCert,
+        BOOT_STAGGER_MS: '50',
+        RECONNECT_BASE_MS: '200',
+        RECONNECT_MAX_MS: '2000',
+        LOG_LEVEL: process.env.GATEWAY_LOG_LEVEL ?? 'warn',
+        ...this.options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+      if (process.env.GATEWAY_LOG) process.stderr.write(chunk);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    const child = this.child;
+    await eventually(
+      `the gateway to listen (output: ${this.output.slice(-500)})`,
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`gateway exited with ${child.exitCode}: ${this.output.slice(-2000)}`);
+        const res = await fetch(`http://127.0.0.1:${this.port}/health`).catch(() => undefined);
+        return res?.ok;
+      },
+      30_000,
+    );
+    return this;
+  }
+
+  /** Ends the process: SIGTERM (clean shutdown) or SIGKILL (a crash). */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop('SIGKILL');
+    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export type InstanceJson = {
+  id: string;
+  name: string;
+  status: string;
+  phone: string | null;
+  lastError: string | null;
+  [k: string]: unknown;
+};
+
+export function waitForStatus(
+  api: ApiClient,
+  id: string,
+  status: string | string[],
+  timeoutMs = 30_000,
+): Promise<InstanceJson> {
+  const wanted = Array.isArray(status) ? status : [status];
+  return eventually(
+    `instance ${id} to be ${wanted.join(' or ')}`,
+    async () => {
+      const res = await api.get<InstanceJson>(`/api/v1/instances/${id}`);
+      return wanted.includes(res.body.status) ? res.body : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Waits for the instance's QR code over the API and has the simulated phone scan it. */
+export async function linkByQr(
+  api: ApiClient,
+  simAdminUrl: string,
+  id: string,
+  phone: string,
+): Promise<InstanceJson> {
+  const qr = await eventually('a QR code', async () => {
+    const res = await api.get<{ available: boolean; qr: string | null }>(`/api/v1/instances/${id}/qr`);
+    return res.body.available ? res.body.qr : undefined;
+  });
+  const scan = await fetch(`${simAdminUrl}/accounts/${phone}/link-qr`, {
+    method: 'POST',
+    body: JSON.stringify({ qr }),
+  });
+  if (!scan.ok) throw new Error(`the phone could not scan: ${await scan.text()}`);
+  return waitForStatus(api, id, 'connected');
+}
