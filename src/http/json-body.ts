@@ -16,4 +16,9 @@ export function registerJsonBody(app: FastifyInstance): void {
       done(Errors.validation(`the body is not valid JSON: ${(err as Error).message}`), undefined);
     }
   });
+  // A POST with no body at all is an empty object: its schema then says what, if anything, is missing.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH'))
+      request.body = {};
+  });
 }

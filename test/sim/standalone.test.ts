@@ -43,7 +43,13 @@ function runCli(env: Record<string, string>, ipc = false) {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     output.stderr += chunk;
   });
-  const exit = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  // 'exit', then all it wrote: with an IPC channel, 'close' may never come once the channel is gone.
+  const ended = [child.stdout, child.stderr].map((stream) => stream && once(stream, 'end'));
+  const exit = (async () => {
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    await Promise.all(ended);
+    return [code, signal];
+  })();
   return { child, output, exit };
 }
 

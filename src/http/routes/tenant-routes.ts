@@ -84,7 +84,7 @@ export const tenantRoutes =
         },
       },
       async (request, reply) =>
-        reply.status(201).send(await tenants.rotate(request.params.id, request.body?.revokeOthers ?? false)),
+        reply.status(201).send(await tenants.rotate(request.params.id, request.body.revokeOthers ?? false)),
     );
 
     app.get(

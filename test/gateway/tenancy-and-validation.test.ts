@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
+import { ADMIN_KEY, GatewayProcess, type InstanceJson } from '../support/gateway-harness.ts';
+import type { ApiClient } from '../support/http-client.ts';
+
+let sim: RunningSimulator;
+let gw: GatewayProcess;
+let admin: ApiClient;
+let tenantA: ApiClient;
+let tenantB: ApiClient;
+let tenantAId: string;
+let instanceA: InstanceJson;
+
+type Issued = { tenant: { id: string }; apiKey: { key: string; id: string } };
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  gw = await new GatewayProcess({ sim: sim.info, env: { MAX_INSTANCES: '4' } }).start();
+  admin = gw.api;
+  const a = await admin.post<Issued>('/api/v1/tenants', { name: 'Tenant A' });
+  const b = await admin.post<Issued>('/api/v1/tenants', { name: 'Tenant B' });
+  expect(a.status).toBe(201);
+  tenantAId = a.body.tenant.id;
+  tenantA = admin.withKey(a.body.apiKey.key);
+  tenantB = admin.withKey(b.body.apiKey.key);
+  instanceA = (await tenantA.post<InstanceJson>('/api/v1/instances', { name: 'a-shop', start: false })).body;
+});
+afterAll(async () => {
+  await gw?.dispose();
+  await sim?.close();
+});
+
+const INSTANCE_ROUTES: Array<[string, string, unknown?]> = [
+  ['GET', ''],
+  ['PATCH', '', { settings: { x: 1 } }],
+  ['DELETE', ''],
+  ['POST', '/start'],
+  ['POST', '/stop'],
+  ['POST', '/restart'],
+  ['POST', '/logout'],
+  ['GET', '/qr'],
+  ['POST', '/pairing-code', { phoneNumber: '15550001111' }],
+  ['GET', '/logs'],
+  ['GET', '/events'],
+];
+
+describe('tenants', () => {
+  it("gives tenant B a 404 on every route of tenant A's instance, by id and by name", async () => {
+    for (const ref of [instanceA.id, instanceA.name]) {
+      for (const [method, suffix, body] of INSTANCE_ROUTES) {
+        const res = await tenantB.request(method, `/api/v1/instances/${ref}${suffix}`, body);
+        expect(res.status, `${method} ${suffix}`).toBe(404);
+        expect((res.body as { error: { code: string } }).error.code).toBe('ZG_ERR_NOT_FOUND');
+      }
+    }
+    expect((await tenantB.get<InstanceJson[]>('/api/v1/instances')).body).toEqual([]);
+    expect((await tenantA.get<InstanceJson[]>('/api/v1/instances')).body.map((i) => i.id)).toEqual([
+      instanceA.id,
+    ]);
+    expect((await admin.get<InstanceJson[]>(`/api/v1/instances/${instanceA.id}`)).status).toBe(200);
+  });
+
+  it('lets each tenant reuse a name, but not twice in one tenant', async () => {
+    const b = await tenantB.post<InstanceJson>('/api/v1/instances', { name: 'a-shop', start: false });
+    expect(b.status).toBe(201);
+    const again = await tenantA.post('/api/v1/instances', { name: 'a-shop', start: false });
+    expect(again.status).toBe(409);
+    expect((again.body as { error: { code: string } }).error.code).toBe('ZG_ERR_CONFLICT');
+  });
+
+  it('keeps tenant management to the admin key', async () => {
+    expect((await tenantA.get('/api/v1/tenants')).status).toBe(403);
+    expect((await tenantA.post('/api/v1/tenants', { name: 'x' })).status).toBe(403);
+    const list = await admin.get<Array<{ id: string }>>('/api/v1/tenants');
+    expect(list.body.map((t) => t.id)).toContain(tenantAId);
+  });
+
+  it('rotates keys: a new key works, and with revokeOthers the old one stops', async () => {
+    const extra = await admin.post<{ key: string }>(`/api/v1/tenants/${tenantAId}/keys`);
+    expect(extra.status).toBe(201);
+    const viaExtra = admin.withKey(extra.body.key);
+    expect((await viaExtra.get('/api/v1/instances')).status).toBe(200);
+    expect((await tenantA.get('/api/v1/instances')).status).toBe(200);
+    const rotated = await admin.post<{ key: string }>(`/api/v1/tenants/${tenantAId}/keys`, {
+      revokeOthers: true,
+    });
+    expect((await tenantA.get('/api/v1/instances')).status).toBe(401);
+    expect((await viaExtra.get('/api/v1/instances')).status).toBe(401);
+    tenantA = admin.withKey(rotated.body.key);
+    expect((await tenantA.get('/api/v1/instances')).status).toBe(200);
+    const keys = await admin.get<Array<{ id: string; prefix: string; revokedAt: string | null }>>(
+      `/api/v1/tenants/${tenantAId}/keys`,
+    );
+    expect(keys.body.filter((k) => !k.revokedAt)).toHaveLength(1);
+    expect(JSON.stringify(keys.body)).not.toContain(rotated.body.key);
+  });
+});
+
+describe('bad requests get coded 4xx, never 500', () => {
+  it('refuses missing and wrong keys with 401', async () => {
+    for (const client of [
+      admin.withKey(undefined),
+      admin.withKey('zg_wrong'),
+      admin.withKey(`${ADMIN_KEY}x`),
+    ]) {
+      const res = await client.get<{ error: { code: string } }>('/api/v1/instances');
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('ZG_ERR_UNAUTHORIZED');
+    }
+    const viaHeader = await admin.withKey(undefined).get('/api/v1/instances', { 'x-api-key': ADMIN_KEY });
+    expect(viaHeader.status).toBe(200);
+  });
+
+  it('answers malformed bodies, unknown routes and limits with a code that says what to fix', async () => {
+    const cases: Array<[string, string, unknown, number, string, Record<string, string>?]> = [
+      ['POST', '/api/v1/instances', '{"name": ', 400, 'ZG_ERR_VALIDATION'],
+      ['POST', '/api/v1/instances', '[1,2]', 400, 'ZG_ERR_VALIDATION'],
+      ['POST', '/api/v1/instances', {}, 400, 'ZG_ERR_VALIDATION'],
+      ['POST', '/api/v1/instances', { name: 'has space' }, 400, 'ZG_ERR_VALIDATION'],
+      ['POST', '/api/v1/instances', { name: 'x'.repeat(65) }, 400, 'ZG_ERR_VALIDATION'],
+      ['POST', '/api/v1/instances', { name: 'ok', start: 'yes please' }, 400, 'ZG_ERR_VALIDATION'],
+      ['POST', '/api/v1/instances', { name: 'ok', unknown: 1 }, 400, 'ZG_ERR_VALIDATION'],
+      [
+        'POST',
+        '/api/v1/instances',
+        'name=x',
+        415,
+        'ZG_ERR_UNSUPPORTED_MEDIA_TYPE',
+        { 'content-type': 'application/x-www-form-urlencoded' },
+      ],
+      [
+        'POST',
+        '/api/v1/instances',
+        JSON.stringify({ name: 'big', settings: { pad: 'x'.repeat(2_000_000) } }),
+        413,
+        'ZG_ERR_PAYLOAD_TOO_LARGE',
+      ],
+      ['PATCH', '/api/v1/instances/a-shop', {}, 400, 'ZG_ERR_VALIDATION'],
+      ['GET', '/api/v1/instances/a-shop/logs?limit=0', undefined, 400, 'ZG_ERR_VALIDATION'],
+      ['GET', '/api/v1/nothing-here', undefined, 404, 'ZG_ERR_ROUTE_NOT_FOUND'],
+      ['PUT', '/api/v1/instances', {}, 404, 'ZG_ERR_ROUTE_NOT_FOUND'],
+      [
+        'POST',
+        '/api/v1/instances/a-shop/pairing-code',
+        { phoneNumber: 'call me' },
+        400,
+        'ZG_ERR_INVALID_PHONE',
+      ],
+      ['POST', '/api/v1/instances/a-shop/pairing-code', {}, 400, 'ZG_ERR_VALIDATION'],
+      ['DELETE', '/api/v1/tenants/nope', undefined, 404, 'ZG_ERR_NOT_FOUND'],
+    ];
+    for (const [method, path, body, status, code, headers] of cases) {
+      const client = path.startsWith('/api/v1/tenants') ? admin : tenantA;
+      const final = await client.request<{ error: { code: string; message: string } }>(
+        method,
+        path,
+        body,
+        headers,
+      );
+      expect(final.status, `${method} ${path}`).toBe(status);
+      expect(final.body.error.code, `${method} ${path}`).toBe(code);
+      expect(final.body.error.message.length).toBeGreaterThan(5);
+    }
+  });
+
+  it('refuses instances past MAX_INSTANCES with a clear 409', async () => {
+    const results: number[] = [];
+    for (let i = 0; i < 4; i++)
+      results.push((await admin.post('/api/v1/instances', { name: `fill-${i}`, start: false })).status);
+    expect(results.filter((s) => s === 409).length).toBeGreaterThan(0);
+    const res = await admin.post<{ error: { code: string; message: string } }>('/api/v1/instances', {
+      name: 'one-too-many',
+      start: false,
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({
+      code: 'ZG_ERR_INSTANCE_LIMIT',
+      message: expect.stringContaining('MAX_INSTANCES'),
+    });
+  });
+
+  it('serves health, readiness and the OpenAPI document without a key', async () => {
+    const anon = admin.withKey(undefined);
+    expect((await anon.get('/health')).status).toBe(200);
+    expect((await anon.get<{ database: string }>('/health/ready')).body.database).toBe('sqlite');
+    const doc = await anon.get<{ paths: Record<string, unknown> }>('/docs/json');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/instances', '/api/v1/instances/{id}/qr', '/api/v1/tenants']),
+    );
+    expect((await anon.get('/docs')).status).toBeLessThan(400);
+  });
+
+  it('deletes a tenant with its instances', async () => {
+    const res = await admin.delete(`/api/v1/tenants/${tenantAId}`);
+    expect(res.status).toBe(204);
+    expect((await admin.get(`/api/v1/instances/${instanceA.id}`)).status).toBe(404);
+    expect((await tenantA.get('/api/v1/instances')).status).toBe(401);
+  });
+});
