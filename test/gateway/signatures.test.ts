@@ -28,11 +28,22 @@ describe('signature checks that really check', () => {
   it('refuses a pair-success whose account signature is invalid', async () => {
     const gw = await new GatewayProcess({ sim: sim.info }).start();
     try {
-      const { phone } = (await fetch(`${sim.info.adminUrl}/accounts`, { method: 'POST', body: '{}' }).then((r) => r.json())) as { phone: string };
-      await fetch(`${sim.info.adminUrl}/faults`, { method: 'POST', body: JSON.stringify({ phone, kind: 'bad-pair-signature' }) });
+      const { phone } = (await fetch(`${sim.info.adminUrl}/accounts`, { method: 'POST', body: '{}' }).then(
+        (r) => r.json(),
+      )) as { phone: string };
+      await fetch(`${sim.info.adminUrl}/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ phone, kind: 'bad-pair-signature' }),
+      });
       const created = await gw.api.post<InstanceJson>('/api/v1/instances', { name: 'forged' });
-      const qr = await eventually('a QR', async () => (await gw.api.get<{ qr: string | null }>('/api/v1/instances/forged/qr')).body.qr);
-      await fetch(`${sim.info.adminUrl}/accounts/${phone}/link-qr`, { method: 'POST', body: JSON.stringify({ qr }) });
+      const qr = await eventually(
+        'a QR',
+        async () => (await gw.api.get<{ qr: string | null }>('/api/v1/instances/forged/qr')).body.qr,
+      );
+      await fetch(`${sim.info.adminUrl}/accounts/${phone}/link-qr`, {
+        method: 'POST',
+        body: JSON.stringify({ qr }),
+      });
       const failed = await waitForStatus(gw.api, created.body.id, 'failed');
       expect(failed.lastError).toMatch(/signature/i);
       expect(failed.phone).toBeNull();

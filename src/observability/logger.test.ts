@@ -1,0 +1,54 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, maskPhones } from './logger.ts';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: createLogger('info', stream), lines };
+}
+
+describe('logger', () => {
+  it('masks phone numbers in messages, fields and jids', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      { jid: '15550001111:3@s.whatsapp.net', nested: { to: '+4915123456789' } },
+      'sent to 15550001111',
+    );
+    const out = lines.join('');
+    expect(out).not.toContain('15550001111');
+    expect(out).not.toContain('4915123456789');
+    expect(out).toContain('155****1111');
+  });
+
+  it('redacts keys, secrets and QR codes, and summarises buffers', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      {
+        authorization: 'Bearer zg_secret',
+        apiKey: 'zg_abc',
+        masterKey: 'm',
+        qr: '2@abc',
+        data: Buffer.alloc(5),
+      },
+      'x',
+    );
+    const record = JSON.parse(lines[0] ?? '{}');
+    expect(record).toMatchObject({
+      authorization: '[redacted]',
+      apiKey: '[redacted]',
+      masterKey: '[redacted]',
+      qr: '[redacted]',
+      data: '<5 bytes>',
+    });
+  });
+
+  it('leaves short numbers and timestamps that are not phone-like alone', () => {
+    expect(maskPhones('port 3000, attempt 12')).toBe('port 3000, attempt 12');
+  });
+});
