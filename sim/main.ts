@@ -19,7 +19,8 @@ import type { RunningSimulator, SimulatorInfo, SimulatorOptions } from './simula
 
 const EXIT_BAD_CONFIG = 2;
 const EXIT_FAILED = 1;
-const CLOSE_GRACE_MS = 5_000;
+/** Below the 5 s after which `spawnSimulator().stop()` sends SIGKILL. */
+const CLOSE_GRACE_MS = 4_000;
 const MAX_HISTORY = 10_000;
 const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
 const FALSE_WORDS = ['', '0', 'false', 'no', 'off'];
@@ -157,7 +158,10 @@ function stopOnSignals(log: boolean): { started(sim: RunningSimulator): void } {
     if (closing || !running) process.exit(closing ? EXIT_FAILED : 0);
     closing = true;
     if (log) logLine('stopping', { reason: why });
-    setTimeout(() => process.exit(EXIT_FAILED), CLOSE_GRACE_MS).unref();
+    setTimeout(() => {
+      process.stderr.write(`zapgate-sim: not closed after ${CLOSE_GRACE_MS} ms, exiting anyway\n`);
+      process.exit(EXIT_FAILED);
+    }, CLOSE_GRACE_MS).unref();
     running.close().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -96,7 +96,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     close: async () => {
       for (const conn of core.connections) conn.terminate();
       wss.close();
-      await Promise.all([closeServer(socketServer), closeServer(admin), media.close()]);
+      const closing = Promise.all([closeServer(socketServer), closeServer(admin), media.close()]);
+      // keep-alive connections of finished admin requests would hold close() for seconds
+      socketServer.closeAllConnections();
+      admin.closeAllConnections();
+      await closing;
     },
   };
 }

@@ -72,7 +72,13 @@ export async function relayDirectMessage(core: SimCore, conn: Connection, node: 
     await decryptAtParty(core, conn, node, target);
   }
   if (contact && core.options.autoDeliveryReceipts && attrs.category !== 'peer') {
-    setTimeout(() => sendContactReceipt(core, contact, account, [attrs.id ?? ''], 'delivered'), 20);
+    const id = attrs.id ?? '';
+    const key = `${contact.phone}/${account.phone}/${id}`;
+    const timer = setTimeout(() => {
+      core.pendingDeliveries.delete(key);
+      sendContactReceipt(core, contact, account, [id], 'delivered');
+    }, 20);
+    core.pendingDeliveries.set(key, timer);
   }
 }
 
@@ -143,6 +149,16 @@ export function sendContactReceipt(
   ids: string[],
   type: 'delivered' | 'read' | 'played',
 ): void {
+  if (type !== 'delivered') {
+    // A phone delivers before it reads: a read receipt never overtakes the automatic delivery one.
+    const due = ids.filter((id) => {
+      const key = `${contact.phone}/${account.phone}/${id}`;
+      const timer = core.pendingDeliveries.get(key);
+      clearTimeout(timer);
+      return timer !== undefined && core.pendingDeliveries.delete(key);
+    });
+    if (due.length) sendContactReceipt(core, contact, account, due, 'delivered');
+  }
   const [first, ...rest] = ids;
   if (!first) return;
   const stanza: BinaryNode = {

@@ -44,6 +44,8 @@ export class SimCore {
   readonly pendingQr = new Map<string, Connection>();
   readonly pendingCodes = new Map<string, PendingCodeLink>();
   readonly faults = new Map<string, Set<OneShotFault>>();
+  /** Automatic delivery receipts not sent yet, by `contact/account/messageId`. */
+  readonly pendingDeliveries = new Map<string, NodeJS.Timeout>();
 
   constructor(
     readonly identity: ServerIdentity,

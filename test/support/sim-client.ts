@@ -167,11 +167,11 @@ export class SimClient {
   }
 
   waitForStatus(id: string, status: number, timeoutMs = 30_000): Promise<true> {
-    return this.waitFor(
-      `status ${status} of ${id}`,
-      () => this.updates.some((u) => u.id === id && (u.status ?? 0) >= status),
-      timeoutMs,
-    );
+    // Baileys folds a receipt that lands while the send is still buffered into the sent message itself.
+    const reached = () =>
+      this.updates.some((u) => u.id === id && (u.status ?? 0) >= status) ||
+      this.received.some((m) => m.key.fromMe && m.key.id === id && (m.status ?? 0) >= status);
+    return this.waitFor(`status ${status} of ${id}`, reached, timeoutMs);
   }
 
   /** `phone` of this linked client, from its credentials. */

@@ -25,16 +25,16 @@ export class SimFixture {
 
   /** A new account with a client linked to it by QR, connected and past its first login. */
   async linkedClient(
-    options: ClientOptions & { phone?: string } = {},
+    options: ClientOptions & { phone?: string; timeoutMs?: number } = {},
   ): Promise<{ client: SimClient; phone: string }> {
     const { phone } = this.api.createAccount({
       ...(options.phone ? { phone: options.phone } : {}),
       name: options.name,
     });
     const client = this.client(options).connect();
-    const qr = await client.waitForQr();
+    const qr = await client.waitFor('a QR code', () => client.lastQr, options.timeoutMs);
     this.api.linkQr(phone, qr);
-    await client.waitForOpen(1);
+    await client.waitForOpen(1, options.timeoutMs);
     return { client, phone };
   }
 
