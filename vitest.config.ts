@@ -7,8 +7,9 @@ const LIBSIGNAL_CHATTER =
 export default defineConfig({
   test: {
     include: ['sim/**/*.test.ts', 'src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     onConsoleLog: (log) => !LIBSIGNAL_CHATTER.test(log.trim()),
   },

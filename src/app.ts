@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,13 +14,21 @@ import { EventBus } from './events/event-bus.ts';
 import { registerAuth } from './http/auth.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonBody } from './http/json-body.ts';
+import { campaignRoutes } from './http/routes/campaign-routes.ts';
+import { chatRoutes } from './http/routes/chat-routes.ts';
 import { healthRoutes } from './http/routes/health-routes.ts';
 import { instanceEventRoutes } from './http/routes/instance-event-routes.ts';
 import { instanceRoutes } from './http/routes/instance-routes.ts';
 import { linkRoutes } from './http/routes/link-routes.ts';
+import { messageRoutes } from './http/routes/message-routes.ts';
+import { queueRoutes } from './http/routes/queue-routes.ts';
 import { tenantRoutes } from './http/routes/tenant-routes.ts';
 import { InstanceService } from './instances/instance-service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { CampaignService } from './outbox/campaign-service.ts';
+import { MessageService } from './outbox/message-service.ts';
+import { Outbox } from './outbox/outbox.ts';
+import { startRetention } from './outbox/retention.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import { openStore } from './store/database.ts';
 import type { Store } from './store/repositories.ts';
@@ -75,7 +84,18 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       keepAliveIntervalMs: config.keepAliveIntervalMs,
     });
   const bus = new EventBus((err) => logger.error({ err }, 'an event listener failed'));
+  const outbox = new Outbox(
+    {
+      store,
+      logger,
+      pacing: config.pacing,
+      allowPrivateUrls: config.allowPrivateUrls,
+      retry: config.sendRetry,
+    },
+    bus,
+  );
   const sessions = new SessionManager({
+    hooks: outbox.hooks,
     engine,
     instances: store.instances,
     instanceEvents: store.instanceEvents,
@@ -87,6 +107,8 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   });
   const instances = new InstanceService(store, sessions, config.maxInstances);
   const tenants = new TenantService(store, adminKey.key, () => instances);
+  const messages = new MessageService(store, instances, sessions, outbox, bus);
+  const campaigns = new CampaignService(store, instances, outbox);
 
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -97,6 +119,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   registerJsonBody(app);
   registerErrorHandling(app);
   registerAuth(app, tenants);
+  await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 40 } });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Zapgate', version: '1', description: 'Self-hosted WhatsApp HTTP gateway' },
@@ -117,11 +140,16 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       await api.register(instanceRoutes(instances));
       await api.register(linkRoutes(instances));
       await api.register(instanceEventRoutes(instances, bus));
+      await api.register(messageRoutes(messages));
+      await api.register(chatRoutes(messages));
+      await api.register(campaignRoutes(campaigns));
+      await api.register(queueRoutes(store));
     },
     { prefix: '/api/v1' },
   );
 
   let stopped = false;
+  let stopRetention = () => {};
   return {
     app,
     store,
@@ -132,12 +160,15 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     async start() {
       const url = await app.listen({ port: config.port, host: config.host });
       void sessions.restoreAll();
+      stopRetention = startRetention(store, config.retentionDays, logger);
       return url;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopRetention();
       await sessions.shutdown();
+      await outbox.stop();
       await app.close();
       await store.close();
     },

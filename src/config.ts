@@ -22,6 +22,16 @@ export interface Config {
   pairingCodeTtlMs: number;
   printQr: boolean;
   browserName: string;
+  pacing: {
+    minDelayMs: number;
+    maxDelayMs: number;
+    typing: boolean;
+    dailyLimit: number;
+    warmupStart: number;
+  };
+  sendRetry: { baseMs: number; maxMs: number; maxAttempts: number };
+  retentionDays: number;
+  allowPrivateUrls: boolean;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +55,14 @@ function oneOf(env: Env, name: string, allowed: readonly string[], fallback: str
     throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw;
 }
+
+const flag = (env: Env, name: string, fallback: boolean): boolean => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (true/false), got "${raw}"`);
+};
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -81,7 +99,21 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1_000, 10),
     reconnectMaxMs: int(env, 'RECONNECT_MAX_MS', 60_000, 10),
     pairingCodeTtlMs: int(env, 'PAIRING_CODE_TTL_MS', 180_000, 1_000),
-    printQr: env.PRINT_QR === '1' || env.PRINT_QR === 'true',
+    printQr: flag(env, 'PRINT_QR', false),
     browserName: env.BROWSER_NAME || 'Zapgate',
+    pacing: {
+      minDelayMs: int(env, 'PACING_MIN_DELAY_MS', 3_000),
+      maxDelayMs: int(env, 'PACING_MAX_DELAY_MS', 8_000),
+      typing: flag(env, 'PACING_TYPING', true),
+      dailyLimit: int(env, 'PACING_DAILY_LIMIT', 1_000),
+      warmupStart: int(env, 'PACING_WARMUP_START', 50),
+    },
+    sendRetry: {
+      baseMs: int(env, 'SEND_RETRY_BASE_MS', 2_000, 1),
+      maxMs: int(env, 'SEND_RETRY_MAX_MS', 300_000, 1),
+      maxAttempts: int(env, 'SEND_MAX_ATTEMPTS', 8, 1),
+    },
+    retentionDays: int(env, 'MESSAGES_RETENTION_DAYS', 7),
+    allowPrivateUrls: flag(env, 'ALLOW_PRIVATE_URLS', false) || flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
   });
 }

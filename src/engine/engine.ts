@@ -1,3 +1,5 @@
+import type { MessageContent, MessageType } from '../domain/message.ts';
+
 /**
  * The gateway's only view of WhatsApp. Nothing outside `engine/baileys/` imports Baileys: sessions,
  * HTTP and workers talk to a `WhatsAppEngine` and listen to the typed events of its connections.
@@ -27,10 +29,50 @@ export interface CloseInfo {
   message: string;
 }
 
+export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';
+
+/** A receipt or server ack for a message this connection sent. */
+export interface StatusEvent {
+  waMessageId: string;
+  chatJid: string;
+  status: DeliveryStatus;
+  /** For `failed`: the server's error code. */
+  error?: string;
+}
+
 export interface EngineEventMap {
   qr: { qr: string };
   open: LinkedIdentity;
   close: CloseInfo;
+  status: StatusEvent;
+}
+
+/** What to send, in the gateway's terms; the engine turns it into its library's message. */
+export interface OutgoingMessage {
+  /** Chat jid: `<phone>@s.whatsapp.net` or a group. */
+  chatJid: string;
+  /** Chosen when the row was created, so a re-send after a crash repeats the same id. */
+  waMessageId: string;
+  type: MessageType;
+  content: MessageContent;
+  /** Media bytes for media types. */
+  media?: Buffer;
+  /** The message replied to, when it is known (its id, who sent it, its text if any). */
+  quoted?: { waMessageId: string; fromMe: boolean; participant?: string; text?: string };
+}
+
+export type PresenceState = 'composing' | 'recording' | 'paused' | 'available' | 'unavailable';
+
+/** Why a send failed, and whether trying again can help. */
+export class SendError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+    this.name = 'SendError';
+  }
 }
 
 export type EngineListener<K extends keyof EngineEventMap> = (data: EngineEventMap[K]) => void;
@@ -46,6 +88,14 @@ export interface EngineConnection {
   close(): Promise<void>;
   /** When the socket last received anything (ms since epoch), for the watchdog. */
   lastActivityAt(): number;
+  /** Sends; resolves once WhatsApp has the message. Throws SendError. */
+  send(message: OutgoingMessage): Promise<void>;
+  edit(chatJid: string, waMessageId: string, text: string): Promise<void>;
+  revoke(chatJid: string, waMessageId: string, fromMe: boolean): Promise<void>;
+  markRead(chatJid: string, waMessageIds: string[]): Promise<void>;
+  presence(state: PresenceState, chatJid?: string): Promise<void>;
+  /** Which numbers are on WhatsApp, with their jids. */
+  checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>>;
 }
 
 export interface WhatsAppEngine {

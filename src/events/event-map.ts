@@ -1,4 +1,17 @@
 import type { InstanceStatus } from '../domain/instance.ts';
+import type { MessageStatus, MessageType } from '../domain/message.ts';
+
+/** A message as events carry it: enough to act on without a second request. */
+export interface MessageStatusData {
+  id: string;
+  waMessageId: string;
+  chatJid: string;
+  type: MessageType;
+  status: MessageStatus;
+  errorCode: string | null;
+  errorMessage: string | null;
+  campaignId: string | null;
+}
 
 /** Every event the gateway publishes, by name. Webhooks, SSE and socket.io payloads derive from it. */
 export interface GatewayEventMap {
@@ -9,6 +22,7 @@ export interface GatewayEventMap {
     phone?: string | null;
   };
   'instance.qr': { qr: string; qrDataUrl?: string };
+  'message.status': MessageStatusData;
 }
 
 export type GatewayEventName = keyof GatewayEventMap;

@@ -15,6 +15,8 @@ export interface SessionDeps {
   logger: Logger;
   config: Pick<Config, 'reconnectBaseMs' | 'reconnectMaxMs' | 'watchdogMs' | 'pairingCodeTtlMs'>;
   onQr?: (instance: Instance, qr: string) => void;
+  /** Told when a connection opens and when it is gone (the outbox sends only in between). */
+  hooks?: { onOpen(instance: Instance, conn: EngineConnection): void; onClose(instance: Instance): void };
 }
 
 /**
@@ -65,6 +67,7 @@ export class InstanceSession {
     this.clearTimers();
     const conn = this.conn;
     this.conn = undefined;
+    this.deps.hooks?.onClose(this.instance);
     if (conn && this.status === 'connected')
       await conn.logout().catch((err) => this.log.warn({ err }, 'logout request failed'));
     else await conn?.close();
@@ -150,11 +153,13 @@ export class InstanceSession {
     };
     await this.transition('connected', patch, 'connected to WhatsApp');
     this.armWatchdog(conn);
+    this.deps.hooks?.onOpen(this.instance, conn);
   }
 
   private async onClose(conn: EngineConnection, info: CloseInfo): Promise<void> {
     if (conn !== this.conn) return;
     this.conn = undefined;
+    this.deps.hooks?.onClose(this.instance);
     this.clearTimers();
     const lastError = `${info.message} (${info.code})`;
     this.log.info({ kind: info.kind, code: info.code, reason: info.message }, 'connection closed');
@@ -222,6 +227,7 @@ export class InstanceSession {
   private async closeConnection(): Promise<void> {
     const conn = this.conn;
     this.conn = undefined;
+    this.deps.hooks?.onClose(this.instance);
     await conn?.close();
   }
 

@@ -1,4 +1,5 @@
 import type { Instance } from '../domain/instance.ts';
+import type { EngineConnection } from '../engine/engine.ts';
 import { InstanceSession, type SessionDeps } from './instance-session.ts';
 
 /** Statuses an instance is not brought back from at boot: it needs the operator (or a new link). */
@@ -19,6 +20,12 @@ export class SessionManager {
       this.sessions.set(instance.id, session);
     }
     return session;
+  }
+
+  /** The live connection of a connected instance in this process. */
+  connectionOf(instanceId: string): EngineConnection | undefined {
+    const session = this.sessions.get(instanceId);
+    return session?.status === 'connected' ? session.connection : undefined;
   }
 
   async start(instance: Instance): Promise<void> {

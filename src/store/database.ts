@@ -6,8 +6,11 @@ import pg from 'pg';
 import { runMigrations, type StoreLogger } from './migrate.ts';
 import { ApiKeySqlRepository } from './repositories/api-key-repository.ts';
 import { AuthStateSqlRepository } from './repositories/auth-state-repository.ts';
+import { CampaignSqlRepository } from './repositories/campaign-repository.ts';
 import { InstanceEventSqlRepository } from './repositories/instance-event-repository.ts';
 import { InstanceSqlRepository } from './repositories/instance-repository.ts';
+import { MessageMediaSqlRepository } from './repositories/message-media-repository.ts';
+import { MessageSqlRepository } from './repositories/message-repository.ts';
 import { TenantSqlRepository } from './repositories/tenant-repository.ts';
 import type { Store } from './repositories.ts';
 import type { Database } from './schema.ts';
@@ -101,23 +104,57 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
+/** The repositories of a store, as `Store.transaction` hands them to its work. */
+type Repositories = Omit<Store, 'transaction' | 'close' | 'ping' | 'dialect'>;
+
+/** Every repository over `db`: the store's connection, or one transaction of it. */
+function repositoriesOver(db: Kysely<Database>): Repositories {
+  return {
+    tenants: new TenantSqlRepository(db),
+    apiKeys: new ApiKeySqlRepository(db),
+    instances: new InstanceSqlRepository(db),
+    instanceEvents: new InstanceEventSqlRepository(db),
+    authState: new AuthStateSqlRepository(db),
+    messages: new MessageSqlRepository(db),
+    messageMedia: new MessageMediaSqlRepository(db),
+    campaigns: new CampaignSqlRepository(db),
+  };
+}
+
 class SqlStore implements Store {
-  readonly tenants: TenantSqlRepository;
-  readonly apiKeys: ApiKeySqlRepository;
-  readonly instances: InstanceSqlRepository;
-  readonly instanceEvents: InstanceEventSqlRepository;
-  readonly authState: AuthStateSqlRepository;
+  readonly tenants: Repositories['tenants'];
+  readonly apiKeys: Repositories['apiKeys'];
+  readonly instances: Repositories['instances'];
+  readonly instanceEvents: Repositories['instanceEvents'];
+  readonly authState: Repositories['authState'];
+  readonly messages: Repositories['messages'];
+  readonly messageMedia: Repositories['messageMedia'];
+  readonly campaigns: Repositories['campaigns'];
   #closed = false;
 
   constructor(
     readonly dialect: Store['dialect'],
     private readonly db: Kysely<Database>,
   ) {
-    this.tenants = new TenantSqlRepository(db);
-    this.apiKeys = new ApiKeySqlRepository(db);
-    this.instances = new InstanceSqlRepository(db);
-    this.instanceEvents = new InstanceEventSqlRepository(db);
-    this.authState = new AuthStateSqlRepository(db);
+    const repositories = repositoriesOver(db);
+    this.tenants = repositories.tenants;
+    this.apiKeys = repositories.apiKeys;
+    this.instances = repositories.instances;
+    this.instanceEvents = repositories.instanceEvents;
+    this.authState = repositories.authState;
+    this.messages = repositories.messages;
+    this.messageMedia = repositories.messageMedia;
+    this.campaigns = repositories.campaigns;
+  }
+
+  /**
+   * One transaction with every repository bound to it. `work` must use only `tx`: on SQLite the
+   * store's own repositories would wait for the connection the transaction holds (a deadlock),
+   * and on PostgreSQL they would run outside the transaction. Repository methods that use a
+   * transaction of their own (insertMany, writeKeys, …) join this one instead.
+   */
+  async transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(repositoriesOver(trx)));
   }
 
   async ping(): Promise<void> {

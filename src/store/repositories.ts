@@ -5,6 +5,15 @@ import type {
   InstanceSettings,
   InstanceStatus,
 } from '../domain/instance.ts';
+import type {
+  Campaign,
+  CampaignStatus,
+  Message,
+  MessageContent,
+  MessageDirection,
+  MessageStatus,
+  MessageType,
+} from '../domain/message.ts';
 import type { ApiKeyRecord, Tenant } from '../domain/tenant.ts';
 
 /** Who owns what and how to find it. Repositories are the only place with SQL. */
@@ -99,6 +108,122 @@ export interface AuthStateRepository {
   countKeys(instanceId: string): Promise<number>;
 }
 
+export interface NewMessage {
+  id: string;
+  instanceId: string;
+  tenantId: string | null;
+  waMessageId: string;
+  direction: MessageDirection;
+  chatJid: string;
+  type: MessageType;
+  content: MessageContent;
+  status: MessageStatus;
+  idempotencyKey?: string | null;
+  campaignId?: string | null;
+  expiresAt?: Date | null;
+  nextAttemptAt?: Date | null;
+  /** Inbound and history rows carry WhatsApp's own timestamp. */
+  createdAt?: Date;
+}
+
+export interface MessageListFilter {
+  direction?: MessageDirection;
+  chatJid?: string;
+  status?: MessageStatus;
+  type?: MessageType;
+  /** created strictly before / after */
+  before?: Date;
+  after?: Date;
+  limit: number;
+  /** Opaque cursor from a previous page (newest first). */
+  cursor?: string;
+}
+
+export type StatusCounts = Partial<Record<MessageStatus, number>>;
+
+/** The outbox and the history: one table, one row per message. */
+export interface MessageRepository {
+  /**
+   * Inserts a message. With an idempotency key already used on this instance, inserts nothing and
+   * returns the existing row with `created: false`.
+   */
+  insert(input: NewMessage): Promise<{ message: Message; created: boolean }>;
+  /** Inserts many rows in one transaction (campaigns); returns how many. */
+  insertMany(input: NewMessage[]): Promise<number>;
+  /** Inbound rows are deduplicated by (instance, WhatsApp id): false when it was already there. */
+  insertInbound(input: NewMessage): Promise<boolean>;
+  get(id: string): Promise<Message | undefined>;
+  /** By gateway id or WhatsApp id, within the instance. */
+  find(instanceId: string, idOrWaId: string): Promise<Message | undefined>;
+  /**
+   * The next outbound row to send: the oldest `queued` row that is due (`next_attempt_at` null or
+   * past, `expires_at` null or future) whose chat has no older `queued`/`sending` row: one instance
+   * sends in creation order, and a row waiting for a retry holds back only its own chat.
+   */
+  nextDue(instanceId: string, now: Date): Promise<Message | undefined>;
+  /** Rows past their `expires_at` still queued: marked failed with code ZG_ERR_EXPIRED; returns ids. */
+  expireDue(instanceId: string, now: Date): Promise<string[]>;
+  /** Moves `queued` → `sending` and counts the attempt; false when the row is no longer queued. */
+  claim(id: string, now: Date): Promise<boolean>;
+  markSent(id: string, at: Date): Promise<void>;
+  markFailed(id: string, code: string, message: string, at: Date): Promise<void>;
+  /** The server refused a message after it went out: `sending`/`sent` → failed; false otherwise. */
+  markRejected(id: string, code: string, message: string, at: Date): Promise<boolean>;
+  /** Back to `queued`, due again at `nextAttemptAt`, with the error kept for the record. */
+  scheduleRetry(id: string, nextAttemptAt: Date, code: string, message: string): Promise<void>;
+  /**
+   * A receipt: moves an outbound row to delivered/read/played (or sent), never backwards; stamps
+   * deliveredAt/readAt. Returns the updated row, or undefined when nothing changed.
+   */
+  applyReceipt(
+    instanceId: string,
+    waMessageId: string,
+    status: 'sent' | 'delivered' | 'read' | 'played',
+    at: Date,
+  ): Promise<Message | undefined>;
+  /** Crash recovery at start: rows left `sending` go back to `queued` (re-sent with the same WhatsApp id). */
+  requeueSending(instanceId: string): Promise<number>;
+  updateContent(id: string, content: MessageContent): Promise<void>;
+  list(
+    instanceId: string,
+    filter: MessageListFilter,
+  ): Promise<{ items: Message[]; nextCursor: string | null }>;
+  /** Outbound rows counted toward the daily limit: sent (or sending) since `since`. */
+  countSentSince(instanceId: string, since: Date): Promise<number>;
+  countByStatus(filter: {
+    instanceId?: string;
+    campaignId?: string;
+    tenantId?: string | null;
+  }): Promise<StatusCounts>;
+  /** Per instance counts by status (for the queue view), optionally limited to a tenant. */
+  countByInstanceAndStatus(
+    tenantId?: string | null,
+  ): Promise<Array<{ instanceId: string; status: MessageStatus; count: number }>>;
+  /** createdAt of the oldest queued row (per instance when given). */
+  oldestQueuedAt(instanceId?: string, tenantId?: string | null): Promise<Date | undefined>;
+  /** Changes the status of a campaign's rows from one status to another; returns how many. */
+  setCampaignStatus(campaignId: string, from: MessageStatus[], to: MessageStatus): Promise<number>;
+  deleteByInstance(instanceId: string): Promise<number>;
+  deleteOlderThan(cutoff: Date): Promise<number>;
+}
+
+/** Media bytes of outbound messages given as base64 or upload, kept until the message is gone. */
+export interface MessageMediaRepository {
+  put(messageId: string, bytes: Buffer): Promise<void>;
+  get(messageId: string): Promise<Buffer | undefined>;
+  deleteByMessages(messageIds: string[]): Promise<number>;
+  /** Removes media whose message no longer exists; returns how many. */
+  deleteOrphans(): Promise<number>;
+}
+
+export interface CampaignRepository {
+  create(input: Omit<Campaign, 'createdAt' | 'updatedAt'>): Promise<Campaign>;
+  get(id: string): Promise<Campaign | undefined>;
+  list(filter: { tenantId?: string | null; instanceId?: string }): Promise<Campaign[]>;
+  setStatus(id: string, status: CampaignStatus): Promise<Campaign | undefined>;
+  deleteByInstance(instanceId: string): Promise<number>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly tenants: TenantRepository;
@@ -106,6 +231,16 @@ export interface Store {
   readonly instances: InstanceRepository;
   readonly instanceEvents: InstanceEventRepository;
   readonly authState: AuthStateRepository;
+  readonly messages: MessageRepository;
+  readonly messageMedia: MessageMediaRepository;
+  readonly campaigns: CampaignRepository;
+  /**
+   * Runs `work` in one transaction with repositories bound to it (the outbox insert and what it
+   * implies happen together or not at all).
+   */
+  transaction<T>(
+    work: (tx: Omit<Store, 'transaction' | 'close' | 'ping' | 'dialect'>) => Promise<T>,
+  ): Promise<T>;
   /** Checks the database answers (for /health/ready). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -66,6 +66,51 @@ export interface InstanceEventsTable {
   created_at: Millis;
 }
 
+export interface MessagesTable {
+  seq: Generated<number>;
+  id: string;
+  instance_id: string;
+  tenant_id: string | null;
+  wa_message_id: string;
+  direction: string;
+  chat_jid: string;
+  type: string;
+  /** MessageContent as JSON. */
+  content: string;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  next_attempt_at: Millis | null;
+  idempotency_key: string | null;
+  campaign_id: string | null;
+  expires_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+  sent_at: Millis | null;
+  delivered_at: Millis | null;
+  read_at: Millis | null;
+}
+
+export interface MessageMediaTable {
+  message_id: string;
+  bytes: Buffer;
+  created_at: Millis;
+}
+
+export interface CampaignsTable {
+  id: string;
+  instance_id: string;
+  tenant_id: string | null;
+  name: string | null;
+  template: string;
+  status: string;
+  total: number;
+  start_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -73,4 +118,7 @@ export interface Database {
   auth_creds: AuthCredsTable;
   auth_keys: AuthKeysTable;
   instance_events: InstanceEventsTable;
+  messages: MessagesTable;
+  message_media: MessageMediaTable;
+  campaigns: CampaignsTable;
 }

@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { authStateContract } from './contract/auth-state.ts';
+import { campaignContract } from './contract/campaigns.ts';
 import { instanceEventContract } from './contract/events.ts';
 import { type ContractContext, type Dialect, openFreshStore } from './contract/fixture.ts';
 import { instanceContract } from './contract/instances.ts';
 import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
+import { messageBenchContract } from './contract/message-bench.ts';
+import { messageMediaContract } from './contract/message-media.ts';
+import { messageContract } from './contract/messages.ts';
+import { outboxContract } from './contract/outbox.ts';
 import { apiKeyContract, tenantContract } from './contract/tenants-and-keys.ts';
 
 /**
@@ -32,6 +37,11 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('instances', () => instanceContract(ctx));
     describe('instance events', () => instanceEventContract(ctx));
     describe('auth state', () => authStateContract(ctx));
+    describe('messages', () => messageContract(ctx));
+    describe('outbox', () => outboxContract(ctx));
+    describe('message media and transactions', () => messageMediaContract(ctx));
+    describe('campaigns', () => campaignContract(ctx));
+    describe('message benchmark', () => messageBenchContract(ctx));
   });
 }
 

@@ -9,6 +9,15 @@ import { ApiClient, eventually } from './http-client.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 export const ADMIN_KEY = 'zg_test_admin_key_0123456789';
 
+/** Tests and benchmarks turn pacing off explicitly; the defaults are for real numbers. */
+export const PACING_OFF = {
+  PACING_MIN_DELAY_MS: '0',
+  PACING_MAX_DELAY_MS: '0',
+  PACING_TYPING: '0',
+  PACING_DAILY_LIMIT: '0',
+  PACING_WARMUP_START: '0',
+};
+
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();

@@ -1,14 +1,43 @@
 import { EventEmitter } from 'node:events';
 import { Boom } from '@hapi/boom';
 import makeWASocket, { type ConnectionState, DisconnectReason, type WASocket } from 'baileys';
-import type {
-  CloseInfo,
-  EngineConnection,
-  EngineEventMap,
-  EngineListener,
-  LinkedIdentity,
+import {
+  type CloseInfo,
+  type EngineConnection,
+  type EngineEventMap,
+  type EngineListener,
+  type LinkedIdentity,
+  type OutgoingMessage,
+  type PresenceState,
+  SendError,
 } from '../engine.ts';
 import { classifyClose } from './close-reason.ts';
+import { quotedMessage, toBaileysContent } from './outgoing-content.ts';
+import { statusFromUpdates, statusFromUpserts } from './status-events.ts';
+
+const SEND_TIMEOUT_MS = 60_000;
+
+/** Sorts what Baileys threw into permanent and transient failures. */
+function sendError(err: unknown): SendError {
+  if (err instanceof SendError) return err;
+  const boom = err as { message?: string; output?: { statusCode?: number } };
+  const message = boom.message ?? String(err);
+  const status = boom.output?.statusCode ?? 0;
+  if (/closed|timed? ?out|lost|not open|ECONN|socket/i.test(message) || status === 408 || status === 428) {
+    return new SendError('ZG_ERR_CONNECTION', message, true);
+  }
+  if (/media|upload|fetch/i.test(message)) return new SendError('ZG_ERR_MEDIA_UPLOAD', message, true);
+  return new SendError('ZG_ERR_SEND_FAILED', message, false);
+}
+
+const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new SendError('ZG_ERR_TIMEOUT', `no answer from WhatsApp in ${ms} ms`, true)),
+      ms,
+    );
+    work.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
 
 type SocketConfig = Parameters<typeof makeWASocket>[0];
 
@@ -28,6 +57,18 @@ export class BaileysConnection implements EngineConnection {
     this.sock.ev.on('connection.update', (u) => this.onUpdate(u));
     this.sock.ws.on('frame', () => {
       this.lastActivity = Date.now();
+    });
+    // A refusal comes as an error on the server's ack; Baileys' own status update for it can be
+    // merged away by its event buffer, so the ack itself is the source.
+    this.sock.ws.on('CB:ack,class:message', (node: { attrs: Record<string, string> }) => {
+      const { id, error, from } = node.attrs;
+      if (id && error) this.emit('status', { waMessageId: id, chatJid: from ?? '', status: 'failed', error });
+    });
+    this.sock.ev.on('messages.update', (updates) => {
+      for (const e of statusFromUpdates(updates)) this.emit('status', e);
+    });
+    this.sock.ev.on('messages.upsert', ({ messages }) => {
+      for (const e of statusFromUpserts(messages)) this.emit('status', e);
     });
   }
 
@@ -77,6 +118,54 @@ export class BaileysConnection implements EngineConnection {
 
   lastActivityAt(): number {
     return this.lastActivity;
+  }
+
+  async send(message: OutgoingMessage): Promise<void> {
+    const content = toBaileysContent(message);
+    const quoted = quotedMessage(message);
+    try {
+      await withTimeout(
+        this.sock.sendMessage(message.chatJid, content, {
+          messageId: message.waMessageId,
+          ...(quoted ? { quoted } : {}),
+        }),
+        SEND_TIMEOUT_MS,
+      );
+    } catch (err) {
+      throw sendError(err);
+    }
+  }
+
+  async edit(chatJid: string, waMessageId: string, text: string): Promise<void> {
+    await this.sock
+      .sendMessage(chatJid, { text, edit: { remoteJid: chatJid, fromMe: true, id: waMessageId } })
+      .catch((e) => {
+        throw sendError(e);
+      });
+  }
+
+  async revoke(chatJid: string, waMessageId: string, fromMe: boolean): Promise<void> {
+    await this.sock
+      .sendMessage(chatJid, { delete: { remoteJid: chatJid, fromMe, id: waMessageId } })
+      .catch((e) => {
+        throw sendError(e);
+      });
+  }
+
+  markRead(chatJid: string, waMessageIds: string[]): Promise<void> {
+    return this.sock.readMessages(waMessageIds.map((id) => ({ remoteJid: chatJid, id, fromMe: false })));
+  }
+
+  presence(state: PresenceState, chatJid?: string): Promise<void> {
+    return this.sock.sendPresenceUpdate(state, chatJid);
+  }
+
+  async checkNumbers(numbers: string[]) {
+    const found = (await this.sock.onWhatsApp(...numbers)) ?? [];
+    return numbers.map((number) => {
+      const hit = found.find((r) => r.jid.split('@')[0] === number);
+      return { number, exists: Boolean(hit?.exists), jid: hit?.exists ? hit.jid : null };
+    });
   }
 }
 

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initial from './001-initial.ts';
+import * as messages from './002-messages.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
+  '002-messages': messages,
 };

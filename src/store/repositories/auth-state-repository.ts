@@ -1,7 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuthStateRepository } from '../repositories.ts';
 import type { Database } from '../schema.ts';
-import { chunk } from './shared.ts';
+import { chunk, inTransaction } from './shared.ts';
 
 /**
  * Rows per statement. An upsert binds 4 parameters a row and a lookup one per id, far below
@@ -66,14 +66,14 @@ export class AuthStateSqlRepository implements AuthStateRepository {
         deletes.set(entry.type, ids);
       }
     }
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       await upsertKeys(trx, instanceId, writes);
       for (const [type, ids] of deletes) await deleteKeys(trx, instanceId, type, ids);
     });
   }
 
   async clear(instanceId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       await trx.deleteFrom('auth_keys').where('instance_id', '=', instanceId).execute();
       await trx.deleteFrom('auth_creds').where('instance_id', '=', instanceId).execute();
     });
@@ -89,7 +89,7 @@ export class AuthStateSqlRepository implements AuthStateRepository {
   }
 }
 
-async function upsertKeys(trx: Transaction<Database>, instanceId: string, writes: KeyEntry[]): Promise<void> {
+async function upsertKeys(trx: Kysely<Database>, instanceId: string, writes: KeyEntry[]): Promise<void> {
   for (const part of chunk(writes, BATCH)) {
     await trx
       .insertInto('auth_keys')
@@ -104,7 +104,7 @@ async function upsertKeys(trx: Transaction<Database>, instanceId: string, writes
 }
 
 async function deleteKeys(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   instanceId: string,
   type: string,
   ids: string[],

@@ -1,3 +1,7 @@
+import type { Kysely, Transaction } from 'kysely';
+import { Errors } from '../../errors.ts';
+import type { Database } from '../schema.ts';
+
 /** Row ↔ domain helpers shared by the repositories. */
 
 export const toDate = (millis: number): Date => new Date(Number(millis));
@@ -37,3 +41,26 @@ export function isForeignKeyViolation(error: unknown): boolean {
 /** Rows affected, from Kysely's bigint counters. */
 export const affected = (result: { numDeletedRows?: bigint; numUpdatedRows?: bigint }): number =>
   Number(result.numDeletedRows ?? result.numUpdatedRows ?? 0n);
+
+/**
+ * Runs `work` in a transaction: a new one, or the one `db` already is when the repository was
+ * bound to a transaction by `Store.transaction` (Kysely does not nest transactions).
+ */
+export function inTransaction<T>(
+  db: Kysely<Database>,
+  work: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute((trx: Transaction<Database>) => work(trx));
+}
+
+/** An opaque page cursor for a position in a `seq`-ordered list. */
+export const encodeCursor = (seq: number): string => Buffer.from(`s${seq}`, 'utf8').toString('base64url');
+
+/** The `seq` a cursor from `encodeCursor` stands for; throws a validation error for anything else. */
+export function decodeCursor(cursor: string): number {
+  const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = /^s(\d{1,15})$/.exec(text);
+  const seq = match ? Number(match[1]) : Number.NaN;
+  if (!Number.isSafeInteger(seq)) throw Errors.validation('cursor is not one this API returned');
+  return seq;
+}

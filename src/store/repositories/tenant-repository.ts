@@ -3,7 +3,7 @@ import type { Tenant } from '../../domain/tenant.ts';
 import { Errors } from '../../errors.ts';
 import type { TenantRepository } from '../repositories.ts';
 import type { Database, TenantsTable } from '../schema.ts';
-import { affected, isUniqueViolation, toDate } from './shared.ts';
+import { affected, inTransaction, isUniqueViolation, toDate } from './shared.ts';
 
 const toTenant = (row: Selectable<TenantsTable>): Tenant => ({
   id: row.id,
@@ -42,7 +42,7 @@ export class TenantSqlRepository implements TenantRepository {
 
   /** Throws a conflict while the tenant still has instances, so none is left without its tenant. */
   async delete(id: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const { n } = await trx
         .selectFrom('instances')
         .select((eb) => eb.fn.countAll<number>().as('n'))

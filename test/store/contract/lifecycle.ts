@@ -4,9 +4,9 @@ import type { ContractContext } from './fixture.ts';
 import { unique } from './fixture.ts';
 
 export function lifecycleContract(ctx: () => ContractContext): void {
-  it('applied the initial migration to the fresh database, and answers a ping', async () => {
+  it('applied every migration to the fresh database, and answers a ping', async () => {
     const { firstMigration, store, dialect } = ctx();
-    expect(firstMigration).toEqual(['001-initial']);
+    expect(firstMigration).toEqual(['001-initial', '002-messages']);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();
   });

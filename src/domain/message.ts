@@ -1,0 +1,110 @@
+/** A message's life in the outbox and the history: one row from `queued` to its last receipt. */
+export const MESSAGE_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'read',
+  'played',
+  'failed',
+  'paused',
+  'cancelled',
+  'received',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const MESSAGE_TYPES = [
+  'text',
+  'image',
+  'video',
+  'audio',
+  'document',
+  'sticker',
+  'location',
+  'contact',
+  'reaction',
+  'poll',
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+export const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;
+export type MediaType = (typeof MEDIA_TYPES)[number];
+
+export type MessageDirection = 'outbound' | 'inbound';
+
+/** Receipts only move a sent message forward: a late `delivered` never undoes `read`. */
+export const RECEIPT_RANK: Readonly<Partial<Record<MessageStatus, number>>> = {
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  played: 4,
+};
+
+/** The content of a message, as stored: media bytes live in `message_media`, not here. */
+export interface MessageContent {
+  text?: string;
+  caption?: string;
+  mimetype?: string;
+  fileName?: string;
+  voice?: boolean;
+  /** Where media comes from when it was given as a URL. */
+  url?: string;
+  /** Size in bytes of stored media. */
+  size?: number;
+  latitude?: number;
+  longitude?: number;
+  name?: string;
+  address?: string;
+  displayName?: string;
+  vcard?: string;
+  /** reaction: the WhatsApp id of the message reacted to; `emoji` '' removes it. */
+  messageId?: string;
+  emoji?: string;
+  options?: string[];
+  selectableCount?: number;
+  replyTo?: string;
+  mentions?: string[];
+  /** Deleted for everyone after it was sent. */
+  revoked?: boolean;
+}
+
+export interface Message {
+  id: string;
+  seq: number;
+  instanceId: string;
+  tenantId: string | null;
+  waMessageId: string;
+  direction: MessageDirection;
+  /** The chat: a user jid (`<phone>@s.whatsapp.net`) or a group jid. */
+  chatJid: string;
+  type: MessageType;
+  content: MessageContent;
+  status: MessageStatus;
+  errorCode: string | null;
+  errorMessage: string | null;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  idempotencyKey: string | null;
+  campaignId: string | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+  readAt: Date | null;
+}
+
+export const CAMPAIGN_STATUSES = ['scheduled', 'running', 'paused', 'cancelled', 'completed'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export interface Campaign {
+  id: string;
+  instanceId: string;
+  tenantId: string | null;
+  name: string | null;
+  template: string;
+  status: CampaignStatus;
+  total: number;
+  startAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}

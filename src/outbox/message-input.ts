@@ -1,0 +1,170 @@
+import { MEDIA_TYPES, type MediaType, type MessageContent, type MessageType } from '../domain/message.ts';
+import { normalizePhone } from '../domain/phone.ts';
+import { Errors } from '../errors.ts';
+
+/** Largest media accepted per type, in bytes (WhatsApp's own limits, rounded down). */
+export const MEDIA_LIMITS: Readonly<Record<MediaType, number>> = {
+  image: 16 * 1024 * 1024,
+  video: 64 * 1024 * 1024,
+  audio: 16 * 1024 * 1024,
+  document: 100 * 1024 * 1024,
+  sticker: 1024 * 1024,
+};
+
+/** A send request as the API accepts it (JSON fields, or multipart fields plus a file). */
+export interface SendInput {
+  to: string;
+  type: MessageType;
+  text?: string;
+  caption?: string;
+  mimetype?: string;
+  fileName?: string;
+  voice?: boolean;
+  url?: string;
+  base64?: string;
+  latitude?: number;
+  longitude?: number;
+  name?: string;
+  address?: string;
+  displayName?: string;
+  vcard?: string;
+  phone?: string;
+  messageId?: string;
+  emoji?: string;
+  options?: string[];
+  selectableCount?: number;
+  replyTo?: string;
+  mentions?: string[];
+  /** Seconds after which a message still queued is failed instead of sent. */
+  ttl?: number;
+}
+
+export interface PreparedMessage {
+  chatJid: string;
+  type: MessageType;
+  content: MessageContent;
+  /** Media bytes given inline (base64 or upload); URL media is fetched when sending. */
+  media?: Buffer;
+}
+
+const isMedia = (t: MessageType): t is MediaType => (MEDIA_TYPES as readonly string[]).includes(t);
+
+/** `15550001111`, `+1 555 000 1111`, a user jid or a group jid → the chat jid. */
+export function chatJidOf(to: string): string {
+  const trimmed = to.trim();
+  if (/^\d{5,20}(-\d+)?@g\.us$/.test(trimmed)) return trimmed;
+  const user = /^(\d+)(:\d+)?@s\.whatsapp\.net$/.exec(trimmed)?.[1];
+  const phone = normalizePhone(user ?? trimmed);
+  if (!phone)
+    throw Errors.validation(`"to" must be a phone number in international form or a group jid, got "${to}"`, {
+      field: 'to',
+    });
+  return `${phone}@s.whatsapp.net`;
+}
+
+const need = (cond: unknown, field: string, why: string): void => {
+  if (!cond) throw Errors.validation(`${field} ${why}`, { field });
+};
+
+function mediaOf(
+  input: SendInput,
+  upload: Buffer | undefined,
+  type: MediaType,
+): { media?: Buffer; url?: string } {
+  const sources = [input.url, input.base64, upload].filter((s) => s !== undefined).length;
+  need(sources === 1, 'media', `: give exactly one of url, base64 or an uploaded file for a ${type}`);
+  const limit = MEDIA_LIMITS[type];
+  if (input.url) return { url: input.url };
+  const bytes = upload ?? Buffer.from(input.base64 ?? '', 'base64');
+  need(bytes.length > 0, 'base64', 'decodes to no bytes');
+  if (bytes.length > limit)
+    throw Errors.validation(`a ${type} may be at most ${limit} bytes; this one has ${bytes.length}`, {
+      field: 'media',
+      limit,
+    });
+  return { media: bytes };
+}
+
+function vcardFor(displayName: string, phone: string): string {
+  return [
+    'BEGIN:VCARD',
+    'VERSION:3.0',
+    `FN:${displayName}`,
+    `TEL;type=CELL;waid=${phone}:+${phone}`,
+    'END:VCARD',
+  ].join('\n');
+}
+
+function contentOf(input: SendInput): MessageContent {
+  const c: MessageContent = {};
+  switch (input.type) {
+    case 'text':
+      need(input.text?.trim(), 'text', 'is required for a text message');
+      return { text: input.text };
+    case 'location':
+      need(
+        typeof input.latitude === 'number' && Math.abs(input.latitude) <= 90,
+        'latitude',
+        'must be a number from -90 to 90',
+      );
+      need(
+        typeof input.longitude === 'number' && Math.abs(input.longitude) <= 180,
+        'longitude',
+        'must be a number from -180 to 180',
+      );
+      return {
+        latitude: input.latitude,
+        longitude: input.longitude,
+        name: input.name,
+        address: input.address,
+      };
+    case 'contact': {
+      need(input.displayName, 'displayName', 'is required for a contact card');
+      const phone = input.phone ? normalizePhone(input.phone) : undefined;
+      need(input.vcard || phone, 'vcard', 'or a valid phone is required for a contact card');
+      return {
+        displayName: input.displayName,
+        vcard: input.vcard ?? vcardFor(input.displayName ?? '', phone ?? ''),
+      };
+    }
+    case 'reaction':
+      need(input.messageId, 'messageId', 'is required: the id of the message to react to');
+      need(typeof input.emoji === 'string', 'emoji', 'is required ("" removes a reaction)');
+      return { messageId: input.messageId, emoji: input.emoji };
+    case 'poll': {
+      const options = input.options ?? [];
+      need(input.name?.trim(), 'name', 'is required for a poll');
+      need(options.length >= 2 && options.length <= 12, 'options', 'must list 2 to 12 choices');
+      need(new Set(options).size === options.length, 'options', 'must not repeat');
+      const count = input.selectableCount ?? 1;
+      need(count >= 0 && count <= options.length, 'selectableCount', `must be 0 (any) to ${options.length}`);
+      return { name: input.name, options, selectableCount: count };
+    }
+    default:
+      return c;
+  }
+}
+
+/** Validates a send request and turns it into what the outbox stores. Throws coded 400s. */
+export function prepareMessage(input: SendInput, upload?: Buffer): PreparedMessage {
+  const chatJid = chatJidOf(input.to);
+  const base = contentOf(input);
+  const extras: MessageContent = {
+    ...(input.replyTo && input.type !== 'reaction' ? { replyTo: input.replyTo } : {}),
+    ...(input.mentions?.length ? { mentions: input.mentions.map(chatJidOf) } : {}),
+  };
+  if (!isMedia(input.type)) return { chatJid, type: input.type, content: { ...base, ...extras } };
+  const { media, url } = mediaOf(input, upload, input.type);
+  const content: MessageContent = {
+    ...(url ? { url } : {}),
+    ...(input.caption && input.type !== 'audio' && input.type !== 'sticker'
+      ? { caption: input.caption }
+      : {}),
+    ...(input.mimetype ? { mimetype: input.mimetype } : {}),
+    ...(input.fileName ? { fileName: input.fileName } : {}),
+    ...(input.type === 'audio' && input.voice ? { voice: true } : {}),
+    ...(media ? { size: media.length } : {}),
+    ...extras,
+  };
+  return { chatJid, type: input.type, content, ...(media ? { media } : {}) };
+}

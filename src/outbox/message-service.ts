@@ -1,0 +1,197 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Instance } from '../domain/instance.ts';
+import type { Message, MessageStatus } from '../domain/message.ts';
+import type { Principal } from '../domain/tenant.ts';
+import type { PresenceState } from '../engine/engine.ts';
+import { Errors, ZapgateError } from '../errors.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { InstanceService } from '../instances/instance-service.ts';
+import type { SessionManager } from '../sessions/session-manager.ts';
+import type { MessageListFilter, Store } from '../store/repositories.ts';
+import { sniffMimetype } from './media-source.ts';
+import { chatJidOf, prepareMessage, type SendInput } from './message-input.ts';
+import type { Outbox } from './outbox.ts';
+
+/** WhatsApp Web's id shape, chosen at insert so a re-send repeats it and recipients drop the copy. */
+export const newWaMessageId = (): string => `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+
+const FINAL: ReadonlySet<MessageStatus> = new Set([
+  'sent',
+  'delivered',
+  'read',
+  'played',
+  'failed',
+  'cancelled',
+]);
+
+/** Sending, reading and managing messages of an instance, for the API. */
+export class MessageService {
+  constructor(
+    private readonly store: Store,
+    private readonly instances: InstanceService,
+    private readonly sessions: SessionManager,
+    private readonly outbox: Outbox,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** Writes the row (`queued`) before answering; the sender loop does the rest. */
+  async enqueue(
+    principal: Principal,
+    idOrName: string,
+    input: SendInput,
+    options: { idempotencyKey?: string; upload?: Buffer } = {},
+  ): Promise<{ message: Message; created: boolean }> {
+    const instance = await this.instances.find(principal, idOrName);
+    const prepared = prepareMessage(input, options.upload);
+    const target = prepared.type === 'reaction' ? prepared.content.messageId : prepared.content.replyTo;
+    if (target && !(await this.store.messages.find(instance.id, target))) {
+      throw new ZapgateError(
+        'ZG_ERR_UNKNOWN_MESSAGE',
+        400,
+        `no message ${target} in this instance's history to ${prepared.type === 'reaction' ? 'react' : 'reply'} to`,
+      );
+    }
+    if (prepared.media && !prepared.content.mimetype) {
+      const sniffed = await sniffMimetype(prepared.media);
+      if (sniffed) prepared.content.mimetype = sniffed;
+    }
+    const id = randomUUID();
+    const result = await this.store.transaction(async (tx) => {
+      const inserted = await tx.messages.insert({
+        id,
+        instanceId: instance.id,
+        tenantId: instance.tenantId,
+        waMessageId: newWaMessageId(),
+        direction: 'outbound',
+        chatJid: prepared.chatJid,
+        type: prepared.type,
+        content: prepared.content,
+        status: 'queued',
+        idempotencyKey: options.idempotencyKey ?? null,
+        expiresAt: input.ttl ? new Date(Date.now() + input.ttl * 1000) : null,
+      });
+      if (inserted.created && prepared.media) await tx.messageMedia.put(id, prepared.media);
+      return inserted;
+    });
+    this.outbox.wake(instance.id);
+    return result;
+  }
+
+  /** Resolves when the row reaches a final status (sent or later, failed), or after `timeoutMs`. */
+  async waitForOutcome(message: Message, timeoutMs: number): Promise<Message> {
+    if (FINAL.has(message.status)) return message;
+    return new Promise((resolve) => {
+      const finish = async () => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve((await this.store.messages.get(message.id)) ?? message);
+      };
+      const unsubscribe = this.bus.subscribe((e) => {
+        if (
+          e.event === 'message.status' &&
+          (e.data as { id?: string }).id === message.id &&
+          FINAL.has((e.data as { status: MessageStatus }).status)
+        ) {
+          void finish();
+        }
+      });
+      const timer = setTimeout(() => void finish(), timeoutMs);
+      void this.store.messages.get(message.id).then((m) => {
+        if (m && FINAL.has(m.status)) void finish();
+      });
+    });
+  }
+
+  async get(principal: Principal, idOrName: string, messageId: string): Promise<Message> {
+    const instance = await this.instances.find(principal, idOrName);
+    const message = await this.store.messages.find(instance.id, messageId);
+    if (!message) throw Errors.notFound(`message ${messageId}`);
+    return message;
+  }
+
+  async list(principal: Principal, idOrName: string, filter: MessageListFilter) {
+    const instance = await this.instances.find(principal, idOrName);
+    return this.store.messages.list(instance.id, filter);
+  }
+
+  async clearHistory(principal: Principal, idOrName: string): Promise<number> {
+    const instance = await this.instances.find(principal, idOrName);
+    return this.store.messages.deleteByInstance(instance.id);
+  }
+
+  async edit(principal: Principal, idOrName: string, messageId: string, text: string): Promise<Message> {
+    const { instance, message } = await this.ownSent(principal, idOrName, messageId, 'edit');
+    if (message.type !== 'text') throw Errors.validation('only text messages can be edited');
+    await this.connection(instance).edit(message.chatJid, message.waMessageId, text);
+    await this.store.messages.updateContent(message.id, { ...message.content, text });
+    return (await this.store.messages.get(message.id)) ?? message;
+  }
+
+  async revoke(principal: Principal, idOrName: string, messageId: string): Promise<Message> {
+    const instance = await this.instances.find(principal, idOrName);
+    const message = await this.store.messages.find(instance.id, messageId);
+    if (!message) throw Errors.notFound(`message ${messageId}`);
+    if (message.status === 'queued' || message.status === 'paused') {
+      await this.store.messages.markFailed(
+        message.id,
+        'ZG_ERR_CANCELLED',
+        'revoked before it was sent',
+        new Date(),
+      );
+      return (await this.store.messages.get(message.id)) ?? message;
+    }
+    await this.connection(instance).revoke(
+      message.chatJid,
+      message.waMessageId,
+      message.direction === 'outbound',
+    );
+    await this.store.messages.updateContent(message.id, { ...message.content, revoked: true });
+    return (await this.store.messages.get(message.id)) ?? message;
+  }
+
+  async markRead(
+    principal: Principal,
+    idOrName: string,
+    chat: string,
+    messageIds: string[] | undefined,
+  ): Promise<number> {
+    const instance = await this.instances.find(principal, idOrName);
+    const chatJid = chatJidOf(chat);
+    const ids = messageIds?.length
+      ? messageIds
+      : (await this.store.messages.list(instance.id, { chatJid, direction: 'inbound', limit: 50 })).items.map(
+          (m) => m.waMessageId,
+        );
+    if (ids.length) await this.connection(instance).markRead(chatJid, ids);
+    return ids.length;
+  }
+
+  async presence(principal: Principal, idOrName: string, state: PresenceState, chat?: string): Promise<void> {
+    const instance = await this.instances.find(principal, idOrName);
+    await this.connection(instance).presence(state, chat ? chatJidOf(chat) : undefined);
+  }
+
+  async checkNumbers(principal: Principal, idOrName: string, numbers: string[]) {
+    const instance = await this.instances.find(principal, idOrName);
+    return this.connection(instance).checkNumbers(numbers);
+  }
+
+  private async ownSent(principal: Principal, idOrName: string, messageId: string, what: string) {
+    const instance = await this.instances.find(principal, idOrName);
+    const message = await this.store.messages.find(instance.id, messageId);
+    if (!message) throw Errors.notFound(`message ${messageId}`);
+    if (message.direction !== 'outbound')
+      throw Errors.validation(`only messages this instance sent can be ${what}ed`);
+    if (!['sent', 'delivered', 'read', 'played'].includes(message.status)) {
+      throw Errors.conflict(`message ${messageId} is ${message.status}; only sent messages can be ${what}ed`);
+    }
+    return { instance, message };
+  }
+
+  private connection(instance: Instance) {
+    const conn = this.sessions.connectionOf(instance.id);
+    if (!conn)
+      throw Errors.unavailable(`instance ${instance.name} is not connected (status ${instance.status})`);
+    return conn;
+  }
+}

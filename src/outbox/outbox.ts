@@ -1,0 +1,88 @@
+import type { Instance } from '../domain/instance.ts';
+import type { Message } from '../domain/message.ts';
+import type { EngineConnection, StatusEvent } from '../engine/engine.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { MessageStatusData } from '../events/event-map.ts';
+import { type SenderDeps, SenderLoop } from './sender-loop.ts';
+
+export const messageStatusData = (m: Message): MessageStatusData => ({
+  id: m.id,
+  waMessageId: m.waMessageId,
+  chatJid: m.chatJid,
+  type: m.type,
+  status: m.status,
+  errorCode: m.errorCode,
+  errorMessage: m.errorMessage,
+  campaignId: m.campaignId,
+});
+
+/**
+ * The sender loops of this process, one per connected instance, and the receipts that move sent
+ * rows forward. Session hooks attach and detach connections; enqueueing wakes a loop.
+ */
+export class Outbox {
+  private readonly loops = new Map<string, SenderLoop>();
+  private readonly instances = new Map<string, Instance>();
+
+  constructor(
+    private readonly deps: Omit<SenderDeps, 'onChange'>,
+    private readonly bus: EventBus,
+  ) {}
+
+  readonly hooks = {
+    onOpen: (instance: Instance, conn: EngineConnection) => {
+      this.instances.set(instance.id, instance);
+      conn.on('status', (e) => void this.onStatus(instance, e));
+      void this.loop(instance.id)
+        .attach(conn)
+        .catch((err) => this.deps.logger.error({ err, instanceId: instance.id }, 'outbox could not attach'));
+    },
+    onClose: (instance: Instance) => this.loops.get(instance.id)?.detach(),
+  };
+
+  wake(instanceId: string): void {
+    this.loops.get(instanceId)?.wake();
+  }
+
+  private loop(instanceId: string): SenderLoop {
+    let loop = this.loops.get(instanceId);
+    if (!loop) {
+      loop = new SenderLoop(instanceId, { ...this.deps, onChange: (m) => this.publish(m) });
+      this.loops.set(instanceId, loop);
+    }
+    return loop;
+  }
+
+  private publish(m: Message): void {
+    const instance = this.instances.get(m.instanceId);
+    if (instance) this.bus.publish('message.status', instance, messageStatusData(m));
+  }
+
+  /** A server ack or a receipt: the row moves forward (never back), and the change is published. */
+  private async onStatus(instance: Instance, e: StatusEvent): Promise<void> {
+    const { messages } = this.deps.store;
+    try {
+      if (e.status === 'failed') {
+        const m = await messages.find(instance.id, e.waMessageId);
+        if (!m || m.direction !== 'outbound') return;
+        const code = `ZG_ERR_WA_${e.error ?? 'REJECTED'}`;
+        const refused = `WhatsApp refused the message (${e.error ?? 'no code'})`;
+        if (!(await messages.markRejected(m.id, code, refused, new Date()))) return;
+        const failed = await messages.get(m.id);
+        if (failed) this.publish(failed);
+        return;
+      }
+      const updated = await messages.applyReceipt(instance.id, e.waMessageId, e.status, new Date());
+      if (updated) this.publish(updated);
+    } catch (err) {
+      this.deps.logger.error(
+        { err, instanceId: instance.id, waMessageId: e.waMessageId },
+        'recording a receipt failed',
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.loops.values()].map((l) => l.stop()));
+  }
+}

@@ -1,0 +1,212 @@
+import type { Instance } from '../domain/instance.ts';
+import { MEDIA_TYPES, type MediaType, type Message } from '../domain/message.ts';
+import { type EngineConnection, type OutgoingMessage, SendError } from '../engine/engine.ts';
+import type { Logger } from '../observability/logger.ts';
+import { reconnectDelay } from '../sessions/reconnect-policy.ts';
+import type { Store } from '../store/repositories.ts';
+import { fetchMedia } from './media-source.ts';
+import { dailyAllowance, delayBetweenSends, type Pacing, resolvePacing, typingTime } from './pacing.ts';
+
+export interface SenderDeps {
+  store: Store;
+  logger: Logger;
+  pacing: Pacing;
+  allowPrivateUrls: boolean;
+  retry: { baseMs: number; maxMs: number; maxAttempts: number };
+  /** A row reached a final or new status (sent, failed): for events. */
+  onChange: (message: Message) => void;
+}
+
+const IDLE_MS = 30_000;
+const CAP_RECHECK_MS = 60_000;
+const DAY_MS = 86_400_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One instance's sender: takes due rows in creation order, paces them, sends them with the WhatsApp
+ * id chosen at insert, and records the outcome on the same row. It only sends while connected.
+ */
+export class SenderLoop {
+  private conn: EngineConnection | undefined;
+  private stopped = false;
+  private wakeUp: (() => void) | undefined;
+  private lastSendAt = 0;
+  private gapMs: number | undefined;
+  private capLogged = false;
+  private readonly log: Logger;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly instanceId: string,
+    private readonly deps: SenderDeps,
+  ) {
+    this.log = deps.logger.child({ instanceId, component: 'outbox' });
+    this.done = this.run();
+  }
+
+  /** The instance is connected: crash leftovers go back to the queue and sending resumes. */
+  async attach(conn: EngineConnection): Promise<void> {
+    const requeued = await this.deps.store.messages.requeueSending(this.instanceId);
+    if (requeued)
+      this.log.warn({ requeued }, 're-sending messages that were in flight when the last process stopped');
+    this.conn = conn;
+    this.wake();
+  }
+
+  detach(): void {
+    this.conn = undefined;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    return this.done;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let waitMs = 0;
+      try {
+        waitMs = await this.step();
+      } catch (err) {
+        this.log.error({ err }, 'outbox step failed');
+        waitMs = 1_000;
+      }
+      if (waitMs > 0 && !this.stopped) await this.idle(waitMs);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  /** Does one piece of work; returns how long to wait before the next (0: go on at once). */
+  private async step(): Promise<number> {
+    const conn = this.conn;
+    if (!conn) return IDLE_MS;
+    const { store } = this.deps;
+    const now = new Date();
+    for (const id of await store.messages.expireDue(this.instanceId, now)) {
+      const expired = await store.messages.get(id);
+      if (expired) this.deps.onChange(expired);
+    }
+    const next = await store.messages.nextDue(this.instanceId, now);
+    if (!next) return IDLE_MS;
+    const instance = await store.instances.get(this.instanceId);
+    if (!instance) return IDLE_MS;
+    const pacing = resolvePacing(this.deps.pacing, instance.settings);
+    const capWait = await this.overDailyCap(instance, pacing, now);
+    if (capWait) return capWait;
+    this.gapMs ??= delayBetweenSends(pacing);
+    const wait = this.lastSendAt + this.gapMs - Date.now();
+    if (wait > 0) return wait;
+    if (!(await store.messages.claim(next.id, new Date()))) return 0;
+    await this.deliver(conn, next, pacing);
+    return 0;
+  }
+
+  private async overDailyCap(instance: Instance, pacing: Pacing, now: Date): Promise<number> {
+    const allowance = dailyAllowance(pacing, now.getTime() - instance.createdAt.getTime());
+    if (!Number.isFinite(allowance)) return 0;
+    const sent = await this.deps.store.messages.countSentSince(
+      this.instanceId,
+      new Date(now.getTime() - DAY_MS),
+    );
+    if (sent < allowance) {
+      this.capLogged = false;
+      return 0;
+    }
+    if (!this.capLogged) this.log.warn({ sent, allowance }, 'daily sending limit reached; messages wait');
+    this.capLogged = true;
+    return CAP_RECHECK_MS;
+  }
+
+  private async deliver(conn: EngineConnection, message: Message, pacing: Pacing): Promise<void> {
+    const { store } = this.deps;
+    try {
+      const outgoing = await this.outgoing(message);
+      await this.type(conn, message, pacing);
+      await conn.send(outgoing);
+      await store.messages.markSent(message.id, new Date());
+      this.lastSendAt = Date.now();
+      this.gapMs = undefined;
+    } catch (err) {
+      await this.recordFailure(message, err);
+    }
+    const after = await store.messages.get(message.id);
+    if (after) this.deps.onChange(after);
+  }
+
+  private async recordFailure(message: Message, err: unknown): Promise<void> {
+    const failure =
+      err instanceof SendError
+        ? err
+        : new SendError('ZG_ERR_SEND_FAILED', (err as Error).message ?? String(err), false);
+    const { retry } = this.deps;
+    const attempts = message.attempts + 1;
+    if (failure.transient && attempts < retry.maxAttempts && this.conn) {
+      const at = new Date(Date.now() + reconnectDelay(attempts, retry.baseMs, retry.maxMs));
+      this.log.warn(
+        { messageId: message.id, attempts, code: failure.code, err: failure.message },
+        'send failed, will retry',
+      );
+      await this.deps.store.messages.scheduleRetry(message.id, at, failure.code, failure.message);
+      return;
+    }
+    this.log.error(
+      { messageId: message.id, attempts, code: failure.code, err: failure.message },
+      'send failed',
+    );
+    await this.deps.store.messages.markFailed(message.id, failure.code, failure.message, new Date());
+  }
+
+  /** "typing…" for a time proportional to the text, as a person would. */
+  private async type(conn: EngineConnection, message: Message, pacing: Pacing): Promise<void> {
+    const ms = typingTime(pacing, message.content.text ?? message.content.caption);
+    if (!ms) return;
+    await conn.presence('composing', message.chatJid).catch(() => undefined);
+    await sleep(ms);
+    await conn.presence('paused', message.chatJid).catch(() => undefined);
+  }
+
+  private async outgoing(message: Message): Promise<OutgoingMessage> {
+    const { store } = this.deps;
+    const base: OutgoingMessage = {
+      chatJid: message.chatJid,
+      waMessageId: message.waMessageId,
+      type: message.type,
+      content: message.content,
+    };
+    const target = message.type === 'reaction' ? message.content.messageId : message.content.replyTo;
+    if (target) {
+      const quoted = await store.messages.find(this.instanceId, target);
+      base.quoted = quoted
+        ? {
+            waMessageId: quoted.waMessageId,
+            fromMe: quoted.direction === 'outbound',
+            text: quoted.content.text ?? quoted.content.caption,
+          }
+        : { waMessageId: target, fromMe: false };
+    }
+    if (!(MEDIA_TYPES as readonly string[]).includes(message.type)) return base;
+    const stored = await store.messageMedia.get(message.id);
+    if (stored) return { ...base, media: stored };
+    if (!message.content.url)
+      throw new SendError('ZG_ERR_MEDIA_MISSING', 'the media of this message is gone', false);
+    return {
+      ...base,
+      media: await fetchMedia(message.content.url, message.type as MediaType, this.deps.allowPrivateUrls),
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Campaign, CampaignStatus } from '../../domain/message.ts';
+import { Errors } from '../../errors.ts';
+import type { CampaignRepository } from '../repositories.ts';
+import type { CampaignsTable, Database } from '../schema.ts';
+import { affected, isUniqueViolation, toDate, toDateOrNull, toMillisOrNull } from './shared.ts';
+
+const toCampaign = (row: Selectable<CampaignsTable>): Campaign => ({
+  id: row.id,
+  instanceId: row.instance_id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  template: row.template,
+  status: row.status as CampaignStatus,
+  total: Number(row.total),
+  startAt: toDateOrNull(row.start_at),
+  createdAt: toDate(row.created_at),
+  updatedAt: toDate(row.updated_at),
+});
+
+export class CampaignSqlRepository implements CampaignRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(input: Omit<Campaign, 'createdAt' | 'updatedAt'>): Promise<Campaign> {
+    const now = Date.now();
+    const row: Selectable<CampaignsTable> = {
+      id: input.id,
+      instance_id: input.instanceId,
+      tenant_id: input.tenantId,
+      name: input.name,
+      template: input.template,
+      status: input.status,
+      total: input.total,
+      start_at: toMillisOrNull(input.startAt),
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.db.insertInto('campaigns').values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw Errors.conflict(`a campaign with id ${input.id} already exists`);
+      throw error;
+    }
+    return toCampaign(row);
+  }
+
+  async get(id: string): Promise<Campaign | undefined> {
+    const row = await this.db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCampaign(row);
+  }
+
+  /** Newest first. `tenantId` null: campaigns without a tenant; undefined: any tenant. */
+  async list(filter: { tenantId?: string | null; instanceId?: string }): Promise<Campaign[]> {
+    let query = this.db.selectFrom('campaigns').selectAll();
+    if (filter.tenantId === null) query = query.where('tenant_id', 'is', null);
+    else if (filter.tenantId !== undefined) query = query.where('tenant_id', '=', filter.tenantId);
+    if (filter.instanceId !== undefined) query = query.where('instance_id', '=', filter.instanceId);
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    return rows.map(toCampaign);
+  }
+
+  async setStatus(id: string, status: CampaignStatus): Promise<Campaign | undefined> {
+    const row = await this.db
+      .updateTable('campaigns')
+      .set({ status, updated_at: Date.now() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toCampaign(row);
+  }
+
+  async deleteByInstance(instanceId: string): Promise<number> {
+    return affected(
+      await this.db.deleteFrom('campaigns').where('instance_id', '=', instanceId).executeTakeFirst(),
+    );
+  }
+}
