@@ -64,7 +64,7 @@ export class Outbox {
     try {
       if (e.status === 'failed') {
         const m = await messages.find(instance.id, e.waMessageId);
-        if (!m || m.direction !== 'outbound') return;
+        if (m?.direction !== 'outbound') return; // inbound rows are not ours to fail
         const code = `ZG_ERR_WA_${e.error ?? 'REJECTED'}`;
         const refused = `WhatsApp refused the message (${e.error ?? 'no code'})`;
         if (!(await messages.markRejected(m.id, code, refused, new Date()))) return;
