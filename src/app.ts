@@ -23,6 +23,7 @@ import { linkRoutes } from './http/routes/link-routes.ts';
 import { messageRoutes } from './http/routes/message-routes.ts';
 import { queueRoutes } from './http/routes/queue-routes.ts';
 import { tenantRoutes } from './http/routes/tenant-routes.ts';
+import { InboundHandler } from './inbound/inbound-handler.ts';
 import { InstanceService } from './instances/instance-service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { CampaignService } from './outbox/campaign-service.ts';
@@ -94,8 +95,15 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     },
     bus,
   );
+  const inbound = new InboundHandler(store, bus, logger);
   const sessions = new SessionManager({
-    hooks: outbox.hooks,
+    hooks: {
+      onOpen: (instance, conn) => {
+        inbound.hooks.onOpen(instance, conn);
+        outbox.hooks.onOpen(instance, conn);
+      },
+      onClose: (instance) => outbox.hooks.onClose(instance),
+    },
     engine,
     instances: store.instances,
     instanceEvents: store.instanceEvents,

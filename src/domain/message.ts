@@ -65,6 +65,10 @@ export interface MessageContent {
   mentions?: string[];
   /** Deleted for everyone after it was sent. */
   revoked?: boolean;
+  /** Changed by its sender after it was sent. */
+  edited?: boolean;
+  /** Who sent an inbound message: the phone number is given beside a LID whenever it is known. */
+  sender?: { jid: string; phone: string | null; lid: string | null; pushName: string | null };
 }
 
 export interface Message {

@@ -40,11 +40,28 @@ export interface StatusEvent {
   error?: string;
 }
 
+interface InboundBase {
+  waMessageId: string;
+  /** The chat, by phone number when it is known (a group jid for groups). */
+  chatJid: string;
+  /** Sent by this account (from the phone or another linked device). */
+  fromMe: boolean;
+  sender: { jid: string; phone: string | null; lid: string | null; pushName: string | null };
+  timestamp: Date;
+}
+
+/** Something that arrived on the connection: a message, or a change to an earlier one. */
+export type InboundEvent =
+  | (InboundBase & { kind: 'message'; type: MessageType; content: MessageContent })
+  | (InboundBase & { kind: 'edited'; targetId: string; content: MessageContent })
+  | (InboundBase & { kind: 'revoked'; targetId: string });
+
 export interface EngineEventMap {
   qr: { qr: string };
   open: LinkedIdentity;
   close: CloseInfo;
   status: StatusEvent;
+  inbound: InboundEvent;
 }
 
 /** What to send, in the gateway's terms; the engine turns it into its library's message. */

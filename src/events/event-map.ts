@@ -1,5 +1,17 @@
 import type { InstanceStatus } from '../domain/instance.ts';
-import type { MessageStatus, MessageType } from '../domain/message.ts';
+import type { MessageContent, MessageStatus, MessageType } from '../domain/message.ts';
+
+/** A message that arrived (or was sent from the phone), with its sender and content. */
+export interface InboundMessageData {
+  id: string;
+  waMessageId: string;
+  chatJid: string;
+  fromMe: boolean;
+  type: MessageType;
+  content: MessageContent;
+  sender: { jid: string; phone: string | null; lid: string | null; pushName: string | null };
+  timestamp: string;
+}
 
 /** A message as events carry it: enough to act on without a second request. */
 export interface MessageStatusData {
@@ -23,6 +35,17 @@ export interface GatewayEventMap {
   };
   'instance.qr': { qr: string; qrDataUrl?: string };
   'message.status': MessageStatusData;
+  'message.received': InboundMessageData;
+  'message.sent': InboundMessageData;
+  'message.reaction': InboundMessageData;
+  'message.edited': {
+    id: string | null;
+    waMessageId: string;
+    chatJid: string;
+    targetId: string;
+    content: MessageContent;
+  };
+  'message.revoked': { id: string | null; waMessageId: string; chatJid: string; targetId: string };
 }
 
 export type GatewayEventName = keyof GatewayEventMap;

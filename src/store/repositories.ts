@@ -141,6 +141,14 @@ export interface MessageListFilter {
 
 export type StatusCounts = Partial<Record<MessageStatus, number>>;
 
+/** Which rows a metrics count covers; `tenantId` null: rows without a tenant, undefined: any. */
+export interface MessageCountFilter {
+  instanceId?: string;
+  tenantId?: string | null;
+}
+
+export type DirectionStatusCount = { direction: MessageDirection; status: MessageStatus; count: number };
+
 /** The outbox and the history: one table, one row per message. */
 export interface MessageRepository {
   /**
@@ -199,6 +207,10 @@ export interface MessageRepository {
   countByInstanceAndStatus(
     tenantId?: string | null,
   ): Promise<Array<{ instanceId: string; status: MessageStatus; count: number }>>;
+  /** Rows by direction and status (metrics); combinations without rows are absent. */
+  countByDirectionAndStatus(filter: MessageCountFilter): Promise<DirectionStatusCount[]>;
+  /** Rows of either direction created at or after `since` (metrics: the last 24 hours). */
+  countSince(filter: MessageCountFilter, since: Date): Promise<number>;
   /** createdAt of the oldest queued row (per instance when given). */
   oldestQueuedAt(instanceId?: string, tenantId?: string | null): Promise<Date | undefined>;
   /** Changes the status of a campaign's rows from one status to another; returns how many. */

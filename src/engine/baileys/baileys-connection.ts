@@ -12,6 +12,7 @@ import {
   SendError,
 } from '../engine.ts';
 import { classifyClose } from './close-reason.ts';
+import { mapInbound } from './inbound-mapper.ts';
 import { quotedMessage, toBaileysContent } from './outgoing-content.ts';
 import { statusFromUpdates, statusFromUpserts } from './status-events.ts';
 
@@ -67,8 +68,13 @@ export class BaileysConnection implements EngineConnection {
     this.sock.ev.on('messages.update', (updates) => {
       for (const e of statusFromUpdates(updates)) this.emit('status', e);
     });
-    this.sock.ev.on('messages.upsert', ({ messages }) => {
+    this.sock.ev.on('messages.upsert', ({ messages, type }) => {
       for (const e of statusFromUpserts(messages)) this.emit('status', e);
+      if (type !== 'notify' && type !== 'append') return;
+      for (const m of messages) {
+        const inbound = mapInbound(m);
+        if (inbound) this.emit('inbound', inbound);
+      }
     });
   }
 

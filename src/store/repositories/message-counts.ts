@@ -1,6 +1,6 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
-import type { MessageStatus } from '../../domain/message.ts';
-import type { StatusCounts } from '../repositories.ts';
+import type { MessageDirection, MessageStatus } from '../../domain/message.ts';
+import type { DirectionStatusCount, MessageCountFilter, StatusCounts } from '../repositories.ts';
 import type { Database } from '../schema.ts';
 import { SENT_STATUSES } from './message-rows.ts';
 import { toDate } from './shared.ts';
@@ -68,6 +68,42 @@ export async function countByInstanceAndStatus(
     status: r.status as MessageStatus,
     count: Number(r.n),
   }));
+}
+
+/** Ordered by direction, then status. */
+export async function countByDirectionAndStatus(
+  db: Kysely<Database>,
+  filter: MessageCountFilter,
+): Promise<DirectionStatusCount[]> {
+  const rows = await scopeCount(db, filter)
+    .select(['direction', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['direction', 'status'])
+    .orderBy('direction')
+    .orderBy('status')
+    .execute();
+  return rows.map((r) => ({
+    direction: r.direction as MessageDirection,
+    status: r.status as MessageStatus,
+    count: Number(r.n),
+  }));
+}
+
+/** Rows created at or after `since` (messages_created_idx). */
+export async function countSince(
+  db: Kysely<Database>,
+  filter: MessageCountFilter,
+  since: Date,
+): Promise<number> {
+  const row = await scopeCount(db, filter)
+    .where('created_at', '>=', since.getTime())
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+function scopeCount(db: Kysely<Database>, filter: MessageCountFilter) {
+  const query = scopeTenant(db.selectFrom('messages'), filter.tenantId);
+  return filter.instanceId === undefined ? query : query.where('instance_id', '=', filter.instanceId);
 }
 
 /** The status is spelled out (not bound) so both planners can use the partial index of queued rows. */

@@ -1,12 +1,21 @@
 import { type Insertable, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Message, MessageContent, MessageStatus } from '../../domain/message.ts';
 import { Errors } from '../../errors.ts';
-import type { MessageListFilter, MessageRepository, NewMessage, StatusCounts } from '../repositories.ts';
+import type {
+  DirectionStatusCount,
+  MessageCountFilter,
+  MessageListFilter,
+  MessageRepository,
+  NewMessage,
+  StatusCounts,
+} from '../repositories.ts';
 import type { Database, MessagesTable } from '../schema.ts';
 import {
+  countByDirectionAndStatus,
   countByInstanceAndStatus,
   countByStatus,
   countSentSince,
+  countSince,
   type InstanceStatusCount,
   oldestQueuedAt,
 } from './message-counts.ts';
@@ -328,6 +337,14 @@ export class MessageSqlRepository implements MessageRepository {
 
   countByInstanceAndStatus(tenantId?: string | null): Promise<InstanceStatusCount[]> {
     return countByInstanceAndStatus(this.db, tenantId);
+  }
+
+  countByDirectionAndStatus(filter: MessageCountFilter): Promise<DirectionStatusCount[]> {
+    return countByDirectionAndStatus(this.db, filter);
+  }
+
+  countSince(filter: MessageCountFilter, since: Date): Promise<number> {
+    return countSince(this.db, filter, since);
   }
 
   oldestQueuedAt(instanceId?: string, tenantId?: string | null): Promise<Date | undefined> {

@@ -209,6 +209,61 @@ export function messageContract(ctx: () => ContractContext): void {
     expect(tenantless.some((r) => r.instanceId === b)).toBe(false);
   });
 
+  it('counts by direction and status, per instance and tenant', async () => {
+    const { messages } = ctx().store;
+    const tenantId = unique('t');
+    const [a, b] = [unique('a'), unique('b')];
+    for (const status of ['queued', 'sent', 'sent', 'failed'] as const)
+      await messages.insert(newMessage({ instanceId: a, tenantId, status }));
+    await messages.insertInbound(inbound({ instanceId: a, tenantId }));
+    await messages.insertInbound(inbound({ instanceId: a, tenantId }));
+    await messages.insertInbound(inbound({ instanceId: b, tenantId }));
+    await messages.insertInbound(newMessage({ instanceId: b, tenantId, status: 'sent' }));
+    await messages.insert(newMessage({ instanceId: a, tenantId: null, status: 'delivered' }));
+    expect(await messages.countByDirectionAndStatus({ instanceId: a, tenantId })).toEqual([
+      { direction: 'inbound', status: 'received', count: 2 },
+      { direction: 'outbound', status: 'failed', count: 1 },
+      { direction: 'outbound', status: 'queued', count: 1 },
+      { direction: 'outbound', status: 'sent', count: 2 },
+    ]);
+    expect(await messages.countByDirectionAndStatus({ tenantId })).toEqual([
+      { direction: 'inbound', status: 'received', count: 3 },
+      { direction: 'outbound', status: 'failed', count: 1 },
+      { direction: 'outbound', status: 'queued', count: 1 },
+      { direction: 'outbound', status: 'sent', count: 3 },
+    ]);
+    expect(await messages.countByDirectionAndStatus({ instanceId: a, tenantId: null })).toEqual([
+      { direction: 'outbound', status: 'delivered', count: 1 },
+    ]);
+    expect(await messages.countByDirectionAndStatus({ instanceId: unique('none') })).toEqual([]);
+    const everyone = await messages.countByDirectionAndStatus({});
+    const total = (rows: typeof everyone) => rows.reduce((sum, r) => sum + r.count, 0);
+    expect(total(everyone)).toBeGreaterThanOrEqual(10);
+    const byStatus = await messages.countByStatus({});
+    expect(total(everyone)).toBe(Object.values(byStatus).reduce((sum, n) => sum + (n ?? 0), 0));
+  });
+
+  it('counts rows created since a moment, in either direction', async () => {
+    const { messages } = ctx().store;
+    const tenantId = unique('t');
+    const [a, b] = [unique('a'), unique('b')];
+    const since = 1_800_000_000_000;
+    await messages.insert(newMessage({ instanceId: a, tenantId, createdAt: at(since - 1) }));
+    await messages.insert(newMessage({ instanceId: a, tenantId, createdAt: at(since), status: 'sent' }));
+    await messages.insert(newMessage({ instanceId: a, tenantId, createdAt: at(since + 60_000) }));
+    await messages.insertInbound(inbound({ instanceId: a, tenantId, createdAt: at(since + 5) }));
+    await messages.insertInbound(inbound({ instanceId: a, tenantId, createdAt: at(since - 5) }));
+    await messages.insert(newMessage({ instanceId: b, tenantId, createdAt: at(since + 1) }));
+    await messages.insert(newMessage({ instanceId: a, tenantId: null, createdAt: at(since + 1) }));
+    expect(await messages.countSince({ instanceId: a, tenantId }, at(since))).toBe(3);
+    expect(await messages.countSince({ instanceId: a }, at(since))).toBe(4);
+    expect(await messages.countSince({ tenantId }, at(since))).toBe(4);
+    expect(await messages.countSince({ instanceId: a, tenantId: null }, at(since))).toBe(1);
+    expect(await messages.countSince({ instanceId: a, tenantId }, at(since + 60_001))).toBe(0);
+    expect(await messages.countSince({ instanceId: unique('none') }, at(0))).toBe(0);
+    expect(await messages.countSince({}, at(since))).toBeGreaterThanOrEqual(5);
+  });
+
   it('gives the creation time of the oldest queued row', async () => {
     const { messages } = ctx().store;
     const tenantId = unique('t');

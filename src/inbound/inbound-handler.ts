@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { Instance } from '../domain/instance.ts';
+import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Store } from '../store/repositories.ts';
+
+/**
+ * What arrives on a connection goes into the history (deduplicated by WhatsApp id) and out as an
+ * event: messages received, messages sent from the phone, reactions, edits and revokes.
+ */
+export class InboundHandler {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  readonly hooks = {
+    onOpen: (instance: Instance, conn: EngineConnection) => {
+      conn.on('inbound', (e) => {
+        this.handle(instance, e).catch((err) =>
+          this.logger.error(
+            { err, instanceId: instance.id, waMessageId: e.waMessageId },
+            'recording an inbound message failed',
+          ),
+        );
+      });
+    },
+    onClose: (_instance: Instance) => {},
+  };
+
+  async handle(instance: Instance, e: InboundEvent): Promise<void> {
+    if (e.kind === 'message') return this.message(instance, e);
+    const target = await this.store.messages.find(instance.id, e.targetId);
+    if (e.kind === 'edited') {
+      if (target)
+        await this.store.messages.updateContent(target.id, { ...target.content, ...e.content, edited: true });
+      this.bus.publish('message.edited', instance, {
+        id: target?.id ?? null,
+        waMessageId: e.waMessageId,
+        chatJid: e.chatJid,
+        targetId: e.targetId,
+        content: e.content,
+      });
+      return;
+    }
+    if (target) await this.store.messages.updateContent(target.id, { ...target.content, revoked: true });
+    this.bus.publish('message.revoked', instance, {
+      id: target?.id ?? null,
+      waMessageId: e.waMessageId,
+      chatJid: e.chatJid,
+      targetId: e.targetId,
+    });
+  }
+
+  private async message(instance: Instance, e: Extract<InboundEvent, { kind: 'message' }>): Promise<void> {
+    // our own sends come back as `fromMe` messages: the outbox row already tells their story
+    if (e.fromMe && (await this.store.messages.find(instance.id, e.waMessageId))) return;
+    const id = randomUUID();
+    const inserted = await this.store.messages.insertInbound({
+      id,
+      instanceId: instance.id,
+      tenantId: instance.tenantId,
+      waMessageId: e.waMessageId,
+      direction: e.fromMe ? 'outbound' : 'inbound',
+      chatJid: e.chatJid,
+      type: e.type,
+      content: { ...e.content, sender: e.sender },
+      status: e.fromMe ? 'sent' : 'received',
+      createdAt: e.timestamp,
+    });
+    if (!inserted) return;
+    const data = {
+      id,
+      waMessageId: e.waMessageId,
+      chatJid: e.chatJid,
+      fromMe: e.fromMe,
+      type: e.type,
+      content: e.content,
+      sender: e.sender,
+      timestamp: e.timestamp.toISOString(),
+    };
+    this.bus.publish(
+      e.type === 'reaction' ? 'message.reaction' : e.fromMe ? 'message.sent' : 'message.received',
+      instance,
+      data,
+    );
+  }
+}
