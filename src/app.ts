@@ -11,21 +11,27 @@ import type { Instance } from './domain/instance.ts';
 import { BaileysEngine } from './engine/baileys/baileys-engine.ts';
 import type { WhatsAppEngine } from './engine/engine.ts';
 import { EventBus } from './events/event-bus.ts';
+import { EventPublisher } from './events/event-publisher.ts';
 import { registerAuth } from './http/auth.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { campaignRoutes } from './http/routes/campaign-routes.ts';
 import { chatRoutes } from './http/routes/chat-routes.ts';
+import { eventStreamRoutes } from './http/routes/event-stream-routes.ts';
 import { healthRoutes } from './http/routes/health-routes.ts';
 import { instanceEventRoutes } from './http/routes/instance-event-routes.ts';
 import { instanceRoutes } from './http/routes/instance-routes.ts';
 import { linkRoutes } from './http/routes/link-routes.ts';
 import { messageRoutes } from './http/routes/message-routes.ts';
+import { metricsRoutes, operatorRoutes } from './http/routes/metrics-routes.ts';
 import { queueRoutes } from './http/routes/queue-routes.ts';
 import { tenantRoutes } from './http/routes/tenant-routes.ts';
+import { webhookRoutes } from './http/routes/webhook-routes.ts';
 import { InboundHandler } from './inbound/inbound-handler.ts';
 import { InstanceService } from './instances/instance-service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
+import { StatsService } from './observability/stats.ts';
 import { CampaignService } from './outbox/campaign-service.ts';
 import { MessageService } from './outbox/message-service.ts';
 import { Outbox } from './outbox/outbox.ts';
@@ -33,6 +39,8 @@ import { startRetention } from './outbox/retention.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import { openStore } from './store/database.ts';
 import type { Store } from './store/repositories.ts';
+import { DeliveryWorker } from './webhooks/delivery-worker.ts';
+import { WebhookService } from './webhooks/webhook-service.ts';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -85,17 +93,21 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       keepAliveIntervalMs: config.keepAliveIntervalMs,
     });
   const bus = new EventBus((err) => logger.error({ err }, 'an event listener failed'));
+  const metrics = new Metrics({ store, logger });
+  let worker: DeliveryWorker | undefined;
+  const events = new EventPublisher(store, bus, logger, () => worker?.wake());
   const outbox = new Outbox(
     {
+      onSent: (latencyMs) => metrics.observeSendLatency(latencyMs),
       store,
       logger,
       pacing: config.pacing,
       allowPrivateUrls: config.allowPrivateUrls,
       retry: config.sendRetry,
     },
-    bus,
+    events,
   );
-  const inbound = new InboundHandler(store, bus, logger);
+  const inbound = new InboundHandler(store, events, logger);
   const sessions = new SessionManager({
     hooks: {
       onOpen: (instance, conn) => {
@@ -107,7 +119,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     engine,
     instances: store.instances,
     instanceEvents: store.instanceEvents,
-    bus,
+    events,
     logger,
     config,
     bootStaggerMs: config.bootStaggerMs,
@@ -117,6 +129,13 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const tenants = new TenantService(store, adminKey.key, () => instances);
   const messages = new MessageService(store, instances, sessions, outbox, bus);
   const campaigns = new CampaignService(store, instances, outbox);
+  const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => worker?.wake());
+  const stats = new StatsService(store, async (scope) => {
+    const counts = await store.webhookDeliveries.countByStatus(
+      scope.tenantId ? { tenantId: scope.tenantId } : {},
+    );
+    return { pending: counts.pending ?? 0, dead: counts.dead ?? 0 };
+  });
 
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -142,6 +161,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(healthRoutes(store));
+  await app.register(operatorRoutes({ metrics, store, tenants, metricsToken: config.metricsToken }));
   await app.register(
     async (api) => {
       await api.register(tenantRoutes(tenants));
@@ -152,6 +172,9 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       await api.register(chatRoutes(messages));
       await api.register(campaignRoutes(campaigns));
       await api.register(queueRoutes(store));
+      await api.register(webhookRoutes(webhooks));
+      await api.register(eventStreamRoutes(store, bus));
+      await api.register(metricsRoutes(stats, instances));
     },
     { prefix: '/api/v1' },
   );
@@ -167,6 +190,11 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     adminKey,
     async start() {
       const url = await app.listen({ port: config.port, host: config.host });
+      worker = new DeliveryWorker(store, logger, {
+        allowPrivateUrls: config.allowPrivateUrls,
+        ...config.webhook,
+        onOutcome: (outcome) => metrics.observeWebhookDelivery(outcome === 'retry' ? 'failed' : outcome),
+      });
       void sessions.restoreAll();
       stopRetention = startRetention(store, config.retentionDays, logger);
       return url;
@@ -177,6 +205,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       stopRetention();
       await sessions.shutdown();
       await outbox.stop();
+      await worker?.stop();
       await app.close();
       await store.close();
     },

@@ -32,6 +32,9 @@ export interface Config {
   sendRetry: { baseMs: number; maxMs: number; maxAttempts: number };
   retentionDays: number;
   allowPrivateUrls: boolean;
+  webhook: { timeoutMs: number; maxAgeMs: number; retryBaseMs: number; retryMaxMs: number };
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`; otherwise it is open. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -115,5 +118,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     retentionDays: int(env, 'MESSAGES_RETENTION_DAYS', 7),
     allowPrivateUrls: flag(env, 'ALLOW_PRIVATE_URLS', false) || flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    webhook: {
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100),
+      maxAgeMs: int(env, 'WEBHOOK_MAX_AGE_HOURS', 24, 1) * 3_600_000,
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 5_000, 10),
+      retryMaxMs: int(env, 'WEBHOOK_RETRY_MAX_MS', 3_600_000, 10),
+    },
+    metricsToken: env.METRICS_TOKEN || undefined,
   });
 }

@@ -38,6 +38,11 @@ export const Errors = {
     401,
     () => 'missing or invalid API key (send Authorization: Bearer <key> or X-Api-Key)',
   ),
+  metricsUnauthorized: coded(
+    'ZG_ERR_UNAUTHORIZED',
+    401,
+    () => 'missing or invalid metrics token (send Authorization: Bearer <METRICS_TOKEN>)',
+  ),
   forbidden: coded('ZG_ERR_FORBIDDEN', 403, (what: string) => `this key may not ${what}`),
   notFound: coded('ZG_ERR_NOT_FOUND', 404, (what: string) => `${what} not found`),
   routeNotFound: coded(

@@ -22,14 +22,19 @@ export class EventBus {
       timestamp: new Date().toISOString(),
       data,
     };
+    this.emit(envelope as GatewayEvent);
+    return envelope;
+  }
+
+  /** Hands an already built envelope to every listener. */
+  emit(envelope: GatewayEvent): void {
     for (const listener of this.listeners) {
       try {
-        listener(envelope as GatewayEvent);
+        listener(envelope);
       } catch (err) {
         this.onListenerError(err);
       }
     }
-    return envelope;
   }
 
   subscribe(listener: EventListener): () => void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Instance } from '../domain/instance.ts';
 import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
-import type { EventBus } from '../events/event-bus.ts';
+import type { EventPublisher } from '../events/event-publisher.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/repositories.ts';
 
@@ -12,7 +12,7 @@ import type { Store } from '../store/repositories.ts';
 export class InboundHandler {
   constructor(
     private readonly store: Store,
-    private readonly bus: EventBus,
+    private readonly events: EventPublisher,
     private readonly logger: Logger,
   ) {}
 
@@ -36,7 +36,7 @@ export class InboundHandler {
     if (e.kind === 'edited') {
       if (target)
         await this.store.messages.updateContent(target.id, { ...target.content, ...e.content, edited: true });
-      this.bus.publish('message.edited', instance, {
+      await this.events.publish('message.edited', instance, {
         id: target?.id ?? null,
         waMessageId: e.waMessageId,
         chatJid: e.chatJid,
@@ -46,7 +46,7 @@ export class InboundHandler {
       return;
     }
     if (target) await this.store.messages.updateContent(target.id, { ...target.content, revoked: true });
-    this.bus.publish('message.revoked', instance, {
+    await this.events.publish('message.revoked', instance, {
       id: target?.id ?? null,
       waMessageId: e.waMessageId,
       chatJid: e.chatJid,
@@ -58,19 +58,6 @@ export class InboundHandler {
     // our own sends come back as `fromMe` messages: the outbox row already tells their story
     if (e.fromMe && (await this.store.messages.find(instance.id, e.waMessageId))) return;
     const id = randomUUID();
-    const inserted = await this.store.messages.insertInbound({
-      id,
-      instanceId: instance.id,
-      tenantId: instance.tenantId,
-      waMessageId: e.waMessageId,
-      direction: e.fromMe ? 'outbound' : 'inbound',
-      chatJid: e.chatJid,
-      type: e.type,
-      content: { ...e.content, sender: e.sender },
-      status: e.fromMe ? 'sent' : 'received',
-      createdAt: e.timestamp,
-    });
-    if (!inserted) return;
     const data = {
       id,
       waMessageId: e.waMessageId,
@@ -81,10 +68,23 @@ export class InboundHandler {
       sender: e.sender,
       timestamp: e.timestamp.toISOString(),
     };
-    this.bus.publish(
-      e.type === 'reaction' ? 'message.reaction' : e.fromMe ? 'message.sent' : 'message.received',
-      instance,
-      data,
-    );
+    const name = e.type === 'reaction' ? 'message.reaction' : e.fromMe ? 'message.sent' : 'message.received';
+    // the row and its event (with webhook deliveries) commit together, or not at all
+    const after = await this.store.transaction(async (tx) => {
+      const inserted = await tx.messages.insertInbound({
+        id,
+        instanceId: instance.id,
+        tenantId: instance.tenantId,
+        waMessageId: e.waMessageId,
+        direction: e.fromMe ? 'outbound' : 'inbound',
+        chatJid: e.chatJid,
+        type: e.type,
+        content: { ...e.content, sender: e.sender },
+        status: e.fromMe ? 'sent' : 'received',
+        createdAt: e.timestamp,
+      });
+      return inserted ? this.events.record(tx, this.events.envelope(name, instance, data)) : undefined;
+    });
+    after?.();
   }
 }

@@ -1,8 +1,8 @@
 import type { Instance } from '../domain/instance.ts';
 import type { Message } from '../domain/message.ts';
 import type { EngineConnection, StatusEvent } from '../engine/engine.ts';
-import type { EventBus } from '../events/event-bus.ts';
 import type { MessageStatusData } from '../events/event-map.ts';
+import type { EventPublisher } from '../events/event-publisher.ts';
 import { type SenderDeps, SenderLoop } from './sender-loop.ts';
 
 export const messageStatusData = (m: Message): MessageStatusData => ({
@@ -26,7 +26,7 @@ export class Outbox {
 
   constructor(
     private readonly deps: Omit<SenderDeps, 'onChange'>,
-    private readonly bus: EventBus,
+    private readonly events: Pick<EventPublisher, 'publish'>,
   ) {}
 
   readonly hooks = {
@@ -55,7 +55,7 @@ export class Outbox {
 
   private publish(m: Message): void {
     const instance = this.instances.get(m.instanceId);
-    if (instance) this.bus.publish('message.status', instance, messageStatusData(m));
+    if (instance) void this.events.publish('message.status', instance, messageStatusData(m));
   }
 
   /** A server ack or a receipt: the row moves forward (never back), and the change is published. */

@@ -15,6 +15,8 @@ export interface SenderDeps {
   retry: { baseMs: number; maxMs: number; maxAttempts: number };
   /** A row reached a final or new status (sent, failed): for events. */
   onChange: (message: Message) => void;
+  /** A row was sent: how long it took from creation (metrics). */
+  onSent?: (latencyMs: number) => void;
 }
 
 const IDLE_MS = 30_000;
@@ -138,7 +140,9 @@ export class SenderLoop {
       const outgoing = await this.outgoing(message);
       await this.type(conn, message, pacing);
       await conn.send(outgoing);
-      await store.messages.markSent(message.id, new Date());
+      const sentAt = new Date();
+      await store.messages.markSent(message.id, sentAt);
+      this.deps.onSent?.(sentAt.getTime() - message.createdAt.getTime());
       this.lastSendAt = Date.now();
       this.gapMs = undefined;
     } catch (err) {

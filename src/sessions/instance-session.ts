@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import type { Instance, InstanceStatus } from '../domain/instance.ts';
 import type { CloseInfo, EngineConnection, LinkedIdentity, WhatsAppEngine } from '../engine/engine.ts';
 import { Errors } from '../errors.ts';
-import type { EventBus } from '../events/event-bus.ts';
+import type { EventPublisher } from '../events/event-publisher.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { InstanceEventRepository, InstancePatch, InstanceRepository } from '../store/repositories.ts';
 import { reconnectDelay } from './reconnect-policy.ts';
@@ -11,7 +11,7 @@ export interface SessionDeps {
   engine: WhatsAppEngine;
   instances: InstanceRepository;
   instanceEvents: InstanceEventRepository;
-  bus: EventBus;
+  events: Pick<EventPublisher, 'publish'>;
   logger: Logger;
   config: Pick<Config, 'reconnectBaseMs' | 'reconnectMaxMs' | 'watchdogMs' | 'pairingCodeTtlMs'>;
   onQr?: (instance: Instance, qr: string) => void;
@@ -133,7 +133,7 @@ export class InstanceSession {
     await this.transition(status, { qr, qrUpdatedAt: new Date() }, 'waiting to be linked', {
       quiet: status === this.status,
     });
-    this.deps.bus.publish('instance.qr', this.instance, { qr });
+    void this.deps.events.publish('instance.qr', this.instance, { qr });
     this.deps.onQr?.(this.instance, qr);
   }
 
@@ -251,7 +251,10 @@ export class InstanceSession {
         type: 'status',
         data,
       });
-      this.deps.bus.publish('instance.status', this.instance, { ...data, phone: this.instance.phone });
+      await this.deps.events.publish('instance.status', this.instance, {
+        ...data,
+        phone: this.instance.phone,
+      });
       this.log.info({ status, previous, reason }, 'instance status');
     });
     this.writes = write.catch((err) => this.log.error({ err, status }, 'recording a status change failed'));

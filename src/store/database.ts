@@ -7,11 +7,14 @@ import { runMigrations, type StoreLogger } from './migrate.ts';
 import { ApiKeySqlRepository } from './repositories/api-key-repository.ts';
 import { AuthStateSqlRepository } from './repositories/auth-state-repository.ts';
 import { CampaignSqlRepository } from './repositories/campaign-repository.ts';
+import { EventSqlRepository } from './repositories/event-repository.ts';
 import { InstanceEventSqlRepository } from './repositories/instance-event-repository.ts';
 import { InstanceSqlRepository } from './repositories/instance-repository.ts';
 import { MessageMediaSqlRepository } from './repositories/message-media-repository.ts';
 import { MessageSqlRepository } from './repositories/message-repository.ts';
 import { TenantSqlRepository } from './repositories/tenant-repository.ts';
+import { WebhookDeliverySqlRepository } from './repositories/webhook-delivery-repository.ts';
+import { WebhookSqlRepository } from './repositories/webhook-repository.ts';
 import type { Store } from './repositories.ts';
 import type { Database } from './schema.ts';
 
@@ -118,6 +121,9 @@ function repositoriesOver(db: Kysely<Database>): Repositories {
     messages: new MessageSqlRepository(db),
     messageMedia: new MessageMediaSqlRepository(db),
     campaigns: new CampaignSqlRepository(db),
+    events: new EventSqlRepository(db),
+    webhooks: new WebhookSqlRepository(db),
+    webhookDeliveries: new WebhookDeliverySqlRepository(db),
   };
 }
 
@@ -130,6 +136,9 @@ class SqlStore implements Store {
   readonly messages: Repositories['messages'];
   readonly messageMedia: Repositories['messageMedia'];
   readonly campaigns: Repositories['campaigns'];
+  readonly events: Repositories['events'];
+  readonly webhooks: Repositories['webhooks'];
+  readonly webhookDeliveries: Repositories['webhookDeliveries'];
   #closed = false;
 
   constructor(
@@ -145,6 +154,9 @@ class SqlStore implements Store {
     this.messages = repositories.messages;
     this.messageMedia = repositories.messageMedia;
     this.campaigns = repositories.campaigns;
+    this.events = repositories.events;
+    this.webhooks = repositories.webhooks;
+    this.webhookDeliveries = repositories.webhookDeliveries;
   }
 
   /**

@@ -111,6 +111,49 @@ export interface CampaignsTable {
   updated_at: Millis;
 }
 
+export interface EventsTable {
+  seq: Generated<number>;
+  id: string;
+  instance_id: string;
+  tenant_id: string | null;
+  event: string;
+  /** The envelope as JSON, exactly as delivered. */
+  envelope: string;
+  created_at: Millis;
+}
+
+export interface WebhooksTable {
+  id: string;
+  tenant_id: string | null;
+  instance_id: string | null;
+  url: string;
+  /** Event names and wildcards, as a JSON array. */
+  events: string;
+  secret: string;
+  /** boolean on PostgreSQL, 0/1 on SQLite; written as 1/0, which both accept. */
+  enabled: ColumnType<boolean | number, number, number>;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface WebhookDeliveriesTable {
+  seq: Generated<number>;
+  id: string;
+  webhook_id: string;
+  instance_id: string;
+  event_id: string;
+  event: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: Millis;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_response: string | null;
+  created_at: Millis;
+  delivered_at: Millis | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -121,4 +164,7 @@ export interface Database {
   messages: MessagesTable;
   message_media: MessageMediaTable;
   campaigns: CampaignsTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

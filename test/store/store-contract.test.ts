@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { authStateContract } from './contract/auth-state.ts';
 import { campaignContract } from './contract/campaigns.ts';
-import { instanceEventContract } from './contract/events.ts';
+import { eventContract, instanceEventContract } from './contract/events.ts';
 import { type ContractContext, type Dialect, openFreshStore } from './contract/fixture.ts';
 import { instanceContract } from './contract/instances.ts';
 import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
@@ -10,6 +10,9 @@ import { messageMediaContract } from './contract/message-media.ts';
 import { messageContract } from './contract/messages.ts';
 import { outboxContract } from './contract/outbox.ts';
 import { apiKeyContract, tenantContract } from './contract/tenants-and-keys.ts';
+import { webhookClaimContract } from './contract/webhook-claims.ts';
+import { webhookDeliveryContract } from './contract/webhook-deliveries.ts';
+import { webhookContract } from './contract/webhooks.ts';
 
 /**
  * One behaviour suite for the store, run against each dialect: every repository method must act
@@ -41,6 +44,10 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('outbox', () => outboxContract(ctx));
     describe('message media and transactions', () => messageMediaContract(ctx));
     describe('campaigns', () => campaignContract(ctx));
+    describe('events', () => eventContract(ctx));
+    describe('webhooks', () => webhookContract(ctx));
+    describe('webhook deliveries', () => webhookDeliveryContract(ctx));
+    describe('webhook delivery claims', () => webhookClaimContract(ctx));
     describe('message benchmark', () => messageBenchContract(ctx));
   });
 }

@@ -63,17 +63,19 @@ export interface SseEvent {
 export class SseReader {
   readonly events: SseEvent[] = [];
   private readonly controller = new AbortController();
+  /** The server answered: events published from now on reach this reader. */
+  opened = false;
   readonly done: Promise<void>;
 
-  constructor(url: string, key: string) {
-    this.done = this.read(url, key).catch(() => undefined);
+  constructor(url: string, key: string, lastEventId?: string) {
+    this.done = this.read(url, key, lastEventId).catch(() => undefined);
   }
 
-  private async read(url: string, key: string): Promise<void> {
-    const res = await fetch(url, {
-      headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' },
-      signal: this.controller.signal,
-    });
+  private async read(url: string, key: string, lastEventId?: string): Promise<void> {
+    const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'text/event-stream' };
+    if (lastEventId) headers['last-event-id'] = lastEventId;
+    const res = await fetch(url, { headers, signal: this.controller.signal });
+    this.opened = true;
     if (!res.body) return;
     const decoder = new TextDecoder();
     let buffer = '';

@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
+import type { StoredEvent } from '../../../src/store/repositories.ts';
 import type { ContractContext } from './fixture.ts';
-import { sleep, unique } from './fixture.ts';
+import { expectCode, sleep, unique } from './fixture.ts';
+import { at } from './message-fixture.ts';
 
 export function instanceEventContract(ctx: () => ContractContext): void {
   it('appends events and lists them newest first', async () => {
@@ -71,5 +73,84 @@ export function instanceEventContract(ctx: () => ContractContext): void {
     expect(old.createdAt.getTime()).toBeLessThan(cutoff.getTime());
     expect(await instanceEvents.deleteOlderThan(cutoff)).toBe(1);
     expect(await instanceEvents.list(instanceId)).toEqual([fresh]);
+  });
+}
+
+/** The stored gateway events (`store.events`): replay after a seq, and retention. */
+export function eventContract(ctx: () => ContractContext): void {
+  const event = (overrides: Partial<Omit<StoredEvent, 'seq'>> = {}): Omit<StoredEvent, 'seq'> => {
+    const id = unique('ev');
+    return {
+      id,
+      instanceId: 'instance',
+      tenantId: null,
+      event: 'message.received',
+      envelope: JSON.stringify({ id, event: 'message.received', data: { text: 'Olá 👋🏽 \u0000 "q"' } }),
+      createdAt: at(1_700_000_000_000),
+      ...overrides,
+    };
+  };
+
+  it('appends events with growing seqs and reads them back exactly', async () => {
+    const { events } = ctx().store;
+    const input = event({ tenantId: 'acme', createdAt: at(1_700_000_000_123) });
+    const first = await events.append(input);
+    const second = await events.append(event());
+    expect(first).toEqual({ ...input, seq: first.seq });
+    expect(typeof first.seq).toBe('number');
+    expect(second.seq).toBeGreaterThan(first.seq);
+    expect(await events.listAfter(first.seq - 1, { limit: 2 })).toEqual([first, second]);
+    await expectCode(events.append(event({ id: input.id })), 'ZG_ERR_CONFLICT', /already exists/);
+  });
+
+  it('listAfter goes oldest first after a seq, filtered by tenant and instances, up to a limit', async () => {
+    const { events } = ctx().store;
+    const [tenant, other, i1, i2, i3] = [unique('t'), unique('t'), unique('i'), unique('i'), unique('i')];
+    const specs = [
+      { tenantId: tenant, instanceId: i1 },
+      { tenantId: null, instanceId: i3 },
+      { tenantId: tenant, instanceId: i2 },
+      { tenantId: other, instanceId: i3 },
+      { tenantId: tenant, instanceId: i1 },
+    ];
+    const stored: StoredEvent[] = [];
+    for (const spec of specs) stored.push(await events.append(event(spec)));
+    const start = (stored[0]?.seq ?? 0) - 1;
+    const positions = async (filter: Parameters<typeof events.listAfter>[1], after = start) =>
+      (await events.listAfter(after, filter)).map((e) => stored.findIndex((s) => s.seq === e.seq));
+    expect(await positions({ limit: 10 })).toEqual([0, 1, 2, 3, 4]);
+    expect(await positions({ limit: 2 })).toEqual([0, 1]);
+    expect(await positions({ limit: 10 }, stored[2]?.seq)).toEqual([3, 4]);
+    expect(await positions({ tenantId: tenant, limit: 10 })).toEqual([0, 2, 4]);
+    expect(await positions({ tenantId: null, limit: 10 })).toEqual([1]);
+    expect(await positions({ instanceIds: [i3], limit: 10 })).toEqual([1, 3]);
+    expect(await positions({ tenantId: tenant, instanceIds: [i1, i3], limit: 10 })).toEqual([0, 4]);
+    expect(await positions({ tenantId: tenant, instanceIds: [i1], limit: 1 }, stored[0]?.seq)).toEqual([4]);
+    expect(await positions({ instanceIds: [], limit: 10 })).toEqual([]);
+    expect(await positions({ limit: 0 })).toEqual([]);
+    expect(await positions({ limit: 10 }, stored[4]?.seq)).toEqual([]);
+  });
+
+  it('finds the seq of an event by its id', async () => {
+    const { events } = ctx().store;
+    const stored = await events.append(event());
+    expect(await events.findSeqById(stored.id)).toBe(stored.seq);
+    expect(await events.findSeqById(unique('missing'))).toBeUndefined();
+  });
+
+  it('deletes events created before a cutoff and keeps newer ones', async () => {
+    const { events } = ctx().store;
+    const cutoff = at(1_000_000_000_000);
+    await events.deleteOlderThan(cutoff);
+    const old = [
+      await events.append(event({ createdAt: at(999_999_999_000) })),
+      await events.append(event({ createdAt: at(999_999_999_999) })),
+    ];
+    const fresh = await events.append(event({ createdAt: cutoff }));
+    expect(await events.deleteOlderThan(cutoff)).toBe(2);
+    expect(await events.findSeqById(old[0]?.id ?? '')).toBeUndefined();
+    expect(await events.findSeqById(old[1]?.id ?? '')).toBeUndefined();
+    expect(await events.findSeqById(fresh.id)).toBe(fresh.seq);
+    expect(await events.deleteOlderThan(cutoff)).toBe(0);
   });
 }

@@ -1,0 +1,302 @@
+import {
+  type ExpressionBuilder,
+  type Insertable,
+  type Kysely,
+  PostgresAdapter,
+  type Selectable,
+  sql,
+  type Updateable,
+} from 'kysely';
+import { Errors } from '../../errors.ts';
+import type { DeliveryStatus, WebhookDelivery, WebhookDeliveryRepository } from '../repositories.ts';
+import type { Database, WebhookDeliveriesTable } from '../schema.ts';
+import {
+  affected,
+  chunk,
+  decodeCursor,
+  encodeCursor,
+  inTransaction,
+  isUniqueViolation,
+  toDate,
+  toDateOrNull,
+} from './shared.ts';
+
+/** Rows per insert: 10 bound parameters a row, well within both dialects' limits. */
+const BATCH = 500;
+
+/** How much of a receiver's response body is kept. */
+export const RESPONSE_LIMIT = 2048;
+
+type DeliveryRow = Selectable<WebhookDeliveriesTable>;
+type NewDelivery = Parameters<WebhookDeliveryRepository['insertMany']>[0][number];
+type DeliveryScope = ExpressionBuilder<Database & { d: WebhookDeliveriesTable }, 'd'>;
+
+const toDelivery = (row: DeliveryRow): WebhookDelivery => ({
+  id: row.id,
+  seq: Number(row.seq),
+  webhookId: row.webhook_id,
+  instanceId: row.instance_id,
+  eventId: row.event_id,
+  event: row.event,
+  payload: row.payload,
+  status: row.status as DeliveryStatus,
+  attempts: Number(row.attempts),
+  nextAttemptAt: toDate(row.next_attempt_at),
+  lastStatusCode: row.last_status_code === null ? null : Number(row.last_status_code),
+  lastError: row.last_error,
+  lastResponse: row.last_response,
+  createdAt: toDate(row.created_at),
+  deliveredAt: toDateOrNull(row.delivered_at),
+});
+
+const newDeliveryRow = (input: NewDelivery): Insertable<WebhookDeliveriesTable> => ({
+  id: input.id,
+  webhook_id: input.webhookId,
+  instance_id: input.instanceId,
+  event_id: input.eventId,
+  event: input.event,
+  payload: input.payload,
+  status: 'pending',
+  attempts: 0,
+  next_attempt_at: input.nextAttemptAt.getTime(),
+  created_at: input.createdAt.getTime(),
+});
+
+/** The first `RESPONSE_LIMIT` UTF-16 units of a response, without splitting a surrogate pair. */
+export function truncateResponse(response: string | null): string | null {
+  if (response === null || response.length <= RESPONSE_LIMIT) return response;
+  const end = /[\uD800-\uDBFF]/.test(response.charAt(RESPONSE_LIMIT - 1))
+    ? RESPONSE_LIMIT - 1
+    : RESPONSE_LIMIT;
+  return response.slice(0, end);
+}
+
+/**
+ * A delivery (aliased `d`, or `o` in a subquery) is pending. The status is spelled out (not bound)
+ * so both planners can use the partial indexes of pending rows.
+ */
+const isPending = (alias: 'd' | 'o') => sql<boolean>`${sql.ref(`${alias}.status`)} = 'pending'`;
+
+/**
+ * `d` heads its (webhook, instance): it is that group's oldest pending delivery. Spelled as a
+ * grouped subquery (one pass over the pending-group index, then one lookup per group) rather than
+ * NOT EXISTS on an older row, which PostgreSQL plans as a hash anti-join whose cost grows with the
+ * square of a group's backlog.
+ */
+const isHead = (eb: DeliveryScope) =>
+  eb(
+    eb.refTuple('d.webhook_id', 'd.instance_id', 'd.seq'),
+    'in',
+    eb
+      .selectFrom('webhook_deliveries as o')
+      .select(['o.webhook_id', 'o.instance_id', (o) => o.fn.min('o.seq').as('head')])
+      .where(isPending('o'))
+      .groupBy(['o.webhook_id', 'o.instance_id'])
+      .$asTuple('webhook_id', 'instance_id', 'head'),
+  );
+
+/** Its webhook still exists (a delivery fanned out while its webhook was being deleted has none). */
+const hasWebhook = (eb: DeliveryScope) =>
+  eb.exists(
+    eb.selectFrom('webhooks as w').select(sql.lit(1).as('one')).whereRef('w.id', '=', 'd.webhook_id'),
+  );
+
+const isPostgres = (db: Kysely<Database>): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
+
+export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** In one transaction (or the caller's); throws a conflict when a delivery id is taken. */
+  async insertMany(input: NewDelivery[]): Promise<void> {
+    if (input.length === 0) return;
+    const rows = input.map(newDeliveryRow);
+    try {
+      await inTransaction(this.db, async (trx) => {
+        for (const part of chunk(rows, BATCH))
+          await trx.insertInto('webhook_deliveries').values(part).execute();
+      });
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw Errors.conflict('a webhook delivery with one of these ids already exists');
+      throw error;
+    }
+  }
+
+  /**
+   * Picks, oldest first, pending rows that are due and head their (webhook, instance), then leases
+   * them (next_attempt_at = leaseUntil) and counts the attempt, in one transaction. On PostgreSQL
+   * the picked rows are locked with SKIP LOCKED: a concurrent claim passes over them, and a row
+   * another claim has just leased no longer counts as due. Rows whose webhook is gone are left.
+   */
+  async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<WebhookDelivery[]> {
+    const max = Math.floor(limit);
+    if (!(max >= 1)) return [];
+    return inTransaction(this.db, async (trx) => {
+      let heads = trx
+        .selectFrom('webhook_deliveries as d')
+        .select('d.id')
+        .where(isPending('d'))
+        .where('d.next_attempt_at', '<=', now.getTime())
+        .where(isHead)
+        .where(hasWebhook)
+        .orderBy('d.seq')
+        .limit(max);
+      if (isPostgres(trx)) heads = heads.forUpdate('d').skipLocked();
+      const ids = (await heads.execute()).map((r) => r.id);
+      if (ids.length === 0) return [];
+      const rows = await trx
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({ next_attempt_at: leaseUntil.getTime(), attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', ids)
+        .returningAll()
+        .execute();
+      return rows.map(toDelivery).sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  /** Outcomes apply only to a pending row: a late answer to an expired lease changes nothing settled. */
+  async markDelivered(id: string, statusCode: number, response: string | null, at: Date): Promise<void> {
+    await this.settle(id, {
+      status: 'delivered',
+      delivered_at: at.getTime(),
+      last_status_code: statusCode,
+      last_error: null,
+      last_response: truncateResponse(response),
+    });
+  }
+
+  async markRetry(
+    id: string,
+    nextAttemptAt: Date,
+    statusCode: number | null,
+    error: string,
+    response: string | null,
+  ): Promise<void> {
+    await this.settle(id, {
+      next_attempt_at: nextAttemptAt.getTime(),
+      last_status_code: statusCode,
+      last_error: error,
+      last_response: truncateResponse(response),
+    });
+  }
+
+  async markDead(
+    id: string,
+    statusCode: number | null,
+    error: string,
+    response: string | null,
+  ): Promise<void> {
+    await this.settle(id, {
+      status: 'dead',
+      last_status_code: statusCode,
+      last_error: error,
+      last_response: truncateResponse(response),
+    });
+  }
+
+  async get(id: string): Promise<WebhookDelivery | undefined> {
+    const row = await this.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toDelivery(row);
+  }
+
+  /** Newest first by `seq`; a limit below 1 gives an empty page. Throws a validation error for a bad cursor. */
+  async list(
+    webhookId: string,
+    filter: { status?: DeliveryStatus; limit: number; cursor?: string },
+  ): Promise<{ items: WebhookDelivery[]; nextCursor: string | null }> {
+    const beforeSeq = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+    const limit = Math.floor(filter.limit);
+    if (!(limit >= 1)) return { items: [], nextCursor: null };
+    let query = this.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
+    const rows = await query
+      .orderBy('seq', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map(toDelivery);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+  }
+
+  /**
+   * Pending again and due at `at`, whatever its status; attempts and the last outcome stay for the
+   * record. Being older than the rest of its (webhook, instance), it goes out before them.
+   */
+  async redeliver(id: string, at: Date): Promise<WebhookDelivery | undefined> {
+    const row = await this.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'pending', next_attempt_at: at.getTime(), delivered_at: null })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toDelivery(row);
+  }
+
+  /** `tenantId` (of the webhook) null: the operator's global webhooks; undefined: every delivery. */
+  async countByStatus(filter: {
+    tenantId?: string | null;
+  }): Promise<Partial<Record<DeliveryStatus, number>>> {
+    const { tenantId } = filter;
+    let query = this.db.selectFrom('webhook_deliveries');
+    if (tenantId !== undefined) {
+      query = query.where('webhook_id', 'in', (eb) =>
+        eb
+          .selectFrom('webhooks')
+          .select('id')
+          .where('tenant_id', tenantId === null ? 'is' : '=', tenantId),
+      );
+    }
+    const rows = await query
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
+    const counts: Partial<Record<DeliveryStatus, number>> = {};
+    for (const row of rows) counts[row.status as DeliveryStatus] = Number(row.n);
+    return counts;
+  }
+
+  /**
+   * The soonest next_attempt_at among deliveries that could be claimed then: pending rows heading
+   * their (webhook, instance). A row waiting behind another is not due whatever its own time says,
+   * so it must not wake a worker that would claim nothing.
+   */
+  async nextDueAt(): Promise<Date | undefined> {
+    const row = await this.db
+      .selectFrom('webhook_deliveries as d')
+      .select('d.next_attempt_at')
+      .where(isPending('d'))
+      .where(isHead)
+      .where(hasWebhook)
+      .orderBy('d.next_attempt_at')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toDate(row.next_attempt_at);
+  }
+
+  /**
+   * Retention: settled (delivered, dead) deliveries created before `cutoff`. Pending ones stay,
+   * unless their webhook is gone: nothing would ever claim them.
+   */
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.db
+      .deleteFrom('webhook_deliveries as d')
+      .where('d.created_at', '<', cutoff.getTime())
+      .where((eb) => eb.or([eb('d.status', '!=', 'pending'), eb.not(hasWebhook(eb))]))
+      .executeTakeFirst();
+    return affected(result);
+  }
+
+  private async settle(id: string, set: Updateable<WebhookDeliveriesTable>): Promise<void> {
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set(set)
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+}

@@ -1,0 +1,168 @@
+import { assertFetchableUrl, UrlRefused } from '../net/url-guard.ts';
+import type { Logger } from '../observability/logger.ts';
+import { reconnectDelay } from '../sessions/reconnect-policy.ts';
+import type { Store, WebhookDelivery } from '../store/repositories.ts';
+import { signPayload } from './signing.ts';
+
+export interface DeliveryWorkerOptions {
+  allowPrivateUrls: boolean;
+  timeoutMs: number;
+  /** Give up (dead) once a delivery is this old. */
+  maxAgeMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  onOutcome?: (outcome: 'delivered' | 'retry' | 'dead') => void;
+}
+
+const BATCH = 20;
+const LEASE_MS = 60_000;
+const POLL_MS = 2_000;
+const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
+
+interface Attempt {
+  status: number | null;
+  error: string | null;
+  response: string | null;
+  retryAfterMs?: number;
+  /** The URL was refused before any request (private address): retrying cannot help. */
+  refused?: boolean;
+}
+
+/** `Retry-After` as seconds or an HTTP date, in ms from now. */
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/**
+ * Delivers webhook rows: signed POSTs, retried with backoff and jitter (honouring Retry-After) until
+ * they succeed or grow too old, in order per (webhook, instance). Rows, not memory: a restart resumes.
+ */
+export class DeliveryWorker {
+  private stopped = false;
+  private wakeUp: (() => void) | undefined;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly logger: Logger,
+    private readonly options: DeliveryWorkerOptions,
+  ) {
+    this.done = this.run();
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let claimed: WebhookDelivery[] = [];
+      try {
+        const now = new Date();
+        claimed = await this.store.webhookDeliveries.claimDue(now, new Date(now.getTime() + LEASE_MS), BATCH);
+        await Promise.all(claimed.map((d) => this.deliver(d)));
+      } catch (err) {
+        this.logger.error({ err }, 'webhook delivery round failed');
+      }
+      if (claimed.length === 0 && !this.stopped) await this.idle();
+    }
+  }
+
+  private async idle(): Promise<void> {
+    const next = await this.store.webhookDeliveries.nextDueAt().catch(() => undefined);
+    const ms = next ? Math.min(POLL_MS, Math.max(0, next.getTime() - Date.now())) : POLL_MS;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async deliver(d: WebhookDelivery): Promise<void> {
+    const hook = await this.store.webhooks.get(d.webhookId);
+    if (!hook) return;
+    const attempt = await this.post(hook.url, hook.secret, d);
+    const deliveries = this.store.webhookDeliveries;
+    if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
+      await deliveries.markDelivered(d.id, attempt.status, attempt.response, new Date());
+      this.options.onOutcome?.('delivered');
+      return;
+    }
+    const error = attempt.error ?? `receiver answered ${attempt.status}`;
+    const retryable = attempt.status === null ? !attempt.refused : RETRYABLE(attempt.status);
+    const tooOld = Date.now() - d.createdAt.getTime() > this.options.maxAgeMs;
+    if (!retryable || tooOld) {
+      await deliveries.markDead(
+        d.id,
+        attempt.status,
+        tooOld ? `gave up after ${d.attempts} attempts: ${error}` : error,
+        attempt.response,
+      );
+      this.logger.warn(
+        { deliveryId: d.id, webhookId: d.webhookId, status: attempt.status, error },
+        'webhook delivery dead',
+      );
+      this.options.onOutcome?.('dead');
+      return;
+    }
+    const backoff = reconnectDelay(d.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
+    const at = new Date(Date.now() + Math.max(backoff, attempt.retryAfterMs ?? 0));
+    await deliveries.markRetry(d.id, at, attempt.status, error, attempt.response);
+    this.options.onOutcome?.('retry');
+  }
+
+  private async post(url: string, secret: string, d: WebhookDelivery): Promise<Attempt> {
+    try {
+      await assertFetchableUrl(url, this.options.allowPrivateUrls);
+    } catch (err) {
+      if (err instanceof UrlRefused)
+        return { status: null, error: `refused: ${err.message}`, response: null, refused: true };
+      throw err;
+    }
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Zapgate-Webhook/1',
+          'x-webhook-id': d.eventId,
+          'x-webhook-event': d.event,
+          'x-webhook-timestamp': timestamp,
+          'x-webhook-signature': signPayload(secret, timestamp, d.payload),
+          'x-webhook-delivery': d.id,
+        },
+        body: d.payload,
+      });
+      const response = (await res.text().catch(() => '')).slice(0, 2048);
+      return {
+        status: res.status,
+        error: null,
+        response,
+        retryAfterMs: retryAfter(res.headers.get('retry-after')),
+      };
+    } catch (err) {
+      const e = err as Error;
+      return {
+        status: null,
+        error: e.name === 'TimeoutError' ? `no answer in ${this.options.timeoutMs} ms` : e.message,
+        response: null,
+      };
+    }
+  }
+}

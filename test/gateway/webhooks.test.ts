@@ -1,0 +1,221 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
+import { verifySignature } from '../../src/webhooks/signing.ts';
+import {
+  GatewayProcess,
+  type InstanceJson,
+  linkByQr,
+  PACING_OFF,
+  waitForStatus,
+} from '../support/gateway-harness.ts';
+import { type ApiClient, eventually, SseReader } from '../support/http-client.ts';
+
+interface Hit {
+  id: string;
+  event: string;
+  body: Record<string, unknown>;
+  valid: boolean;
+}
+
+/** A real webhook receiver on loopback whose answer the test sets. */
+class Receiver {
+  hits: Hit[] = [];
+  answer = 200;
+  server: Server;
+  url = '';
+  constructor(private readonly secret: () => string) {
+    this.server = createServer(
+      (req, res) =>
+        void this.onRequest(req).then((status) =>
+          res.writeHead(status, { 'retry-after': '0' }).end(status >= 400 ? 'not now' : 'ok'),
+        ),
+    );
+  }
+  private async onRequest(req: IncomingMessage): Promise<number> {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const h = (n: string) => String(req.headers[n] ?? '');
+    if (this.answer < 300) {
+      this.hits.push({
+        id: h('x-webhook-id'),
+        event: h('x-webhook-event'),
+        body: JSON.parse(raw),
+        valid: verifySignature(this.secret(), h('x-webhook-timestamp'), raw, h('x-webhook-signature')),
+      });
+    }
+    return this.answer;
+  }
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+    return this;
+  }
+}
+
+let sim: RunningSimulator;
+let gw: GatewayProcess;
+let api: ApiClient;
+let phone: string;
+let contact: string;
+let secret = '';
+const receiver = new Receiver(() => secret);
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  await receiver.start();
+  gw = await new GatewayProcess({
+    sim: sim.info,
+    env: {
+      ...PACING_OFF,
+      WEBHOOK_ALLOW_PRIVATE: '1',
+      WEBHOOK_RETRY_BASE_MS: '100',
+      WEBHOOK_RETRY_MAX_MS: '500',
+    },
+  }).start();
+  api = gw.api;
+  phone = sim.api.createAccount({ name: 'Hooked' }).phone;
+  const hook = await api.post<{ id: string; secret: string }>('/api/v1/webhooks', {
+    url: receiver.url,
+    events: ['message.*', 'instance.status'],
+  });
+  expect(hook.status).toBe(201);
+  secret = hook.body.secret;
+  const created = await api.post<InstanceJson>('/api/v1/instances', { name: 'hooked' });
+  await linkByQr(api, sim.info.adminUrl, created.body.id, phone);
+  contact = sim.api.createContact({ name: 'Sender' }).phone;
+});
+afterAll(async () => {
+  await gw?.dispose();
+  await sim?.close();
+  receiver.server.close();
+});
+
+const receivedTexts = () =>
+  receiver.hits
+    .filter((h) => h.event === 'message.received')
+    .map((h) => (h.body.data as { content: { text: string } }).content.text);
+
+describe('webhooks', () => {
+  it('delivers signed events: the status changes of linking and every received message', async () => {
+    await eventually('instance.status connected', () =>
+      receiver.hits.find(
+        (h) => h.event === 'instance.status' && (h.body.data as { status: string }).status === 'connected',
+      ),
+    );
+    const sent = await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'first' });
+    const hit = await eventually('message.received', () =>
+      receiver.hits.find((h) => h.event === 'message.received'),
+    );
+    expect(hit.valid).toBe(true);
+    expect(hit.body).toMatchObject({
+      event: 'message.received',
+      instance: { name: 'hooked' },
+      data: { waMessageId: sent.id, sender: { phone: contact } },
+    });
+    expect(receiver.hits.every((h) => h.valid)).toBe(true);
+  });
+
+  it('retries through a receiver outage and ends with every event once, in order', async () => {
+    receiver.answer = 503;
+    const texts = Array.from({ length: 8 }, (_, i) => `outage ${i}`);
+    for (const text of texts) await sim.api.contactSend(contact, { to: phone, type: 'text', text });
+    await new Promise((r) => setTimeout(r, 2_500));
+    receiver.answer = 200;
+    await eventually(
+      'every message after the outage',
+      () => texts.every((t) => receivedTexts().includes(t)),
+      30_000,
+    );
+    const got = receivedTexts().filter((t) => t.startsWith('outage'));
+    expect(got).toEqual(texts);
+    const ids = receiver.hits.map((h) => h.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('marks a delivery dead at once on a 400 and keeps the response; redeliver sends it again', async () => {
+    receiver.answer = 400;
+    await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'refused' });
+    const hooks = await api.get<Array<{ id: string }>>('/api/v1/webhooks');
+    const hookId = hooks.body[0]?.id ?? '';
+    const dead = await eventually('a dead delivery', async () => {
+      const page = await api.get<{
+        items: Array<{
+          id: string;
+          status: string;
+          lastStatusCode: number;
+          lastResponse: string;
+          attempts: number;
+        }>;
+      }>(`/api/v1/webhooks/${hookId}/deliveries?status=dead`);
+      return page.body.items[0];
+    });
+    expect(dead).toMatchObject({ lastStatusCode: 400, lastResponse: 'not now', attempts: 1 });
+    receiver.answer = 200;
+    const again = await api.post<{ status: string }>(`/api/v1/webhook-deliveries/${dead.id}/redeliver`);
+    expect(again.status).toBe(200);
+    await eventually('the redelivered event', () => receivedTexts().includes('refused'));
+  });
+
+  it('keeps pending deliveries across a SIGKILL and delivers them after the restart', async () => {
+    receiver.answer = 503;
+    await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'survives a crash' });
+    await eventually(
+      'the message in the history',
+      async () =>
+        (await api.get<{ items: unknown[] }>('/api/v1/instances/hooked/messages?direction=inbound&limit=1'))
+          .body.items.length > 0,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await gw.stop('SIGKILL');
+    receiver.answer = 200;
+    await gw.start();
+    await eventually(
+      'the delivery after the restart',
+      () => receivedTexts().includes('survives a crash'),
+      30_000,
+    );
+    await waitForStatus(api, 'hooked', 'connected');
+  });
+
+  it('streams the same events over SSE, and a client resuming with Last-Event-ID misses nothing', async () => {
+    const first = new SseReader(`${api.baseUrl}/api/v1/events?events=message.*`, api.key ?? '');
+    await eventually('the stream to open', () => first.opened);
+    await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'live 1' });
+    const seen = await eventually('live 1 on SSE', () =>
+      first.events.find((e) => (e.data.data as { content?: { text?: string } })?.content?.text === 'live 1'),
+    );
+    first.close();
+    for (const text of ['missed 1', 'missed 2'])
+      await sim.api.contactSend(contact, { to: phone, type: 'text', text });
+    await eventually('both stored', () => receivedTexts().includes('missed 2'));
+    const resumed = new SseReader(`${api.baseUrl}/api/v1/events`, api.key ?? '', seen.id);
+    await eventually('the missed events replayed', () => {
+      const texts = resumed.events.map(
+        (e) => (e.data.data as { content?: { text?: string } })?.content?.text,
+      );
+      return texts.includes('missed 1') && texts.includes('missed 2');
+    });
+    resumed.close();
+  });
+
+  it("never shows tenant B's events to tenant A, on the stream or its webhooks", async () => {
+    const a = await api.post<{ apiKey: { key: string } }>('/api/v1/tenants', { name: 'A' });
+    const tenantA = api.withKey(a.body.apiKey.key);
+    const stream = new SseReader(`${api.baseUrl}/api/v1/events`, a.body.apiKey.key);
+    await eventually('the stream to open', () => stream.opened);
+    const aHook = await tenantA.post<{ id: string }>('/api/v1/webhooks', {
+      url: `${receiver.url}?tenant=a`,
+      events: ['*'],
+    });
+    expect(aHook.status).toBe(201);
+    await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'operator only' });
+    await eventually('the operator sees it', () => receivedTexts().includes('operator only'));
+    await new Promise((r) => setTimeout(r, 800));
+    expect(stream.events.filter((e) => e.event !== undefined)).toEqual([]);
+    const page = await tenantA.get<{ items: unknown[] }>(`/api/v1/webhooks/${aHook.body.id}/deliveries`);
+    expect(page.body.items).toEqual([]);
+    stream.close();
+  });
+});

@@ -1,0 +1,138 @@
+import { expect, it } from 'vitest';
+import type { WebhookDelivery } from '../../../src/store/repositories.ts';
+import type { ContractContext } from './fixture.ts';
+import { unique } from './fixture.ts';
+import { at } from './message-fixture.ts';
+import { drainDeliveries, MINUTE, newDelivery, newWebhook, T0 } from './webhook-fixture.ts';
+
+const NOW = at(T0);
+const LEASE = at(T0 + MINUTE);
+
+/**
+ * `claimDue` and `nextDueAt` look at the whole table, so each test first settles whatever earlier
+ * tests left claimable (`drainDeliveries`).
+ */
+export function webhookClaimContract(ctx: () => ContractContext): void {
+  const ids = (rows: WebhookDelivery[]) => rows.map((d) => d.id);
+
+  /** Inserts `perGroup` deliveries for each (webhook, instance) pair, interleaved; returns ids by group. */
+  const grid = async (webhookCount: number, instanceCount: number, perGroup: number) => {
+    const { store } = ctx();
+    const hooks = await Promise.all(
+      Array.from({ length: webhookCount }, () => store.webhooks.create(newWebhook())),
+    );
+    const instances = Array.from({ length: instanceCount }, () => unique('i'));
+    const groups = new Map<string, string[]>();
+    const rows = [];
+    for (let n = 0; n < perGroup; n++) {
+      for (const hook of hooks) {
+        for (const instanceId of instances) {
+          const row = newDelivery(hook.id, instanceId);
+          rows.push(row);
+          const key = `${hook.id}/${instanceId}`;
+          groups.set(key, [...(groups.get(key) ?? []), row.id]);
+        }
+      }
+    }
+    await store.webhookDeliveries.insertMany(rows);
+    return { hooks, instances, groups: [...groups.values()], all: rows.map((r) => r.id) };
+  };
+
+  it('claims only the head of each (webhook, instance), oldest first, and leases it', async () => {
+    const { store } = ctx();
+    const deliveries = store.webhookDeliveries;
+    await drainDeliveries(store);
+    const { groups } = await grid(2, 2, 3);
+    const heads = groups.map((g) => g[0]);
+    const claimed = await deliveries.claimDue(NOW, LEASE, 100);
+    expect(ids(claimed)).toEqual(heads);
+    for (const d of claimed)
+      expect(d).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: LEASE });
+    expect(await deliveries.get(heads[0] ?? '')).toEqual(claimed[0]);
+    // Leased: not claimed again before the lease ends, and later rows wait behind their head.
+    expect(await deliveries.claimDue(at(LEASE.getTime() - 1), at(T0 + 2 * MINUTE), 100)).toEqual([]);
+    const reclaimed = await deliveries.claimDue(LEASE, at(T0 + 2 * MINUTE), 100);
+    expect(ids(reclaimed)).toEqual(heads);
+    expect(reclaimed.map((d) => d.attempts)).toEqual([2, 2, 2, 2]);
+    for (const id of heads) await deliveries.markDelivered(id ?? '', 200, 'ok', NOW);
+    expect(ids(await deliveries.claimDue(NOW, LEASE, 100))).toEqual(groups.map((g) => g[1]));
+  });
+
+  it('a head that is not due yet holds back its own group only', async () => {
+    const { store } = ctx();
+    const deliveries = store.webhookDeliveries;
+    await drainDeliveries(store);
+    const [hook, instanceA, instanceB] = [
+      await store.webhooks.create(newWebhook()),
+      unique('i'),
+      unique('i'),
+    ];
+    const waiting = newDelivery(hook.id, instanceA, { nextAttemptAt: at(T0 + 10 * MINUTE) });
+    const behind = newDelivery(hook.id, instanceA);
+    const ready = newDelivery(hook.id, instanceB);
+    await deliveries.insertMany([waiting, behind, ready]);
+    expect(ids(await deliveries.claimDue(NOW, LEASE, 100))).toEqual([ready.id]);
+    expect(await deliveries.claimDue(NOW, LEASE, 100)).toEqual([]);
+    await deliveries.markDelivered(ready.id, 204, null, NOW);
+    const later = at(T0 + 10 * MINUTE);
+    expect(ids(await deliveries.claimDue(later, at(later.getTime() + MINUTE), 100))).toEqual([waiting.id]);
+  });
+
+  it('takes at most `limit` heads, oldest first', async () => {
+    const { store } = ctx();
+    await drainDeliveries(store);
+    const { groups } = await grid(1, 3, 2);
+    const deliveries = store.webhookDeliveries;
+    expect(await deliveries.claimDue(NOW, LEASE, 0)).toEqual([]);
+    expect(ids(await deliveries.claimDue(NOW, LEASE, 2))).toEqual([groups[0]?.[0], groups[1]?.[0]]);
+    expect(ids(await deliveries.claimDue(NOW, LEASE, 2))).toEqual([groups[2]?.[0]]);
+  });
+
+  it('two concurrent claims never take the same delivery', async () => {
+    const { store } = ctx();
+    await drainDeliveries(store);
+    const { groups } = await grid(3, 10, 2);
+    const claim = () => store.webhookDeliveries.claimDue(NOW, LEASE, 20);
+    const [first, second] = await Promise.all([claim(), claim()]);
+    const third = await claim();
+    const taken = [...ids(first ?? []), ...ids(second ?? []), ...ids(third)];
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(taken.toSorted()).toEqual(groups.map((g) => g[0]).toSorted());
+    for (const d of [...(first ?? []), ...(second ?? [])]) expect(d.attempts).toBe(1);
+  });
+
+  it('leaves deliveries whose webhook is gone', async () => {
+    const { store } = ctx();
+    await drainDeliveries(store);
+    const orphan = newDelivery(unique('deleted-hook'), unique('i'));
+    await store.webhookDeliveries.insertMany([orphan]);
+    expect(await store.webhookDeliveries.claimDue(NOW, LEASE, 100)).toEqual([]);
+    expect(await store.webhookDeliveries.nextDueAt()).toBeUndefined();
+    expect((await store.webhookDeliveries.get(orphan.id))?.status).toBe('pending');
+  });
+
+  it('nextDueAt is the soonest time a claim would take something', async () => {
+    const { store } = ctx();
+    const deliveries = store.webhookDeliveries;
+    await drainDeliveries(store);
+    expect(await deliveries.nextDueAt()).toBeUndefined();
+    const [hook, instanceA, instanceB] = [
+      await store.webhooks.create(newWebhook()),
+      unique('i'),
+      unique('i'),
+    ];
+    const head = newDelivery(hook.id, instanceA, { nextAttemptAt: at(T0 + 5 * MINUTE) });
+    // Due earlier, but it waits behind its head: it must not wake a worker that would claim nothing.
+    const queued = newDelivery(hook.id, instanceA, { nextAttemptAt: at(T0 - MINUTE) });
+    const other = newDelivery(hook.id, instanceB, { nextAttemptAt: at(T0 + 7 * MINUTE) });
+    await deliveries.insertMany([head, queued, other]);
+    expect(await deliveries.nextDueAt()).toEqual(at(T0 + 5 * MINUTE));
+    await deliveries.claimDue(at(T0 + 5 * MINUTE), at(T0 + 9 * MINUTE), 100);
+    expect(await deliveries.nextDueAt()).toEqual(at(T0 + 7 * MINUTE));
+    await deliveries.markDelivered(head.id, 200, null, NOW);
+    expect(await deliveries.nextDueAt()).toEqual(at(T0 - MINUTE));
+    await deliveries.markDead(queued.id, 410, 'gone', null);
+    await deliveries.markDead(other.id, 410, 'gone', null);
+    expect(await deliveries.nextDueAt()).toBeUndefined();
+  });
+}
