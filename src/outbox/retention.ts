@@ -3,7 +3,7 @@ import type { Store } from '../store/repositories.ts';
 
 const HOUR_MS = 3_600_000;
 
-/** Removes messages (and their media) and lifecycle events older than the retention window, hourly. */
+/** Removes messages (and their media), lifecycle events, published events and webhook deliveries past the retention window, hourly. */
 export function startRetention(store: Store, days: number, logger: Logger): () => void {
   if (days <= 0) return () => {};
   const sweep = async () => {
@@ -12,7 +12,14 @@ export function startRetention(store: Store, days: number, logger: Logger): () =
       const messages = await store.messages.deleteOlderThan(cutoff);
       const media = await store.messageMedia.deleteOrphans();
       const events = await store.instanceEvents.deleteOlderThan(cutoff);
-      if (messages || events) logger.info({ messages, media, events, cutoff }, 'retention: removed old rows');
+      const published = await store.events.deleteOlderThan(cutoff);
+      const deliveries = await store.webhookDeliveries.deleteOlderThan(cutoff);
+      if (messages || events || published || deliveries) {
+        logger.info(
+          { messages, media, events, published, deliveries, cutoff },
+          'retention: removed old rows',
+        );
+      }
     } catch (err) {
       logger.error({ err }, 'retention sweep failed');
     }
