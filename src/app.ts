@@ -12,6 +12,7 @@ import { BaileysEngine } from './engine/baileys/baileys-engine.ts';
 import type { WhatsAppEngine } from './engine/engine.ts';
 import { EventBus } from './events/event-bus.ts';
 import { EventPublisher } from './events/event-publisher.ts';
+import { attachSocketIo } from './events/socket-io.ts';
 import { registerAuth } from './http/auth.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonBody } from './http/json-body.ts';
@@ -181,6 +182,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
 
   let stopped = false;
   let stopRetention = () => {};
+  const closeSocketIo = attachSocketIo(app.server, { tenants, instances, bus, logger });
   return {
     app,
     store,
@@ -206,6 +208,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       await sessions.shutdown();
       await outbox.stop();
       await worker?.stop();
+      await closeSocketIo();
       await app.close();
       await store.close();
     },

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { verifySignature } from '../../src/webhooks/signing.ts';
@@ -200,10 +201,46 @@ describe('webhooks', () => {
     resumed.close();
   });
 
+  it('gives socket.io clients the same envelopes, and refuses a bad key', async () => {
+    const socket = connectSocket(api.baseUrl, {
+      path: '/socket.io',
+      auth: { apiKey: api.key },
+      transports: ['websocket'],
+    });
+    const got: Array<{ id: string; event: string; data: { content?: { text?: string } } }> = [];
+    socket.on('event', (e) => got.push(e));
+    await eventually('the socket to connect', () => socket.connected);
+    await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'over socket.io' });
+    const viaSocket = await eventually('the event on socket.io', () =>
+      got.find((e) => e.data.content?.text === 'over socket.io'),
+    );
+    const viaHook = await eventually('the same event on the webhook', () =>
+      receiver.hits.find((h) => h.id === viaSocket.id),
+    );
+    expect(viaHook.body).toEqual(viaSocket);
+    socket.close();
+    const refused = connectSocket(api.baseUrl, {
+      path: '/socket.io',
+      auth: { apiKey: 'zg_nope' },
+      transports: ['websocket'],
+    });
+    const error = await new Promise<Error>((resolve) => refused.on('connect_error', resolve));
+    expect(error.message).toMatch(/UNAUTHORIZED/);
+    refused.close();
+  });
+
   it("never shows tenant B's events to tenant A, on the stream or its webhooks", async () => {
     const a = await api.post<{ apiKey: { key: string } }>('/api/v1/tenants', { name: 'A' });
     const tenantA = api.withKey(a.body.apiKey.key);
     const stream = new SseReader(`${api.baseUrl}/api/v1/events`, a.body.apiKey.key);
+    const socketA = connectSocket(api.baseUrl, {
+      path: '/socket.io',
+      auth: { apiKey: a.body.apiKey.key },
+      transports: ['websocket'],
+    });
+    const socketEvents: unknown[] = [];
+    socketA.on('event', (e) => socketEvents.push(e));
+    await eventually('tenant socket to connect', () => socketA.connected);
     await eventually('the stream to open', () => stream.opened);
     const aHook = await tenantA.post<{ id: string }>('/api/v1/webhooks', {
       url: `${receiver.url}?tenant=a`,
@@ -216,6 +253,8 @@ describe('webhooks', () => {
     expect(stream.events.filter((e) => e.event !== undefined)).toEqual([]);
     const page = await tenantA.get<{ items: unknown[] }>(`/api/v1/webhooks/${aHook.body.id}/deliveries`);
     expect(page.body.items).toEqual([]);
+    expect(socketEvents).toEqual([]);
+    socketA.close();
     stream.close();
   });
 });

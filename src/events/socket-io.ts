@@ -1,0 +1,59 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { TenantService } from '../auth/tenant-service.ts';
+import type { InstanceService } from '../instances/instance-service.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { EventBus } from './event-bus.ts';
+
+const ADMIN_ROOM = 'scope:admin';
+const tenantRoom = (id: string) => `scope:tenant:${id}`;
+const instanceRoom = (id: string) => `instance:${id}`;
+
+/**
+ * socket.io at /socket.io: the API key in the handshake (`auth: { apiKey }` or the usual headers),
+ * events as `event` messages with the same envelope as webhooks and SSE. A socket sees every
+ * instance of its key, or with `auth.instance` (id or name) only that instance's room.
+ */
+export function attachSocketIo(
+  server: HttpServer,
+  deps: { tenants: TenantService; instances: InstanceService; bus: EventBus; logger: Logger },
+): () => Promise<void> {
+  const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
+  io.use((socket, next) => {
+    const { auth, headers } = socket.handshake;
+    const bearer =
+      typeof headers.authorization === 'string'
+        ? headers.authorization.replace(/^Bearer\s+/i, '')
+        : undefined;
+    const key =
+      (typeof auth.apiKey === 'string' ? auth.apiKey : undefined) ??
+      bearer ??
+      (headers['x-api-key'] as string | undefined);
+    deps.tenants
+      .authenticate(key)
+      .then(async (principal) => {
+        if (!principal) return next(new Error('ZG_ERR_UNAUTHORIZED: missing or invalid API key'));
+        if (typeof auth.instance === 'string' && auth.instance) {
+          const instance = await deps.instances.find(principal, auth.instance);
+          await socket.join(instanceRoom(instance.id));
+        } else {
+          await socket.join(principal.kind === 'admin' ? ADMIN_ROOM : tenantRoom(principal.tenantId));
+        }
+        next();
+      })
+      .catch((err: Error) => next(new Error(err.message)));
+  });
+  const unsubscribe = deps.bus.subscribe((event) => {
+    const rooms = [
+      ADMIN_ROOM,
+      instanceRoom(event.instance.id),
+      ...(event.tenantId ? [tenantRoom(event.tenantId)] : []),
+    ];
+    io.to(rooms).emit('event', event);
+  });
+  return async () => {
+    unsubscribe();
+    // the HTTP server is Fastify's to close; here only the sockets go
+    io.disconnectSockets(true);
+  };
+}
