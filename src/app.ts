@@ -92,6 +92,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       baileysLogLevel: config.baileysLogLevel,
       browserName: config.browserName,
       keepAliveIntervalMs: config.keepAliveIntervalMs,
+      inboundMediaMaxBytes: config.inboundMediaMaxBytes,
     });
   const bus = new EventBus((err) => logger.error({ err }, 'an event listener failed'));
   const metrics = new Metrics({ store, logger });

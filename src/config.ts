@@ -32,6 +32,7 @@ export interface Config {
   sendRetry: { baseMs: number; maxMs: number; maxAttempts: number };
   retentionDays: number;
   allowPrivateUrls: boolean;
+  inboundMediaMaxBytes: number;
   webhook: { timeoutMs: number; maxAgeMs: number; retryBaseMs: number; retryMaxMs: number };
   /** When set, GET /metrics requires `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken: string | undefined;
@@ -118,6 +119,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     retentionDays: int(env, 'MESSAGES_RETENTION_DAYS', 7),
     allowPrivateUrls: flag(env, 'ALLOW_PRIVATE_URLS', false) || flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    inboundMediaMaxBytes: int(env, 'INBOUND_MEDIA_MAX_BYTES', 64 * 1024 * 1024),
     webhook: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100),
       maxAgeMs: int(env, 'WEBHOOK_MAX_AGE_HOURS', 24, 1) * 3_600_000,

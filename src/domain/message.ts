@@ -65,6 +65,8 @@ export interface MessageContent {
   mentions?: string[];
   /** Deleted for everyone after it was sent. */
   revoked?: boolean;
+  /** Why inbound media could not be kept (too large, download failed). */
+  mediaError?: string;
   /** Changed by its sender after it was sent. */
   edited?: boolean;
   /** Who sent an inbound message: the phone number is given beside a LID whenever it is known. */

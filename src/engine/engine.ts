@@ -50,9 +50,12 @@ interface InboundBase {
   timestamp: Date;
 }
 
+/** Media of an inbound message, downloaded and decrypted (or why it could not be). */
+export type InboundMedia = { bytes: Buffer } | { error: string };
+
 /** Something that arrived on the connection: a message, or a change to an earlier one. */
 export type InboundEvent =
-  | (InboundBase & { kind: 'message'; type: MessageType; content: MessageContent })
+  | (InboundBase & { kind: 'message'; type: MessageType; content: MessageContent; media?: InboundMedia })
   | (InboundBase & { kind: 'edited'; targetId: string; content: MessageContent })
   | (InboundBase & { kind: 'revoked'; targetId: string });
 

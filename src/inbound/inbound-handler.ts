@@ -79,11 +79,17 @@ export class InboundHandler {
         direction: e.fromMe ? 'outbound' : 'inbound',
         chatJid: e.chatJid,
         type: e.type,
-        content: { ...e.content, sender: e.sender },
+        content: {
+          ...e.content,
+          sender: e.sender,
+          ...(e.media && 'error' in e.media ? { mediaError: e.media.error } : {}),
+        },
         status: e.fromMe ? 'sent' : 'received',
         createdAt: e.timestamp,
       });
-      return inserted ? this.events.record(tx, this.events.envelope(name, instance, data)) : undefined;
+      if (!inserted) return undefined;
+      if (e.media && 'bytes' in e.media) await tx.messageMedia.put(id, e.media.bytes);
+      return this.events.record(tx, this.events.envelope(name, instance, data));
     });
     after?.();
   }

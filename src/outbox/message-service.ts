@@ -109,6 +109,21 @@ export class MessageService {
     return message;
   }
 
+  /** The media of a message (received, or sent from base64/upload), with its type and name. */
+  async media(principal: Principal, idOrName: string, messageId: string) {
+    const message = await this.get(principal, idOrName, messageId);
+    const bytes = await this.store.messageMedia.get(message.id);
+    if (!bytes)
+      throw Errors.notFound(
+        `media of message ${messageId}${message.content.mediaError ? ` (${message.content.mediaError})` : ''}`,
+      );
+    return {
+      bytes,
+      mimetype: message.content.mimetype ?? 'application/octet-stream',
+      fileName: message.content.fileName,
+    };
+  }
+
   async list(principal: Principal, idOrName: string, filter: MessageListFilter) {
     const instance = await this.instances.find(principal, idOrName);
     return this.store.messages.list(instance.id, filter);

@@ -63,10 +63,11 @@ describe('receiving into the history', () => {
     );
     expect((event.data.data as { sender: { phone: string } }).sender.phone).toBe(contact);
 
+    const picture = randomBytes(2000);
     const image = await sim.api.contactSend(contact, {
       to: phone,
       type: 'image',
-      data: randomBytes(2000).toString('base64'),
+      data: picture.toString('base64'),
       caption: 'look',
       replyTo: text.id,
     });
@@ -75,6 +76,15 @@ describe('receiving into the history', () => {
       replyTo: text.id,
       mimetype: 'image/jpeg',
     });
+    // the media is downloaded at receipt, kept with the message, and byte-identical
+    const media = await gw.api.get(`/api/v1/instances/desk/messages/${image.id}/media`);
+    expect(media.status).toBe(200);
+    expect(media.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(media.body as unknown as Buffer).equals(picture)).toBe(true);
+    const noMedia = await gw.api.get<{ error: { code: string } }>(
+      `/api/v1/instances/desk/messages/${text.id}/media`,
+    );
+    expect(noMedia.body.error.code).toBe('ZG_ERR_NOT_FOUND');
     const place = await sim.api.contactSend(contact, {
       to: phone,
       type: 'location',

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { Boom } from '@hapi/boom';
-import makeWASocket, { type ConnectionState, DisconnectReason, type WASocket } from 'baileys';
+import makeWASocket, { type ConnectionState, DisconnectReason, type WAMessage, type WASocket } from 'baileys';
 import {
   type CloseInfo,
   type EngineConnection,
   type EngineEventMap,
   type EngineListener,
+  type InboundMedia,
   type LinkedIdentity,
   type OutgoingMessage,
   type PresenceState,
@@ -17,6 +18,10 @@ import { quotedMessage, toBaileysContent } from './outgoing-content.ts';
 import { statusFromUpdates, statusFromUpserts } from './status-events.ts';
 
 const SEND_TIMEOUT_MS = 60_000;
+const MEDIA: ReadonlySet<string> = new Set(['image', 'video', 'audio', 'document', 'sticker']);
+
+/** Downloads (and decrypts) an inbound message's media, within a size cap. */
+export type MediaDownloader = (message: WAMessage, declaredSize: number | undefined) => Promise<InboundMedia>;
 
 /** Sorts what Baileys threw into permanent and transient failures. */
 function sendError(err: unknown): SendError {
@@ -52,7 +57,12 @@ export class BaileysConnection implements EngineConnection {
   private closed = false;
   private lastActivity = Date.now();
 
-  constructor(config: SocketConfig, saveCreds: () => Promise<void>, onSaveError: (err: unknown) => void) {
+  constructor(
+    config: SocketConfig,
+    saveCreds: () => Promise<void>,
+    onSaveError: (err: unknown) => void,
+    private readonly media?: MediaDownloader,
+  ) {
     this.sock = makeWASocket(config);
     this.sock.ev.on('creds.update', () => void saveCreds().catch(onSaveError));
     this.sock.ev.on('connection.update', (u) => this.onUpdate(u));
@@ -73,7 +83,14 @@ export class BaileysConnection implements EngineConnection {
       if (type !== 'notify' && type !== 'append') return;
       for (const m of messages) {
         const inbound = mapInbound(m);
-        if (inbound) this.emit('inbound', inbound);
+        if (!inbound) continue;
+        if (inbound.kind === 'message' && MEDIA.has(inbound.type) && this.media) {
+          void this.media(m, inbound.content.size).then((media) =>
+            this.emit('inbound', { ...inbound, media }),
+          );
+        } else {
+          this.emit('inbound', inbound);
+        }
       }
     });
   }
@@ -120,6 +137,11 @@ export class BaileysConnection implements EngineConnection {
     const ended = new Promise<void>((resolve) => this.emitter.once('close', () => resolve()));
     this.sock.end(new Boom('closed by the gateway', { statusCode: DisconnectReason.connectionClosed }));
     await Promise.race([ended, new Promise((r) => setTimeout(r, 2_000))]);
+  }
+
+  /** The Baileys socket, for the media downloader's re-upload requests. */
+  get socket(): WASocket {
+    return this.sock;
   }
 
   lastActivityAt(): number {

@@ -5,6 +5,7 @@ import type { AuthStateRepository } from '../../store/repositories.ts';
 import type { EngineConnection, WhatsAppEngine } from '../engine.ts';
 import { createAuthCipher } from './auth-cipher.ts';
 import { BaileysConnection } from './baileys-connection.ts';
+import { mediaDownloader } from './media-download.ts';
 import { loadSqlAuthState } from './sql-auth-state.ts';
 import { enforceStrictSignatures } from './strict-signatures.ts';
 
@@ -26,6 +27,8 @@ export interface BaileysEngineOptions {
   baileysLogLevel: string;
   browserName: string;
   keepAliveIntervalMs: number;
+  /** Inbound media larger than this is not downloaded. */
+  inboundMediaMaxBytes: number;
 }
 
 /** The production engine: Baileys sockets with credentials and Signal keys in SQL. */
@@ -51,7 +54,14 @@ export class BaileysEngine implements WhatsAppEngine {
       { level: this.options.baileysLogLevel },
     );
     const server = this.options.server;
-    return new BaileysConnection(
+    let connection: BaileysConnection | undefined;
+    const media = mediaDownloader({
+      maxBytes: this.options.inboundMediaMaxBytes,
+      logger,
+      sock: () => (connection as BaileysConnection).socket,
+      ...(server?.tlsCert ? { tlsCert: server.tlsCert } : {}),
+    });
+    connection = new BaileysConnection(
       {
         auth: state,
         logger,
@@ -66,7 +76,9 @@ export class BaileysEngine implements WhatsAppEngine {
       },
       saveCreds,
       (err) => this.options.logger.error({ instanceId, err }, 'saving credentials failed'),
+      media,
     );
+    return connection;
   }
 
   forget(instanceId: string): Promise<void> {

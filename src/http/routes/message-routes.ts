@@ -231,6 +231,34 @@ export const messageRoutes =
         messageJson(await messages.get(request.principal, request.params.id, request.params.msgId)),
     );
 
+    app.get(
+      '/instances/:id/messages/:msgId/media',
+      {
+        schema: {
+          tags,
+          summary: 'The media of a message, as its bytes',
+          params: MessageParams,
+          response: { ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { bytes, mimetype, fileName } = await messages.media(
+          request.principal,
+          request.params.id,
+          request.params.msgId,
+        );
+        if (fileName)
+          reply.header(
+            'content-disposition',
+            `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`,
+          );
+        return reply
+          .type(mimetype)
+          .header('cache-control', 'private, max-age=3600')
+          .send(bytes as never);
+      },
+    );
+
     app.patch(
       '/instances/:id/messages/:msgId',
       {
