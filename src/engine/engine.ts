@@ -59,12 +59,26 @@ export type InboundEvent =
   | (InboundBase & { kind: 'edited'; targetId: string; content: MessageContent })
   | (InboundBase & { kind: 'revoked'; targetId: string });
 
+/** What else WhatsApp tells a connection: presences, group changes, calls. */
+export type Notice =
+  | { kind: 'presence'; chatJid: string; participant: string; presence: string; lastSeen: number | null }
+  | {
+      kind: 'group';
+      groupJid: string;
+      action: string;
+      participants: string[];
+      author: string | null;
+      subject: string | null;
+    }
+  | { kind: 'call'; callId: string; from: string; isVideo: boolean; isGroup: boolean; status: string };
+
 export interface EngineEventMap {
   qr: { qr: string };
   open: LinkedIdentity;
   close: CloseInfo;
   status: StatusEvent;
   inbound: InboundEvent;
+  notice: Notice;
 }
 
 /** What to send, in the gateway's terms; the engine turns it into its library's message. */

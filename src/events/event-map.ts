@@ -1,5 +1,6 @@
 import type { InstanceStatus } from '../domain/instance.ts';
 import type { MessageContent, MessageStatus, MessageType } from '../domain/message.ts';
+import type { Notice } from '../engine/engine.ts';
 
 /** A message that arrived (or was sent from the phone), with its sender and content. */
 export interface InboundMessageData {
@@ -45,6 +46,9 @@ export interface GatewayEventMap {
     targetId: string;
     content: MessageContent;
   };
+  'presence.update': Extract<Notice, { kind: 'presence' }>;
+  'group.update': Extract<Notice, { kind: 'group' }>;
+  'call.received': Extract<Notice, { kind: 'call' }>;
   'message.revoked': { id: string | null; waMessageId: string; chatJid: string; targetId: string };
 }
 

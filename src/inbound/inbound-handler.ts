@@ -18,6 +18,11 @@ export class InboundHandler {
 
   readonly hooks = {
     onOpen: (instance: Instance, conn: EngineConnection) => {
+      conn.on('notice', (n) => {
+        const name =
+          n.kind === 'presence' ? 'presence.update' : n.kind === 'group' ? 'group.update' : 'call.received';
+        void this.events.publish(name, instance, n as never);
+      });
       conn.on('inbound', (e) => {
         this.handle(instance, e).catch((err) =>
           this.logger.error(

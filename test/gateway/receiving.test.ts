@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { GatewayProcess, type InstanceJson, linkByQr, PACING_OFF } from '../support/gateway-harness.ts';
 import { eventually, SseReader } from '../support/http-client.ts';
+import { SimClient } from '../support/sim-client.ts';
 
 type Row = {
   id: string;
@@ -132,6 +133,30 @@ describe('receiving into the history', () => {
     await eventually('message.reaction on the stream', () =>
       sse.events.find((e) => e.event === 'message.reaction'),
     );
+  });
+
+  it('announces group changes and presences from another account', async () => {
+    const other = sim.api.createAccount({ name: 'Organiser' });
+    const client = new SimClient(sim.info, { name: 'Organiser' }).connect();
+    try {
+      sim.api.linkQr(other.phone, await client.waitForQr());
+      await client.waitForOpen(1);
+      const group = await client.sock.groupCreate('Team', [`${phone}@s.whatsapp.net`]);
+      await client.sock.groupParticipantsUpdate(group.id, [`${phone}@s.whatsapp.net`], 'remove');
+      const removed = await eventually('group.update remove', () =>
+        sse.events.find(
+          (e) => e.event === 'group.update' && (e.data.data as { action: string }).action === 'remove',
+        ),
+      );
+      expect(removed.data.data).toMatchObject({
+        groupJid: group.id,
+        participants: [expect.stringContaining(phone)],
+      });
+      await client.sock.sendPresenceUpdate('composing', `${phone}@s.whatsapp.net`);
+      await eventually('presence.update', () => sse.events.find((e) => e.event === 'presence.update'));
+    } finally {
+      client.end();
+    }
   });
 
   it('filters and pages the history by direction and chat', async () => {

@@ -8,12 +8,14 @@ import {
   type EngineListener,
   type InboundMedia,
   type LinkedIdentity,
+  type Notice,
   type OutgoingMessage,
   type PresenceState,
   SendError,
 } from '../engine.ts';
 import { classifyClose } from './close-reason.ts';
 import { mapInbound } from './inbound-mapper.ts';
+import { callNotices, groupNotices, participantNotice, presenceNotices } from './notices.ts';
 import { quotedMessage, toBaileysContent } from './outgoing-content.ts';
 import { statusFromUpdates, statusFromUpserts } from './status-events.ts';
 
@@ -75,6 +77,10 @@ export class BaileysConnection implements EngineConnection {
       const { id, error, from } = node.attrs;
       if (id && error) this.emit('status', { waMessageId: id, chatJid: from ?? '', status: 'failed', error });
     });
+    this.sock.ev.on('presence.update', (u) => this.notices(presenceNotices(u)));
+    this.sock.ev.on('group-participants.update', (u) => this.notices([participantNotice(u)]));
+    this.sock.ev.on('groups.update', (u) => this.notices(groupNotices(u)));
+    this.sock.ev.on('call', (calls) => this.notices(callNotices(calls)));
     this.sock.ev.on('messages.update', (updates) => {
       for (const e of statusFromUpdates(updates)) this.emit('status', e);
     });
@@ -102,6 +108,10 @@ export class BaileysConnection implements EngineConnection {
       this.closed = true;
       this.emit('close', classifyClose(u.lastDisconnect?.error, this.closedByUs));
     }
+  }
+
+  private notices(list: Notice[]): void {
+    for (const n of list) this.emit('notice', n);
   }
 
   private identity(): LinkedIdentity {

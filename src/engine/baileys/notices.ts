@@ -1,0 +1,48 @@
+import type { BaileysEventMap } from 'baileys';
+import type { Notice } from '../engine.ts';
+
+/** Presence updates as notices, one per participant. */
+export function presenceNotices(update: BaileysEventMap['presence.update']): Notice[] {
+  return Object.entries(update.presences).map(([participant, p]) => ({
+    kind: 'presence',
+    chatJid: update.id,
+    participant,
+    presence: p.lastKnownPresence,
+    lastSeen: p.lastSeen ?? null,
+  }));
+}
+
+export function participantNotice(update: BaileysEventMap['group-participants.update']): Notice {
+  return {
+    kind: 'group',
+    groupJid: update.id,
+    action: update.action,
+    participants: update.participants.map((p) =>
+      typeof p === 'string' ? p : ((p as { id?: string }).id ?? String(p)),
+    ),
+    author: update.author ?? null,
+    subject: null,
+  };
+}
+
+export function groupNotices(updates: BaileysEventMap['groups.update']): Notice[] {
+  return updates.map((g) => ({
+    kind: 'group',
+    groupJid: g.id ?? '',
+    action: 'update',
+    participants: [],
+    author: g.author ?? null,
+    subject: g.subject ?? null,
+  }));
+}
+
+export function callNotices(calls: BaileysEventMap['call']): Notice[] {
+  return calls.map((c) => ({
+    kind: 'call',
+    callId: c.id,
+    from: c.from,
+    isVideo: Boolean(c.isVideo),
+    isGroup: Boolean(c.isGroup),
+    status: c.status,
+  }));
+}
