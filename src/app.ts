@@ -132,6 +132,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const messages = new MessageService(store, instances, sessions, outbox, bus);
   const campaigns = new CampaignService(store, instances, outbox);
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => worker?.wake());
+  instances.onSettings = (instance, settings) => webhooks.syncInstanceWebhook(instance, settings);
   const stats = new StatsService(store, async (scope) => {
     const counts = await store.webhookDeliveries.countByStatus(
       scope.tenantId ? { tenantId: scope.tenantId } : {},

@@ -16,6 +16,9 @@ export class InstanceService {
     private readonly maxInstances: number,
   ) {}
 
+  /** Called with the merged settings before they are saved; throwing refuses them. */
+  onSettings: ((instance: Instance, settings: InstanceSettings) => Promise<void>) | undefined;
+
   /** The instance by id or name, if this caller may see it; another tenant's instance is a 404. */
   async find(principal: Principal, idOrName: string): Promise<Instance> {
     const scope = scopeOf(principal);
@@ -63,6 +66,7 @@ export class InstanceService {
   ) {
     const instance = await this.find(principal, idOrName);
     const settings = patch.settings ? { ...instance.settings, ...patch.settings } : undefined;
+    if (settings) await this.onSettings?.(instance, settings);
     const updated = await this.store.instances.update(instance.id, {
       ...(patch.name ? { name: patch.name } : {}),
       ...(settings ? { settings } : {}),
@@ -75,6 +79,7 @@ export class InstanceService {
     await this.sessions.remove(instance);
     await this.store.authState.clear(instance.id);
     await this.store.instanceEvents.deleteByInstance(instance.id);
+    await this.store.webhooks.delete(`instance-${instance.id}`);
     await this.store.instances.delete(instance.id);
   }
 

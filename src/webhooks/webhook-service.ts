@@ -65,6 +65,43 @@ export class WebhookService {
     });
   }
 
+  /**
+   * The webhook in an instance's own settings (`settings.webhook: { url, events?, secret? }`, null to
+   * remove it) kept as a webhook row scoped to that instance, so it is delivered like any other.
+   */
+  async syncInstanceWebhook(
+    instance: { id: string; tenantId: string | null },
+    settings: Record<string, unknown>,
+  ): Promise<void> {
+    if (!('webhook' in settings)) return;
+    const id = `instance-${instance.id}`;
+    const wanted = settings.webhook as { url?: unknown; events?: unknown; secret?: unknown } | null;
+    if (!wanted) {
+      await this.store.webhooks.delete(id);
+      return;
+    }
+    if (typeof wanted.url !== 'string' || !/^https?:\/\//.test(wanted.url))
+      throw Errors.validation('settings.webhook.url must be an http(s) URL');
+    const events = Array.isArray(wanted.events) ? wanted.events.map(String) : ['*'];
+    const secret = typeof wanted.secret === 'string' && wanted.secret.length >= 8 ? wanted.secret : undefined;
+    await this.checkUrl(wanted.url);
+    this.checkEvents(events);
+    const existing = await this.store.webhooks.get(id);
+    if (existing) {
+      await this.store.webhooks.update(id, { url: wanted.url, events, ...(secret ? { secret } : {}) });
+      return;
+    }
+    await this.store.webhooks.create({
+      id,
+      tenantId: instance.tenantId,
+      instanceId: instance.id,
+      url: wanted.url,
+      events,
+      secret: secret ?? randomBytes(24).toString('base64url'),
+      enabled: true,
+    });
+  }
+
   async find(principal: Principal, id: string): Promise<Webhook> {
     const hook = await this.store.webhooks.get(id);
     if (!hook || (principal.kind === 'tenant' && hook.tenantId !== principal.tenantId))

@@ -16,6 +16,7 @@ import { type ApiClient, eventually, SseReader } from '../support/http-client.ts
 interface Hit {
   id: string;
   event: string;
+  path: string;
   body: Record<string, unknown>;
   valid: boolean;
 }
@@ -42,6 +43,7 @@ class Receiver {
       this.hits.push({
         id: h('x-webhook-id'),
         event: h('x-webhook-event'),
+        path: req.url ?? '',
         body: JSON.parse(raw),
         valid: verifySignature(this.secret(), h('x-webhook-timestamp'), raw, h('x-webhook-signature')),
       });
@@ -199,6 +201,27 @@ describe('webhooks', () => {
       return texts.includes('missed 1') && texts.includes('missed 2');
     });
     resumed.close();
+  });
+
+  it("delivers to the webhook in the instance's own settings, signed with its own secret", async () => {
+    const patched = await api.patch('/api/v1/instances/hooked', {
+      settings: { webhook: { url: `${receiver.url}?own=1`, events: ['message.received'], secret: secret } },
+    });
+    expect(patched.status).toBe(200);
+    await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'to both hooks' });
+    const own = await eventually('the instance webhook', () =>
+      receiver.hits.find(
+        (h) =>
+          h.path.includes('own=1') &&
+          (h.body.data as { content: { text: string } }).content.text === 'to both hooks',
+      ),
+    );
+    expect(own.valid).toBe(true);
+    const bad = await api.patch<{ error: { code: string } }>('/api/v1/instances/hooked', {
+      settings: { webhook: { url: 'ftp://nope' } },
+    });
+    expect(bad.status).toBe(400);
+    await api.patch('/api/v1/instances/hooked', { settings: { webhook: null } });
   });
 
   it('gives socket.io clients the same envelopes, and refuses a bad key', async () => {
