@@ -100,7 +100,7 @@ describe('campaigns', () => {
   });
 
   it('survives a SIGKILL in the middle of a 2,000-message campaign: every message arrives, none twice but the one in flight', {
-    timeout: 300_000,
+    timeout: 600_000,
   }, async () => {
     const contacts = Array.from({ length: 2000 }, (_, i) => ({
       phone: sim.api.createContact({ name: `C${i}` }).phone,
@@ -116,7 +116,7 @@ describe('campaigns', () => {
       'a few hundred sent',
       async () =>
         sentCount((await gw.api.get<CampaignJson>(`/api/v1/campaigns/${created.body.id}`)).body) >= 300,
-      120_000,
+      240_000,
     );
     await gw.stop('SIGKILL');
     await gw.start();
@@ -126,7 +126,7 @@ describe('campaigns', () => {
         const c = (await gw.api.get<CampaignJson>(`/api/v1/campaigns/${created.body.id}`)).body;
         return sentCount(c) === 2000 ? c : undefined;
       },
-      240_000,
+      480_000,
     );
     expect(final.counts.failed ?? 0).toBe(0);
     const texts = contacts.flatMap((c) =>
