@@ -98,7 +98,8 @@ afterAll(async () => {
 const receivedTexts = () =>
   receiver.hits
     .filter((h) => h.event === 'message.received')
-    .map((h) => (h.body.data as { content: { text: string } }).content.text);
+    .map((h) => (h.body.data as { content: { text?: string } }).content.text)
+    .filter((t): t is string => typeof t === 'string');
 
 describe('webhooks', () => {
   it('delivers signed events: the status changes of linking and every received message', async () => {
@@ -118,6 +119,62 @@ describe('webhooks', () => {
       data: { waMessageId: sent.id, sender: { phone: contact } },
     });
     expect(receiver.hits.every((h) => h.valid)).toBe(true);
+  });
+
+  it('delivers every inbound type as message.received with its content, and our sends as message.status', async () => {
+    const inputs: Array<[Record<string, unknown>, Record<string, unknown>]> = [
+      [
+        { type: 'image', data: Buffer.from('img').toString('base64'), caption: 'pic' },
+        { caption: 'pic', mimetype: 'image/jpeg' },
+      ],
+      [{ type: 'video', data: Buffer.from('vid').toString('base64') }, { mimetype: 'video/mp4' }],
+      [{ type: 'audio', data: Buffer.from('aud').toString('base64'), ptt: true }, { voice: true }],
+      [
+        {
+          type: 'document',
+          data: Buffer.from('doc').toString('base64'),
+          fileName: 'a.txt',
+          mimetype: 'text/plain',
+        },
+        { fileName: 'a.txt' },
+      ],
+      [{ type: 'sticker', data: Buffer.from('stk').toString('base64') }, { mimetype: 'image/webp' }],
+      [
+        { type: 'location', latitude: 10, longitude: 20 },
+        { latitude: 10, longitude: 20 },
+      ],
+      [{ type: 'contact', displayName: 'Zed', phone: '15550004444' }, { displayName: 'Zed' }],
+      [
+        { type: 'poll', name: 'Q?', options: ['a', 'b'] },
+        { name: 'Q?', options: ['a', 'b'] },
+      ],
+      [{ type: 'text', text: 'with mention', mentions: [phone] }, { mentions: [`${phone}@s.whatsapp.net`] }],
+    ];
+    for (const [input, content] of inputs) {
+      const { id } = await sim.api.contactSend(contact, { to: phone, ...input });
+      const hit = await eventually(`message.received ${String(input.type)}`, () =>
+        receiver.hits.find(
+          (h) =>
+            h.event === 'message.received' && (h.body.data as { waMessageId: string }).waMessageId === id,
+        ),
+      );
+      expect(hit.valid).toBe(true);
+      expect(hit.body.data).toMatchObject({ type: input.type === 'text' ? 'text' : input.type, content });
+    }
+    const sent = await api.request<{ waMessageId: string }>('POST', '/api/v1/instances/hooked/messages', {
+      to: contact,
+      type: 'text',
+      text: 'status please',
+    });
+    const status = await eventually('message.status delivered', () =>
+      receiver.hits.find(
+        (h) =>
+          h.event === 'message.status' &&
+          (h.body.data as { waMessageId: string; status: string }).waMessageId === sent.body.waMessageId &&
+          (h.body.data as { status: string }).status === 'delivered',
+      ),
+    );
+    expect(status.valid).toBe(true);
   });
 
   it('retries through a receiver outage and ends with every event once, in order', async () => {
