@@ -17,6 +17,7 @@ export interface DeliveryWorkerOptions {
 const BATCH = 20;
 const LEASE_MS = 60_000;
 const POLL_MS = 2_000;
+const DISABLED_RECHECK_MS = 60_000;
 const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
 
 interface Attempt {
@@ -94,6 +95,11 @@ export class DeliveryWorker {
   private async deliver(d: WebhookDelivery): Promise<void> {
     const hook = await this.store.webhooks.get(d.webhookId);
     if (!hook) return;
+    if (!hook.enabled) {
+      // a paused webhook keeps its backlog; it goes out (in order) once the webhook is enabled again
+      await this.store.webhookDeliveries.markRetry(d.id, new Date(Date.now() + DISABLED_RECHECK_MS), null, 'webhook disabled', null);
+      return;
+    }
     const attempt = await this.post(hook.url, hook.secret, d);
     const deliveries = this.store.webhookDeliveries;
     if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
