@@ -97,7 +97,13 @@ export class DeliveryWorker {
     if (!hook) return;
     if (!hook.enabled) {
       // a paused webhook keeps its backlog; it goes out (in order) once the webhook is enabled again
-      await this.store.webhookDeliveries.markRetry(d.id, new Date(Date.now() + DISABLED_RECHECK_MS), null, 'webhook disabled', null);
+      await this.store.webhookDeliveries.markRetry(
+        d.id,
+        new Date(Date.now() + DISABLED_RECHECK_MS),
+        null,
+        'webhook disabled',
+        null,
+      );
       return;
     }
     const attempt = await this.post(hook.url, hook.secret, d);

@@ -177,7 +177,9 @@ describe('webhooks', () => {
     expect(status.valid).toBe(true);
   });
 
-  it('retries through a minute of 503s and ends with every event once, in order', { timeout: 180_000 }, async () => {
+  it('retries through a minute of 503s and ends with every event once, in order', {
+    timeout: 180_000,
+  }, async () => {
     receiver.answer = 503;
     const texts = Array.from({ length: 8 }, (_, i) => `outage ${i}`);
     for (const text of texts) await sim.api.contactSend(contact, { to: phone, type: 'text', text });
