@@ -56,11 +56,15 @@ async function gatewayGc(pid: number): Promise<Usage> {
   );
 }
 
-/** RSS as is and after a full GC; `live`: V8 heap used + external memory after that GC. */
+/**
+ * RSS as is and after a full GC; `live`: V8 heap used + external memory after that GC; `v8Heap`:
+ * the heap V8 holds after it (used or not), so RSS − v8Heap − external is native memory.
+ */
 interface Weights {
   asIs: number;
   afterGc: number;
   live: number;
+  v8Heap: number;
 }
 
 const live = (u: Usage) => u.heapUsed + u.external;
@@ -88,8 +92,13 @@ async function sample(stack: Stack, holder: { pid: number; child: Parameters<typ
     instances: n,
     gatewayConnected,
     rawOpen: rawCount.open,
-    gateway: { asIs: asIs.gateway, afterGc: rssOf(stack.gatewayPid), live: live(gatewayUsage) },
-    raw: { asIs: asIs.raw, afterGc: rssOf(holder.pid), live: live(rawUsage) },
+    gateway: {
+      asIs: asIs.gateway,
+      afterGc: rssOf(stack.gatewayPid),
+      live: live(gatewayUsage),
+      v8Heap: gatewayUsage.heapTotal,
+    },
+    raw: { asIs: asIs.raw, afterGc: rssOf(holder.pid), live: live(rawUsage), v8Heap: rawUsage.heapTotal },
     simulatorRss: rssOf(stack.sim.pid),
   };
   log(
@@ -122,6 +131,7 @@ main(async () => {
   });
   const holder = await spawnTs('bench/support/raw-holder.ts', { nodeArgs: ['--expose-gc'] });
   onCleanup('the raw socket holder', () => holder.stop());
+  onCleanup('the memory report file', async () => rmSync(MEM_FILE, { force: true }));
   log(`raw socket holder child pid ${holder.pid}`);
   await ask(holder.child, { cmd: 'init', info: stack.sim.info, adminUrl: stack.sim.adminUrl });
   const samples: Sample[] = [await sample(stack, holder, 0)];
@@ -170,6 +180,7 @@ main(async () => {
       asIs: perInstance(from, s, 'asIs'),
       afterGc: perInstance(from, s, 'afterGc'),
       live: perInstance(from, s, 'live'),
+      v8Heap: perInstance(from, s, 'v8Heap'),
     });
     return previous === base ? [weigh(base)] : [weigh(base), weigh(previous)];
   });
@@ -186,8 +197,8 @@ main(async () => {
     linking,
     samplesMiB: samples.map((s) => ({
       ...s,
-      gateway: { asIs: mib(s.gateway.asIs), afterGc: mib(s.gateway.afterGc), live: mib(s.gateway.live) },
-      raw: { asIs: mib(s.raw.asIs), afterGc: mib(s.raw.afterGc), live: mib(s.raw.live) },
+      gateway: Object.fromEntries(Object.entries(s.gateway).map(([k, v]) => [k, mib(v)])),
+      raw: Object.fromEntries(Object.entries(s.raw).map(([k, v]) => [k, mib(v)])),
       simulatorRss: mib(s.simulatorRss),
     })),
     perInstance: rows,
@@ -200,7 +211,7 @@ main(async () => {
     process.stdout.write(line('RSS, both as is', r.asIs));
     process.stdout.write(line('RSS, both after GC', r.afterGc));
     process.stdout.write(line('heap used + external after GC', r.live));
+    process.stdout.write(line('V8 heap held after GC (used or not)', r.v8Heap));
   }
-  rmSync(MEM_FILE, { force: true });
   log(`results written to ${file}`);
 });
