@@ -72,7 +72,7 @@ function printQr(logger: Logger) {
 /** The one composition root: every part of the gateway is built and wired here, nowhere else. */
 export async function buildApp(config: Readonly<Config>, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
   const adminKey = resolveAdminKey(config.apiKey, config.dataDir);
   const engine =
     overrides.engine ??
@@ -133,6 +133,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const campaigns = new CampaignService(store, instances, outbox);
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => worker?.wake());
   instances.onSettings = (instance, settings) => webhooks.syncInstanceWebhook(instance, settings);
+  instances.onUpdated = (instance) => outbox.instanceUpdated(instance);
   const stats = new StatsService(store, async (scope) => {
     const counts = await store.webhookDeliveries.countByStatus(
       scope.tenantId ? { tenantId: scope.tenantId } : {},

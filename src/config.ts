@@ -6,6 +6,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string;
+  /** SQLite's commit durability: `normal` survives a crash of the process, `full` also a power cut. */
+  sqliteSynchronous: 'normal' | 'full';
   apiKey: string | undefined;
   masterKey: string | undefined;
   bootStaggerMs: number;
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     host: env.HOST || '0.0.0.0',
     dataDir,
     databaseUrl: env.DATABASE_URL || `sqlite://${resolve(dataDir, 'zapgate.db')}`,
+    sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['normal', 'full'], 'normal') as 'normal' | 'full',
     apiKey: env.API_KEY || undefined,
     masterKey: env.MASTER_KEY || undefined,
     bootStaggerMs: int(env, 'BOOT_STAGGER_MS', 250),
