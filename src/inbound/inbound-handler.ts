@@ -61,7 +61,7 @@ export class InboundHandler {
 
   private async message(instance: Instance, e: Extract<InboundEvent, { kind: 'message' }>): Promise<void> {
     // our own sends come back as `fromMe` messages: the outbox row already tells their story
-    if (e.fromMe && (await this.store.messages.find(instance.id, e.waMessageId))) return;
+    if (e.fromMe && (await this.store.messages.findByWaId(instance.id, e.waMessageId))) return;
     const id = randomUUID();
     const data = {
       id,

@@ -18,6 +18,8 @@ export class InstanceService {
 
   /** Called with the merged settings before they are saved; throwing refuses them. */
   onSettings: ((instance: Instance, settings: InstanceSettings) => Promise<void>) | undefined;
+  /** Called with the instance as saved after a rename or a change of settings. */
+  onUpdated: ((instance: Instance) => void) | undefined;
 
   /** The instance by id or name, if this caller may see it; another tenant's instance is a 404. */
   async find(principal: Principal, idOrName: string): Promise<Instance> {
@@ -71,6 +73,7 @@ export class InstanceService {
       ...(patch.name ? { name: patch.name } : {}),
       ...(settings ? { settings } : {}),
     });
+    if (updated) this.onUpdated?.(updated);
     return updated ?? instance;
   }
 

@@ -56,8 +56,9 @@ export class MessageService {
       if (sniffed) prepared.content.mimetype = sniffed;
     }
     const id = randomUUID();
-    const result = await this.store.transaction(async (tx) => {
-      const inserted = await tx.messages.insert({
+    const media = prepared.media;
+    const insert = (messages: Store['messages']) =>
+      messages.insert({
         id,
         instanceId: instance.id,
         tenantId: instance.tenantId,
@@ -70,9 +71,14 @@ export class MessageService {
         idempotencyKey: options.idempotencyKey ?? null,
         expiresAt: input.ttl ? new Date(Date.now() + input.ttl * 1000) : null,
       });
-      if (inserted.created && prepared.media) await tx.messageMedia.put(id, prepared.media);
-      return inserted;
-    });
+    // a text is one statement; a message with media is written together with its bytes
+    const result = media
+      ? await this.store.transaction(async (tx) => {
+          const inserted = await insert(tx.messages);
+          if (inserted.created) await tx.messageMedia.put(id, media);
+          return inserted;
+        })
+      : await insert(this.store.messages);
     this.outbox.wake(instance.id);
     return result;
   }

@@ -44,6 +44,12 @@ export class Outbox {
     this.loops.get(instanceId)?.wake();
   }
 
+  /** A renamed or re-paced instance: events carry the new name, the loop uses the new pacing. */
+  instanceUpdated(instance: Instance): void {
+    if (this.instances.has(instance.id)) this.instances.set(instance.id, instance);
+    this.loops.get(instance.id)?.instanceChanged();
+  }
+
   private loop(instanceId: string): SenderLoop {
     let loop = this.loops.get(instanceId);
     if (!loop) {

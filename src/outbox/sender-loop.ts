@@ -22,6 +22,12 @@ export interface SenderDeps {
 const IDLE_MS = 30_000;
 const CAP_RECHECK_MS = 60_000;
 const DAY_MS = 86_400_000;
+/** Expired rows are never sent (nextDue skips them); marking them failed can wait this long. */
+const EXPIRE_EVERY_MS = 1_000;
+/** The instance's settings are re-read this often, for changes made by another process. */
+const SETTINGS_TTL_MS = 5_000;
+/** The daily count is read from the database this often, and counted here in between. */
+const SENT_RECOUNT_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -35,6 +41,9 @@ export class SenderLoop {
   private lastSendAt = 0;
   private gapMs: number | undefined;
   private capLogged = false;
+  private lastExpiryAt = 0;
+  private instance: { value: Instance; readAt: number } | undefined;
+  private sentToday: { count: number; readAt: number } | undefined;
   private readonly log: Logger;
   readonly done: Promise<void>;
 
@@ -61,6 +70,12 @@ export class SenderLoop {
 
   wake(): void {
     this.wakeUp?.();
+  }
+
+  /** The instance row changed (its pacing, say): the next send reads it afresh. */
+  instanceChanged(): void {
+    this.instance = undefined;
+    this.wake();
   }
 
   stop(): Promise<void> {
@@ -99,13 +114,8 @@ export class SenderLoop {
     if (!conn) return IDLE_MS;
     const { store } = this.deps;
     const now = new Date();
-    for (const id of await store.messages.expireDue(this.instanceId, now)) {
-      const expired = await store.messages.get(id);
-      if (expired) this.deps.onChange(expired);
-    }
-    const next = await store.messages.nextDue(this.instanceId, now);
-    if (!next) return IDLE_MS;
-    const instance = await store.instances.get(this.instanceId);
+    const expired = await this.expire(now, false);
+    const instance = await this.currentInstance(now.getTime());
     if (!instance) return IDLE_MS;
     const pacing = resolvePacing(this.deps.pacing, instance.settings);
     const capWait = await this.overDailyCap(instance, pacing, now);
@@ -113,46 +123,78 @@ export class SenderLoop {
     this.gapMs ??= delayBetweenSends(pacing);
     const wait = this.lastSendAt + this.gapMs - Date.now();
     if (wait > 0) return wait;
-    if (!(await store.messages.claim(next.id, new Date()))) return 0;
+    const next = await store.messages.claimNext(this.instanceId, new Date());
+    if (!next) {
+      if (!expired) await this.expire(now, true);
+      return IDLE_MS;
+    }
     await this.deliver(conn, next, pacing);
     return 0;
+  }
+
+  /**
+   * Rows past their ttl become failed, at most once a second unless `force`d (when the loop is about
+   * to idle): running it before every send walked every queued row each time. True when it ran.
+   */
+  private async expire(now: Date, force: boolean): Promise<boolean> {
+    if (!force && now.getTime() - this.lastExpiryAt < EXPIRE_EVERY_MS) return false;
+    this.lastExpiryAt = now.getTime();
+    for (const id of await this.deps.store.messages.expireDue(this.instanceId, now)) {
+      const expired = await this.deps.store.messages.get(id);
+      if (expired) this.deps.onChange(expired);
+    }
+    return true;
+  }
+
+  /** The instance row, kept between sends: changes here arrive by instanceChanged(). */
+  private async currentInstance(now: number): Promise<Instance | undefined> {
+    if (this.instance && now - this.instance.readAt < SETTINGS_TTL_MS) return this.instance.value;
+    const value = await this.deps.store.instances.get(this.instanceId);
+    this.instance = value && { value, readAt: now };
+    return value;
   }
 
   private async overDailyCap(instance: Instance, pacing: Pacing, now: Date): Promise<number> {
     const allowance = dailyAllowance(pacing, now.getTime() - instance.createdAt.getTime());
     if (!Number.isFinite(allowance)) return 0;
-    const sent = await this.deps.store.messages.countSentSince(
-      this.instanceId,
-      new Date(now.getTime() - DAY_MS),
-    );
+    if (!this.sentToday || now.getTime() - this.sentToday.readAt >= SENT_RECOUNT_MS) {
+      const since = new Date(now.getTime() - DAY_MS);
+      const count = await this.deps.store.messages.countSentSince(this.instanceId, since);
+      this.sentToday = { count, readAt: now.getTime() };
+    }
+    const sent = this.sentToday.count;
     if (sent < allowance) {
       this.capLogged = false;
       return 0;
     }
+    // at the cap with nothing waiting: idle until a message is queued, then say so
+    if (!(await this.deps.store.messages.nextDue(this.instanceId, now))) return IDLE_MS;
     if (!this.capLogged) this.log.warn({ sent, allowance }, 'daily sending limit reached; messages wait');
     this.capLogged = true;
+    this.sentToday = undefined;
     return CAP_RECHECK_MS;
   }
 
   private async deliver(conn: EngineConnection, message: Message, pacing: Pacing): Promise<void> {
-    const { store } = this.deps;
+    let after: Message | undefined;
     try {
       const outgoing = await this.outgoing(message);
       await this.type(conn, message, pacing);
       await conn.send(outgoing);
       const sentAt = new Date();
-      await store.messages.markSent(message.id, sentAt);
+      after = await this.deps.store.messages.markSent(message.id, sentAt);
       this.deps.onSent?.(sentAt.getTime() - message.createdAt.getTime());
+      if (this.sentToday) this.sentToday.count++;
       this.lastSendAt = Date.now();
       this.gapMs = undefined;
     } catch (err) {
-      await this.recordFailure(message, err);
+      after = await this.recordFailure(message, err);
     }
-    const after = await store.messages.get(message.id);
     if (after) this.deps.onChange(after);
   }
 
-  private async recordFailure(message: Message, err: unknown): Promise<void> {
+  /** The row as the failure left it, when it changed in a way worth an event (retries are not). */
+  private async recordFailure(message: Message, err: unknown): Promise<Message | undefined> {
     const failure =
       err instanceof SendError
         ? err
@@ -166,13 +208,13 @@ export class SenderLoop {
         'send failed, will retry',
       );
       await this.deps.store.messages.scheduleRetry(message.id, at, failure.code, failure.message);
-      return;
+      return this.deps.store.messages.get(message.id);
     }
     this.log.error(
       { messageId: message.id, attempts, code: failure.code, err: failure.message },
       'send failed',
     );
-    await this.deps.store.messages.markFailed(message.id, failure.code, failure.message, new Date());
+    return this.deps.store.messages.markFailed(message.id, failure.code, failure.message, new Date());
   }
 
   /** "typing…" for a time proportional to the text, as a person would. */

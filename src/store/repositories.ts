@@ -163,6 +163,8 @@ export interface MessageRepository {
   get(id: string): Promise<Message | undefined>;
   /** By gateway id or WhatsApp id, within the instance. */
   find(instanceId: string, idOrWaId: string): Promise<Message | undefined>;
+  /** By WhatsApp id only; an id shared by an inbound and an outbound row gives the older. */
+  findByWaId(instanceId: string, waMessageId: string): Promise<Message | undefined>;
   /**
    * The next outbound row to send: the oldest `queued` row that is due (`next_attempt_at` null or
    * past, `expires_at` null or future) whose chat has no older `queued`/`sending` row: one instance
@@ -171,10 +173,14 @@ export interface MessageRepository {
   nextDue(instanceId: string, now: Date): Promise<Message | undefined>;
   /** Rows past their `expires_at` still queued: marked failed with code ZG_ERR_EXPIRED; returns ids. */
   expireDue(instanceId: string, now: Date): Promise<string[]>;
+  /** The row nextDue gives, moved to `sending` with its attempt counted, in one statement. */
+  claimNext(instanceId: string, now: Date): Promise<Message | undefined>;
   /** Moves `queued` → `sending` and counts the attempt; false when the row is no longer queued. */
   claim(id: string, now: Date): Promise<boolean>;
-  markSent(id: string, at: Date): Promise<void>;
-  markFailed(id: string, code: string, message: string, at: Date): Promise<void>;
+  /** The send completed: the row as it is now, or undefined when a refusal had already failed it. */
+  markSent(id: string, at: Date): Promise<Message | undefined>;
+  /** The attempt failed for good: the failed row, or undefined when a receipt had shown it sent. */
+  markFailed(id: string, code: string, message: string, at: Date): Promise<Message | undefined>;
   /** The server refused a message after it went out: `sending`/`sent` → failed; false otherwise. */
   markRejected(id: string, code: string, message: string, at: Date): Promise<boolean>;
   /** Back to `queued`, due again at `nextAttemptAt`, with the error kept for the record. */

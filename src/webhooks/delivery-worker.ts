@@ -94,7 +94,11 @@ export class DeliveryWorker {
 
   private async deliver(d: WebhookDelivery): Promise<void> {
     const hook = await this.store.webhooks.get(d.webhookId);
-    if (!hook) return;
+    if (!hook) {
+      // deleted by another process just as this event was written
+      await this.store.webhookDeliveries.markDead(d.id, null, 'the webhook was deleted', null);
+      return;
+    }
     if (!hook.enabled) {
       // a paused webhook keeps its backlog; it goes out (in order) once the webhook is enabled again
       await this.store.webhookDeliveries.markRetry(

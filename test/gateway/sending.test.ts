@@ -280,4 +280,22 @@ describe('sending every type through the outbox', () => {
       expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(390);
     await api.patch('/api/v1/instances/shop', { settings: { pacing: { minDelayMs: 0, maxDelayMs: 0 } } });
   });
+
+  it('stops at the daily limit, holding the rest queued until the limit is raised', async () => {
+    type Queue = { instances: Array<{ instanceId: string; counts: Record<string, number> }> };
+    const shop = (await api.get<InstanceJson>('/api/v1/instances/shop')).body;
+    const counts =
+      (await api.get<Queue>('/api/v1/queue')).body.instances.find((i) => i.instanceId === shop.id)?.counts ??
+      {};
+    const sentToday = ['sent', 'delivered', 'read', 'played'].reduce((n, s) => n + (counts[s] ?? 0), 0);
+    await api.patch('/api/v1/instances/shop', { settings: { pacing: { dailyLimit: sentToday + 2 } } });
+    const burst = [];
+    for (let i = 0; i < 3; i++) burst.push(await send({ to: contact, type: 'text', text: `capped ${i}` }));
+    await rowStatus(burst[0]?.body.id ?? '', 'delivered');
+    await rowStatus(burst[1]?.body.id ?? '', 'delivered');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await row(burst[2]?.body.id ?? '')).body.status).toBe('queued');
+    await api.patch('/api/v1/instances/shop', { settings: { pacing: { dailyLimit: 0 } } });
+    await rowStatus(burst[2]?.body.id ?? '', 'delivered');
+  });
 });

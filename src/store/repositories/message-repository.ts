@@ -111,15 +111,25 @@ export class MessageSqlRepository implements MessageRepository {
 
   /** The gateway id wins; a WhatsApp id shared by an inbound and an outbound row gives the older. */
   async find(instanceId: string, idOrWaId: string): Promise<Message | undefined> {
-    const scoped = this.selectAll().where('instance_id', '=', instanceId);
-    const byId = await scoped.where('id', '=', idOrWaId).executeTakeFirst();
-    if (byId) return toMessage(byId);
-    const byWaId = await scoped
-      .where('wa_message_id', '=', idOrWaId)
-      .orderBy('seq')
-      .limit(1)
+    const byId = await this.selectAll()
+      .where('instance_id', '=', instanceId)
+      .where('id', '=', idOrWaId)
       .executeTakeFirst();
-    return byWaId && toMessage(byWaId);
+    return byId ? toMessage(byId) : this.findByWaId(instanceId, idOrWaId);
+  }
+
+  async findByWaId(instanceId: string, waMessageId: string): Promise<Message | undefined> {
+    // At most two rows (one per direction), found by messages_wa_id_uq. No ORDER BY: with one,
+    // SQLite walks the instance's whole history by seq instead (27 ms at 100k rows).
+    const byWaId = await this.selectAll()
+      .where('instance_id', '=', instanceId)
+      .where('wa_message_id', '=', waMessageId)
+      .execute();
+    const oldest = byWaId.reduce<MessageRow | undefined>(
+      (first, row) => (first && Number(first.seq) <= Number(row.seq) ? first : row),
+      undefined,
+    );
+    return oldest && toMessage(oldest);
   }
 
   /**
@@ -129,10 +139,26 @@ export class MessageSqlRepository implements MessageRepository {
    * that has already expired holds nothing back: it will never be sent.
    */
   async nextDue(instanceId: string, now: Date): Promise<Message | undefined> {
+    const row = await this.dueRows(instanceId, now.getTime()).selectAll('m').limit(1).executeTakeFirst();
+    return row && toMessage(row);
+  }
+
+  /** nextDue and claim in one statement: the row, now `sending` with its attempt counted. */
+  async claimNext(instanceId: string, now: Date): Promise<Message | undefined> {
     const at = now.getTime();
     const row = await this.db
+      .updateTable('messages')
+      .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: at }))
+      .where('id', '=', this.dueRows(instanceId, at).select('m.id').limit(1))
+      .where('status', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    return row && toMessage(row);
+  }
+
+  private dueRows(instanceId: string, at: number) {
+    return this.db
       .selectFrom('messages as m')
-      .selectAll('m')
       .where('m.instance_id', '=', instanceId)
       .where('m.status', '=', 'queued')
       .where('m.direction', '=', 'outbound')
@@ -158,10 +184,7 @@ export class MessageSqlRepository implements MessageRepository {
           ),
         ),
       )
-      .orderBy('m.seq')
-      .limit(1)
-      .executeTakeFirst();
-    return row && toMessage(row);
+      .orderBy('m.seq');
   }
 
   async expireDue(instanceId: string, now: Date): Promise<string[]> {
@@ -192,9 +215,9 @@ export class MessageSqlRepository implements MessageRepository {
   }
 
   /** Clears the error of earlier attempts; a receipt that got there first keeps its status. */
-  async markSent(id: string, at: Date): Promise<void> {
+  async markSent(id: string, at: Date): Promise<Message | undefined> {
     const ms = at.getTime();
-    await this.db
+    const row = await this.db
       .updateTable('messages')
       .set((eb) => ({
         status: eb.case().when('status', 'in', SENT_STATUSES).then(eb.ref('status')).else('sent').end(),
@@ -206,17 +229,21 @@ export class MessageSqlRepository implements MessageRepository {
       .where('id', '=', id)
       // a refusal that overtook the send's own completion stands
       .where('status', '!=', 'failed')
-      .execute();
+      .returningAll()
+      .executeTakeFirst();
+    return row && toMessage(row);
   }
 
   /** A row a receipt has already shown to be sent stays as it is. */
-  async markFailed(id: string, code: string, message: string, at: Date): Promise<void> {
-    await this.db
+  async markFailed(id: string, code: string, message: string, at: Date): Promise<Message | undefined> {
+    const row = await this.db
       .updateTable('messages')
       .set({ status: 'failed', error_code: code, error_message: message, updated_at: at.getTime() })
       .where('id', '=', id)
       .where('status', 'not in', SENT_STATUSES)
-      .execute();
+      .returningAll()
+      .executeTakeFirst();
+    return row && toMessage(row);
   }
 
   /** WhatsApp refused a message it had acked: a `sent` row (not yet delivered) becomes failed. */

@@ -3,6 +3,7 @@ import { Errors } from '../../errors.ts';
 import type { Webhook, WebhookRepository } from '../repositories.ts';
 import type { Database, WebhooksTable } from '../schema.ts';
 import { affected, inTransaction, isUniqueViolation, toDate } from './shared.ts';
+import type { WebhookCandidateCache } from './webhook-candidate-cache.ts';
 
 type WebhookPatch = Partial<Pick<Webhook, 'url' | 'events' | 'secret' | 'enabled' | 'instanceId'>>;
 
@@ -37,7 +38,10 @@ function patchRow(patch: WebhookPatch, now: number): Updateable<WebhooksTable> {
 }
 
 export class WebhookSqlRepository implements WebhookRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly cache: WebhookCandidateCache,
+  ) {}
 
   /** Throws a conflict when a webhook with this id exists. */
   async create(input: Omit<Webhook, 'createdAt' | 'updatedAt'>): Promise<Webhook> {
@@ -58,6 +62,8 @@ export class WebhookSqlRepository implements WebhookRepository {
     } catch (error) {
       if (isUniqueViolation(error)) throw Errors.conflict(`a webhook with id ${input.id} already exists`);
       throw error;
+    } finally {
+      this.cache.clear();
     }
     return toWebhook(row);
   }
@@ -82,7 +88,8 @@ export class WebhookSqlRepository implements WebhookRepository {
       .set(patchRow(patch, Date.now()))
       .where('id', '=', id)
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .finally(() => this.cache.clear());
     return row && toWebhook(row);
   }
 
@@ -91,14 +98,18 @@ export class WebhookSqlRepository implements WebhookRepository {
     return inTransaction(this.db, async (trx) => {
       await trx.deleteFrom('webhook_deliveries').where('webhook_id', '=', id).execute();
       return affected(await trx.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst()) > 0;
-    });
+    }).finally(() => this.cache.clear());
   }
 
   /**
    * Enabled webhooks of the tenant or global (tenant null: the operator's, which see every
    * tenant's events), for this instance or for all instances; in creation order.
    */
-  async candidates(tenantId: string | null, instanceId: string): Promise<Webhook[]> {
+  candidates(tenantId: string | null, instanceId: string): Promise<Webhook[]> {
+    return this.cache.get(tenantId, instanceId, () => this.loadCandidates(tenantId, instanceId));
+  }
+
+  private async loadCandidates(tenantId: string | null, instanceId: string): Promise<Webhook[]> {
     const rows = await this.db
       .selectFrom('webhooks')
       .selectAll()

@@ -118,6 +118,20 @@ export function messageContract(ctx: () => ContractContext): void {
     expect(await messages.find(unique('i'), message.id)).toBeUndefined();
     expect(await messages.find(unique('i'), 'WA-FIND')).toBeUndefined();
     expect(await messages.find(instanceId, 'nothing')).toBeUndefined();
+    expect(await messages.findByWaId(instanceId, 'WA-FIND')).toEqual(message);
+    expect(await messages.findByWaId(instanceId, message.id)).toBeUndefined();
+  });
+
+  it('a WhatsApp id held by an inbound and an outbound row finds the older row', async () => {
+    const { messages } = ctx().store;
+    for (const first of ['outbound', 'inbound'] as const) {
+      const instanceId = unique('i');
+      const second = first === 'outbound' ? 'inbound' : 'outbound';
+      await messages.insertInbound(newMessage({ instanceId, waMessageId: 'WA-TWICE', direction: first }));
+      await messages.insertInbound(newMessage({ instanceId, waMessageId: 'WA-TWICE', direction: second }));
+      expect((await messages.findByWaId(instanceId, 'WA-TWICE'))?.direction).toBe(first);
+      expect((await messages.find(instanceId, 'WA-TWICE'))?.direction).toBe(first);
+    }
   });
 
   it('replaces the content of a message', async () => {

@@ -37,6 +37,26 @@ export function outboxContract(ctx: () => ContractContext): void {
     expect(await messages.nextDue(unique('empty'), NOW)).toBeUndefined();
   });
 
+  it('claimNext takes what nextDue gives, moving it to sending, and holds a chat the same way', async () => {
+    const { messages } = ctx().store;
+    const { instanceId, ids } = await queue([
+      { chatJid: chat(1) },
+      { chatJid: chat(1) },
+      { chatJid: chat(2), expiresAt: later(-1) },
+      { chatJid: chat(3), nextAttemptAt: later(5) },
+    ]);
+    const [a1, a2, , c1] = ids;
+    const first = await messages.claimNext(instanceId, NOW);
+    expect(first).toMatchObject({ id: a1, status: 'sending', attempts: 1, updatedAt: NOW });
+    expect(first).toEqual(await messages.get(a1 ?? ''));
+    expect(await messages.claimNext(instanceId, NOW)).toBeUndefined();
+    await messages.markSent(a1 ?? '', NOW);
+    expect((await messages.claimNext(instanceId, NOW))?.id).toBe(a2);
+    expect((await messages.claimNext(instanceId, later(5)))?.id).toBe(c1);
+    expect(await messages.claimNext(instanceId, later(5))).toBeUndefined();
+    expect(await messages.claimNext(unique('empty'), NOW)).toBeUndefined();
+  });
+
   it('a row waiting for a retry holds back only later rows of its own chat', async () => {
     const { messages } = ctx().store;
     const { instanceId, ids } = await queue([
@@ -127,8 +147,9 @@ export function outboxContract(ctx: () => ContractContext): void {
       errorMessage: 'timed out',
     });
     expect(await messages.claim(ok, later(30_000))).toBe(true);
-    await messages.markSent(ok, later(31_000));
-    expect(await messages.get(ok)).toMatchObject({
+    const sent = await messages.markSent(ok, later(31_000));
+    expect(sent).toEqual(await messages.get(ok));
+    expect(sent).toMatchObject({
       status: 'sent',
       attempts: 2,
       sentAt: later(31_000),
@@ -139,16 +160,36 @@ export function outboxContract(ctx: () => ContractContext): void {
     await messages.scheduleRetry(ok, later(90_000), 'ZG_ERR_LATE', 'too late');
     expect(await messages.get(ok)).toMatchObject({ status: 'sent', errorCode: null });
     await messages.claim(bad, NOW);
-    await messages.markFailed(bad, 'ZG_ERR_NOT_ON_WHATSAPP', 'número não está no WhatsApp', later(2));
-    expect(await messages.get(bad)).toMatchObject({
+    const failed = await messages.markFailed(
+      bad,
+      'ZG_ERR_NOT_ON_WHATSAPP',
+      'número não está no WhatsApp',
+      later(2),
+    );
+    expect(failed).toEqual(await messages.get(bad));
+    expect(failed).toMatchObject({
       status: 'failed',
       errorCode: 'ZG_ERR_NOT_ON_WHATSAPP',
       errorMessage: 'número não está no WhatsApp',
       updatedAt: later(2),
       sentAt: null,
     });
-    await messages.markFailed(ok, 'ZG_ERR_LATE', 'late', later(3));
+    expect(await messages.markFailed(ok, 'ZG_ERR_LATE', 'late', later(3))).toBeUndefined();
     expect((await messages.get(ok))?.status).toBe('sent');
+  });
+
+  it('a refusal that overtakes the completion of the send stands', async () => {
+    const { messages } = ctx().store;
+    const { ids } = await queue([{}, {}]);
+    const [refused = '', acked = ''] = ids;
+    await messages.claim(refused, NOW);
+    expect(await messages.markRejected(refused, 'ZG_ERR_WA_479', 'refused', later(1))).toBe(true);
+    expect(await messages.markSent(refused, later(2))).toBeUndefined();
+    expect(await messages.get(refused)).toMatchObject({ status: 'failed', errorCode: 'ZG_ERR_WA_479' });
+    await messages.claim(acked, NOW);
+    await messages.markSent(acked, later(1));
+    expect(await messages.markRejected(acked, 'ZG_ERR_WA_479', 'refused', later(2))).toBe(true);
+    expect(await messages.markRejected(acked, 'ZG_ERR_WA_479', 'refused', later(3))).toBe(false);
   });
 
   it('receipts only move an outbound row forward and stamp its dates', async () => {
@@ -183,7 +224,7 @@ export function outboxContract(ctx: () => ContractContext): void {
     await messages.claim(id, NOW);
     const read = await messages.applyReceipt(instanceId, 'WA-R2', 'read', later(9));
     expect(read).toMatchObject({ status: 'read', sentAt: later(9), deliveredAt: later(9), readAt: later(9) });
-    await messages.markSent(id, later(10));
+    expect(await messages.markSent(id, later(10))).toMatchObject({ status: 'read', sentAt: later(9) });
     expect(await messages.get(id)).toMatchObject({ status: 'read', sentAt: later(9) });
     await messages.insertInbound(inbound({ instanceId, waMessageId: 'WA-IN' }));
     expect(await messages.applyReceipt(instanceId, 'WA-IN', 'read', later(11))).toBeUndefined();
