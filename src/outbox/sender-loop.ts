@@ -110,11 +110,12 @@ export class SenderLoop {
 
   /** Does one piece of work; returns how long to wait before the next (0: go on at once). */
   private async step(): Promise<number> {
+    const now = new Date();
+    // a ttl runs out whether or not the instance is connected
+    const expired = await this.expire(now);
     const conn = this.conn;
     if (!conn) return IDLE_MS;
     const { store } = this.deps;
-    const now = new Date();
-    const expired = await this.expire(now, false);
     const instance = await this.currentInstance(now.getTime());
     if (!instance) return IDLE_MS;
     const pacing = resolvePacing(this.deps.pacing, instance.settings);
@@ -124,20 +125,18 @@ export class SenderLoop {
     const wait = this.lastSendAt + this.gapMs - Date.now();
     if (wait > 0) return wait;
     const next = await store.messages.claimNext(this.instanceId, new Date());
-    if (!next) {
-      if (!expired) await this.expire(now, true);
-      return IDLE_MS;
-    }
+    // nothing to send: come back when expiry is next allowed if it was skipped, else idle
+    if (!next) return expired ? IDLE_MS : Math.max(1, this.lastExpiryAt + EXPIRE_EVERY_MS - now.getTime());
     await this.deliver(conn, next, pacing);
     return 0;
   }
 
   /**
-   * Rows past their ttl become failed, at most once a second unless `force`d (when the loop is about
-   * to idle): running it before every send walked every queued row each time. True when it ran.
+   * Rows past their ttl become failed, at most once a second: running it before every send walked
+   * every queued row each time. True when it ran.
    */
-  private async expire(now: Date, force: boolean): Promise<boolean> {
-    if (!force && now.getTime() - this.lastExpiryAt < EXPIRE_EVERY_MS) return false;
+  private async expire(now: Date): Promise<boolean> {
+    if (now.getTime() - this.lastExpiryAt < EXPIRE_EVERY_MS) return false;
     this.lastExpiryAt = now.getTime();
     for (const id of await this.deps.store.messages.expireDue(this.instanceId, now)) {
       const expired = await this.deps.store.messages.get(id);

@@ -281,6 +281,30 @@ describe('sending every type through the outbox', () => {
     await api.patch('/api/v1/instances/shop', { settings: { pacing: { minDelayMs: 0, maxDelayMs: 0 } } });
   });
 
+  it('fails a message whose ttl runs out in the queue, and never sends it', async () => {
+    await api.patch('/api/v1/instances/shop', {
+      settings: { pacing: { minDelayMs: 2_500, maxDelayMs: 2_500 } },
+    });
+    const first = await send({ to: contact, type: 'text', text: 'before the gap' });
+    const late = await send({ to: contact, type: 'text', text: 'too late', ttl: 1 });
+    await rowStatus(first.body.id, 'delivered');
+    const expired = await rowStatus(late.body.id, 'failed');
+    expect(expired.error?.code).toBe('ZG_ERR_EXPIRED');
+    await api.patch('/api/v1/instances/shop', { settings: { pacing: { minDelayMs: 0, maxDelayMs: 0 } } });
+
+    await api.post('/api/v1/instances/shop/stop');
+    const held = await send({ to: contact, type: 'text', text: 'expires while down', ttl: 1 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    await api.post('/api/v1/instances/shop/start');
+    await waitForStatus(api, 'shop', 'connected');
+    expect((await rowStatus(held.body.id, 'failed')).error?.code).toBe('ZG_ERR_EXPIRED');
+    const after = await send({ to: contact, type: 'text', text: 'after the expired one' });
+    await received(contact, after.body.waMessageId);
+    expect(inbox(contact).some((m) => m.id === late.body.waMessageId || m.id === held.body.waMessageId)).toBe(
+      false,
+    );
+  });
+
   it('stops at the daily limit, holding the rest queued until the limit is raised', async () => {
     type Queue = { instances: Array<{ instanceId: string; counts: Record<string, number> }> };
     const shop = (await api.get<InstanceJson>('/api/v1/instances/shop')).body;
