@@ -72,7 +72,10 @@ function printQr(logger: Logger) {
 /** The one composition root: every part of the gateway is built and wired here, nowhere else. */
 export async function buildApp(config: Readonly<Config>, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const store = await openStore(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
+  const store = await openStore(config.databaseUrl, {
+    sqliteSynchronous: config.sqliteSynchronous,
+    postgresPoolMax: config.databasePoolMax,
+  });
   const adminKey = resolveAdminKey(config.apiKey, config.dataDir);
   const engine =
     overrides.engine ??

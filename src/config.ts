@@ -8,6 +8,8 @@ export interface Config {
   databaseUrl: string;
   /** SQLite's commit durability: `normal` survives a crash of the process, `full` also a power cut. */
   sqliteSynchronous: 'normal' | 'full';
+  /** PostgreSQL connections this process may hold at once. */
+  databasePoolMax: number;
   apiKey: string | undefined;
   masterKey: string | undefined;
   bootStaggerMs: number;
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir,
     databaseUrl: env.DATABASE_URL || `sqlite://${resolve(dataDir, 'zapgate.db')}`,
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['normal', 'full'], 'normal') as 'normal' | 'full',
+    databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1),
     apiKey: env.API_KEY || undefined,
     masterKey: env.MASTER_KEY || undefined,
     bootStaggerMs: int(env, 'BOOT_STAGGER_MS', 250),

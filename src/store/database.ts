@@ -30,6 +30,8 @@ export interface StoreOptions {
    * per commit. `full`: every commit also waits for the disk (about 0.2 ms each, on the event loop).
    */
   sqliteSynchronous?: 'normal' | 'full';
+  /** PostgreSQL only: the most connections the pool opens (default 10). */
+  postgresPoolMax?: number;
 }
 
 type Target = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
@@ -83,7 +85,7 @@ export async function migrateOnly(url: string, opts: StoreOptions = {}): Promise
 function connect(target: Target, opts: StoreOptions): Connection {
   return target.dialect === 'sqlite'
     ? connectSqlite(target.path, opts.sqliteSynchronous ?? 'normal')
-    : connectPostgres(target.url, opts.logger);
+    : connectPostgres(target.url, opts.postgresPoolMax ?? 10, opts.logger);
 }
 
 function connectSqlite(path: string, synchronous: 'normal' | 'full'): Connection {
@@ -100,9 +102,10 @@ function connectSqlite(path: string, synchronous: 'normal' | 'full'): Connection
 const INT8_OID = 20;
 const parseInt8 = (value: string): number => Number(value);
 
-function connectPostgres(url: string, logger?: StoreLogger): Connection {
+function connectPostgres(url: string, max: number, logger?: StoreLogger): Connection {
   const pool = new pg.Pool({
     connectionString: url,
+    max,
     // Epoch-ms columns and counts are int8, which pg returns as strings unless told otherwise.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
