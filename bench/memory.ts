@@ -8,20 +8,20 @@
  * run a full GC (the raw holder on request, the gateway on SIGUSR2 through a `--expose-gc` hook
  * that this benchmark adds with NODE_OPTIONS; the product is unchanged) and are read again.
  *
- *   npm run bench:memory -- [--counts 100,250] [--wave 16] [--idle 10] [--db sqlite|postgres]
+ *   npm run bench:memory -- [--counts 100,500] [--wave 16] [--idle 10] [--db sqlite|postgres]
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InstanceJson } from '../test/support/gateway-harness.ts';
+import { eventually } from '../test/support/http-client.ts';
 import { ask, spawnTs } from './support/child.ts';
 import { linkGatewayInstances } from './support/gateway-link.ts';
 import { cpuMsPer, cpuWindow, mib, round, rssOf, sleep } from './support/proc.ts';
 import { benchArgs, type Dialect, log, main, onCleanup, writeResult } from './support/run.ts';
-import { pollUntil } from './support/sim-admin.ts';
 import { type Stack, startStack } from './support/stack.ts';
 
-const { dialects, options, lists, argv } = benchArgs({ wave: 16, idle: 10 }, { counts: [100, 250] });
+const { dialects, options, lists, argv } = benchArgs({ wave: 16, idle: 10 }, { counts: [100, 500] });
 const dialect: Dialect = dialects.length === 1 && dialects[0] ? dialects[0] : 'sqlite';
 const counts = [...lists.counts].sort((a, b) => a - b);
 /** Linking slows down as sockets pile up in one process (see RESULTS.md): each step is bounded. */
@@ -41,7 +41,7 @@ type Usage = NodeJS.MemoryUsage;
 async function gatewayGc(pid: number): Promise<Usage> {
   rmSync(MEM_FILE, { force: true });
   process.kill(pid, 'SIGUSR2');
-  return pollUntil(
+  return eventually(
     'the gateway to report its memory',
     () => {
       if (!existsSync(MEM_FILE)) return undefined;

@@ -1,6 +1,6 @@
-import type { ApiClient } from '../../test/support/http-client.ts';
+import { type ApiClient, eventually } from '../../test/support/http-client.ts';
 import { log } from './run.ts';
-import { pollUntil, type SimAdmin } from './sim-admin.ts';
+import type { SimAdmin } from './sim-admin.ts';
 
 /** Sends that must reach one contact: the WhatsApp ids, and when the last one was decrypted. */
 export type Expected = Map<string, Set<string>>;
@@ -83,7 +83,7 @@ export async function waitForQueueDrained(
   timeoutMs: number,
 ): Promise<QueueTotals> {
   let lastLog = 0;
-  return pollUntil(
+  return eventually(
     `${atLeast} messages to be sent`,
     async () => {
       const res = await api.get<{ total: QueueTotals }>('/api/v1/queue');

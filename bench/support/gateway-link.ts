@@ -1,7 +1,7 @@
 import type { InstanceJson } from '../../test/support/gateway-harness.ts';
-import type { ApiClient } from '../../test/support/http-client.ts';
+import { type ApiClient, eventually } from '../../test/support/http-client.ts';
 import { log } from './run.ts';
-import { inWaves, pollUntil, type SimAdmin } from './sim-admin.ts';
+import { inWaves, type SimAdmin } from './sim-admin.ts';
 
 export interface LinkedInstance {
   id: string;
@@ -28,7 +28,7 @@ export async function linkGatewayInstance(
   // Until connected: scan each new QR code the instance shows (a handshake that timed out under
   // load reconnects and shows a new one). The status first: every GET of /qr draws a PNG.
   let scanned: string | undefined;
-  await pollUntil(
+  await eventually(
     `${name} to be connected`,
     async () => {
       const { body } = await api.get<InstanceJson>(`/api/v1/instances/${id}`);

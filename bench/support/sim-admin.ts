@@ -75,27 +75,3 @@ export async function inWaves<T, R>(
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, lane));
   return out;
 }
-
-/** Polls `check` every `everyMs` until it returns a value; fails after `timeoutMs`. */
-export async function pollUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  everyMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -12,32 +12,17 @@ export const MEDIA_LIMITS: Readonly<Record<MediaType, number>> = {
 };
 
 /** A send request as the API accepts it (JSON fields, or multipart fields plus a file). */
-export interface SendInput {
+/** What a caller asks to send: the content fields a sender may set, plus where and how. */
+export type SendInput = Omit<MessageContent, 'size' | 'revoked' | 'mediaError' | 'edited' | 'sender'> & {
   to: string;
   type: MessageType;
-  text?: string;
-  caption?: string;
-  mimetype?: string;
-  fileName?: string;
-  voice?: boolean;
-  url?: string;
+  /** Media given inline, as base64. */
   base64?: string;
-  latitude?: number;
-  longitude?: number;
-  name?: string;
-  address?: string;
-  displayName?: string;
-  vcard?: string;
+  /** contact: the phone number of the vCard built when `vcard` is absent. */
   phone?: string;
-  messageId?: string;
-  emoji?: string;
-  options?: string[];
-  selectableCount?: number;
-  replyTo?: string;
-  mentions?: string[];
   /** Seconds after which a message still queued is failed instead of sent. */
   ttl?: number;
-}
+};
 
 export interface PreparedMessage {
   chatJid: string;

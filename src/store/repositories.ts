@@ -108,23 +108,15 @@ export interface AuthStateRepository {
   countKeys(instanceId: string): Promise<number>;
 }
 
-export interface NewMessage {
-  id: string;
-  instanceId: string;
-  tenantId: string | null;
-  waMessageId: string;
-  direction: MessageDirection;
-  chatJid: string;
-  type: MessageType;
-  content: MessageContent;
-  status: MessageStatus;
-  idempotencyKey?: string | null;
-  campaignId?: string | null;
-  expiresAt?: Date | null;
-  nextAttemptAt?: Date | null;
-  /** Inbound and history rows carry WhatsApp's own timestamp. */
-  createdAt?: Date;
-}
+/** A message as written: what a row starts with; the rest (seq, attempts, dates) the store fills. */
+export type NewMessage = Pick<
+  Message,
+  'id' | 'instanceId' | 'tenantId' | 'waMessageId' | 'direction' | 'chatJid' | 'type' | 'content' | 'status'
+> &
+  Partial<Pick<Message, 'idempotencyKey' | 'campaignId' | 'expiresAt' | 'nextAttemptAt'>> & {
+    /** Inbound and history rows carry WhatsApp's own timestamp. */
+    createdAt?: Date;
+  };
 
 export interface MessageListFilter {
   direction?: MessageDirection;

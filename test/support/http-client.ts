@@ -105,11 +105,12 @@ export class SseReader {
   }
 }
 
-/** Polls until `check` returns a truthy value; fails with `what` after `timeoutMs`. */
+/** Polls every `everyMs` until `check` returns a truthy value; fails with `what` after `timeoutMs`. */
 export async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 30_000,
+  everyMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -122,6 +123,6 @@ export async function eventually<T>(
     }
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

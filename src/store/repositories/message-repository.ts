@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely';
 import type { Message, MessageContent, MessageStatus } from '../../domain/message.ts';
 import { Errors } from '../../errors.ts';
 import type {
@@ -19,17 +19,8 @@ import {
   type InstanceStatusCount,
   oldestQueuedAt,
 } from './message-counts.ts';
-import {
-  EXPIRED_CODE,
-  EXPIRED_MESSAGE,
-  type MessageRow,
-  newMessageRow,
-  type ReceiptStatus,
-  receiptImplies,
-  SENT_STATUSES,
-  statusesAtOrAbove,
-  toMessage,
-} from './message-rows.ts';
+import { type MessageRow, newMessageRow, type ReceiptStatus, toMessage } from './message-rows.ts';
+import * as outbox from './outbox-transitions.ts';
 import { affected, chunk, decodeCursor, encodeCursor, inTransaction, isUniqueViolation } from './shared.ts';
 
 /** Rows per insert: 20 bound parameters a row, 10 000 a statement, within both dialects' limits. */
@@ -132,189 +123,44 @@ export class MessageSqlRepository implements MessageRepository {
     return oldest && toMessage(oldest);
   }
 
-  /**
-   * One statement. Walks the instance's queued rows in `seq` order (messages_instance_status_idx)
-   * and takes the first that is due and has no older row of its chat still in the outbox
-   * (messages_chat_active_idx, partial, so a chat's sent history is never scanned). An older row
-   * that has already expired holds nothing back: it will never be sent.
-   */
-  async nextDue(instanceId: string, now: Date): Promise<Message | undefined> {
-    const row = await this.dueRows(instanceId, now.getTime()).selectAll('m').limit(1).executeTakeFirst();
-    return row && toMessage(row);
+  nextDue(instanceId: string, now: Date): Promise<Message | undefined> {
+    return outbox.nextDue(this.db, instanceId, now);
   }
 
-  /** nextDue and claim in one statement: the row, now `sending` with its attempt counted. */
-  async claimNext(instanceId: string, now: Date): Promise<Message | undefined> {
-    const at = now.getTime();
-    const row = await this.db
-      .updateTable('messages')
-      .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: at }))
-      .where('id', '=', this.dueRows(instanceId, at).select('m.id').limit(1))
-      .where('status', '=', 'queued')
-      .returningAll()
-      .executeTakeFirst();
-    return row && toMessage(row);
+  claimNext(instanceId: string, now: Date): Promise<Message | undefined> {
+    return outbox.claimNext(this.db, instanceId, now);
   }
 
-  private dueRows(instanceId: string, at: number) {
-    return this.db
-      .selectFrom('messages as m')
-      .where('m.instance_id', '=', instanceId)
-      .where('m.status', '=', 'queued')
-      .where('m.direction', '=', 'outbound')
-      .where((eb) => eb.or([eb('m.next_attempt_at', 'is', null), eb('m.next_attempt_at', '<=', at)]))
-      .where((eb) => eb.or([eb('m.expires_at', 'is', null), eb('m.expires_at', '>', at)]))
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('messages as o')
-              .select(sql.lit(1).as('one'))
-              .whereRef('o.instance_id', '=', 'm.instance_id')
-              .whereRef('o.chat_jid', '=', 'm.chat_jid')
-              .whereRef('o.seq', '<', 'm.seq')
-              .where(sql<boolean>`${sql.ref('o.status')} in ('queued', 'sending')`)
-              .where((o) =>
-                o.or([
-                  o('o.status', '=', 'sending'),
-                  o('o.expires_at', 'is', null),
-                  o('o.expires_at', '>', at),
-                ]),
-              ),
-          ),
-        ),
-      )
-      .orderBy('m.seq');
+  expireDue(instanceId: string, now: Date): Promise<string[]> {
+    return outbox.expireDue(this.db, instanceId, now);
   }
 
-  async expireDue(instanceId: string, now: Date): Promise<string[]> {
-    const rows = await this.db
-      .updateTable('messages')
-      .set({
-        status: 'failed',
-        error_code: EXPIRED_CODE,
-        error_message: EXPIRED_MESSAGE,
-        updated_at: now.getTime(),
-      })
-      .where('instance_id', '=', instanceId)
-      .where('status', '=', 'queued')
-      .where('expires_at', '<=', now.getTime())
-      .returning(['id', 'seq'])
-      .execute();
-    return rows.toSorted((a, b) => Number(a.seq) - Number(b.seq)).map((r) => r.id);
+  claim(id: string, now: Date): Promise<boolean> {
+    return outbox.claim(this.db, id, now);
   }
 
-  async claim(id: string, now: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable('messages')
-      .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: now.getTime() }))
-      .where('id', '=', id)
-      .where('status', '=', 'queued')
-      .executeTakeFirst();
-    return affected(result) === 1;
+  markSent(id: string, at: Date): Promise<Message | undefined> {
+    return outbox.markSent(this.db, id, at);
   }
 
-  /** Clears the error of earlier attempts; a receipt that got there first keeps its status. */
-  async markSent(id: string, at: Date): Promise<Message | undefined> {
-    const ms = at.getTime();
-    const row = await this.db
-      .updateTable('messages')
-      .set((eb) => ({
-        status: eb.case().when('status', 'in', SENT_STATUSES).then(eb.ref('status')).else('sent').end(),
-        sent_at: eb.fn.coalesce('sent_at', eb.val(ms)),
-        error_code: null,
-        error_message: null,
-        updated_at: ms,
-      }))
-      .where('id', '=', id)
-      // a refusal that overtook the send's own completion stands
-      .where('status', '!=', 'failed')
-      .returningAll()
-      .executeTakeFirst();
-    return row && toMessage(row);
+  markFailed(id: string, code: string, message: string, at: Date): Promise<Message | undefined> {
+    return outbox.markFailed(this.db, id, code, message, at);
   }
 
-  /** A row a receipt has already shown to be sent stays as it is. */
-  async markFailed(id: string, code: string, message: string, at: Date): Promise<Message | undefined> {
-    const row = await this.db
-      .updateTable('messages')
-      .set({ status: 'failed', error_code: code, error_message: message, updated_at: at.getTime() })
-      .where('id', '=', id)
-      .where('status', 'not in', SENT_STATUSES)
-      .returningAll()
-      .executeTakeFirst();
-    return row && toMessage(row);
+  markRejected(id: string, code: string, message: string, at: Date): Promise<boolean> {
+    return outbox.markRejected(this.db, id, code, message, at);
   }
 
-  /** WhatsApp refused a message it had acked: a `sent` row (not yet delivered) becomes failed. */
-  async markRejected(id: string, code: string, message: string, at: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable('messages')
-      .set({ status: 'failed', error_code: code, error_message: message, updated_at: at.getTime() })
-      .where('id', '=', id)
-      .where('status', 'in', ['sending', 'sent'])
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  scheduleRetry(id: string, nextAttemptAt: Date, code: string, message: string): Promise<void> {
+    return outbox.scheduleRetry(this.db, id, nextAttemptAt, code, message);
   }
 
-  /** Only a row being sent (or still queued): a receipt that arrived meanwhile means it was sent. */
-  async scheduleRetry(id: string, nextAttemptAt: Date, code: string, message: string): Promise<void> {
-    await this.db
-      .updateTable('messages')
-      .set({
-        status: 'queued',
-        next_attempt_at: nextAttemptAt.getTime(),
-        error_code: code,
-        error_message: message,
-        updated_at: Date.now(),
-      })
-      .where('id', '=', id)
-      .where('status', 'in', ['sending', 'queued'])
-      .execute();
+  applyReceipt(instanceId: string, waMessageId: string, status: ReceiptStatus, at: Date) {
+    return outbox.applyReceipt(this.db, instanceId, waMessageId, status, at);
   }
 
-  /**
-   * Moves the outbound row from any status ranked below `status` (unranked ones, such as sending,
-   * queued for a retry or failed by a timeout, count as below: the receipt proves it was sent) and
-   * stamps sentAt, deliveredAt and readAt as far as the receipt implies, keeping earlier stamps.
-   */
-  async applyReceipt(
-    instanceId: string,
-    waMessageId: string,
-    status: ReceiptStatus,
-    at: Date,
-  ): Promise<Message | undefined> {
-    const ms = at.getTime();
-    const row = await this.db
-      .updateTable('messages')
-      .set((eb) => ({
-        status,
-        updated_at: ms,
-        sent_at: eb.fn.coalesce('sent_at', eb.val(ms)),
-        delivered_at: receiptImplies(status, 'delivered')
-          ? eb.fn.coalesce('delivered_at', eb.val(ms))
-          : eb.ref('delivered_at'),
-        read_at: receiptImplies(status, 'read') ? eb.fn.coalesce('read_at', eb.val(ms)) : eb.ref('read_at'),
-      }))
-      .where('instance_id', '=', instanceId)
-      .where('wa_message_id', '=', waMessageId)
-      .where('direction', '=', 'outbound')
-      .where('status', 'not in', statusesAtOrAbove(status))
-      // a server ack does not undo the server's refusal; only a receipt from the recipient does
-      .where((eb) => (status === 'sent' ? eb('status', '!=', 'failed') : eb.lit(true)))
-      .returningAll()
-      .executeTakeFirst();
-    return row && toMessage(row);
-  }
-
-  async requeueSending(instanceId: string): Promise<number> {
-    const result = await this.db
-      .updateTable('messages')
-      .set({ status: 'queued', updated_at: Date.now() })
-      .where('instance_id', '=', instanceId)
-      .where('status', '=', 'sending')
-      .executeTakeFirst();
-    return affected(result);
+  requeueSending(instanceId: string): Promise<number> {
+    return outbox.requeueSending(this.db, instanceId);
   }
 
   async updateContent(id: string, content: MessageContent): Promise<void> {

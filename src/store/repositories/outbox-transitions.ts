@@ -1,0 +1,242 @@
+import { type Kysely, sql } from 'kysely';
+import type { Message } from '../../domain/message.ts';
+import type { Database } from '../schema.ts';
+import {
+  EXPIRED_CODE,
+  EXPIRED_MESSAGE,
+  type ReceiptStatus,
+  receiptImplies,
+  SENT_STATUSES,
+  statusesAtOrAbove,
+  toMessage,
+} from './message-rows.ts';
+import { affected } from './shared.ts';
+
+/**
+ * The outbox's transitions of a `messages` row, each one statement guarded by the statuses it may
+ * leave, so a late or racing update can never move a row backwards:
+ *
+ * | transition     | from                                        | to                                  |
+ * | -------------- | ------------------------------------------- | ----------------------------------- |
+ * | claim(Next)    | queued (and due)                            | sending, attempt counted            |
+ * | markSent       | anything but failed                         | sent (a receipt's status is kept)   |
+ * | markFailed     | anything not yet sent (SENT_STATUSES)       | failed                              |
+ * | markRejected   | sending, sent (the server's ack refused it) | failed                              |
+ * | scheduleRetry  | sending, queued                             | queued, due later                   |
+ * | applyReceipt   | anything ranked below the receipt (an ack   | the receipt's status, dates stamped |
+ * |                | does not undo a refusal; a receipt does)    |                                     |
+ * | expireDue      | queued past expires_at                      | failed (ZG_ERR_EXPIRED)             |
+ * | requeueSending | sending (left by a crash)                   | queued                              |
+ */
+
+/**
+ * One statement. Walks the instance's queued rows in `seq` order (messages_instance_status_idx)
+ * and takes the first that is due and has no older row of its chat still in the outbox
+ * (messages_chat_active_idx, partial, so a chat's sent history is never scanned). An older row
+ * that has already expired holds nothing back: it will never be sent.
+ */
+export async function nextDue(
+  db: Kysely<Database>,
+  instanceId: string,
+  now: Date,
+): Promise<Message | undefined> {
+  const row = await dueRows(db, instanceId, now.getTime()).selectAll('m').limit(1).executeTakeFirst();
+  return row && toMessage(row);
+}
+
+/** nextDue and claim in one statement: the row, now `sending` with its attempt counted. */
+export async function claimNext(
+  db: Kysely<Database>,
+  instanceId: string,
+  now: Date,
+): Promise<Message | undefined> {
+  const at = now.getTime();
+  const row = await db
+    .updateTable('messages')
+    .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: at }))
+    .where('id', '=', dueRows(db, instanceId, at).select('m.id').limit(1))
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+  return row && toMessage(row);
+}
+
+function dueRows(db: Kysely<Database>, instanceId: string, at: number) {
+  return db
+    .selectFrom('messages as m')
+    .where('m.instance_id', '=', instanceId)
+    .where('m.status', '=', 'queued')
+    .where('m.direction', '=', 'outbound')
+    .where((eb) => eb.or([eb('m.next_attempt_at', 'is', null), eb('m.next_attempt_at', '<=', at)]))
+    .where((eb) => eb.or([eb('m.expires_at', 'is', null), eb('m.expires_at', '>', at)]))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('messages as o')
+            .select(sql.lit(1).as('one'))
+            .whereRef('o.instance_id', '=', 'm.instance_id')
+            .whereRef('o.chat_jid', '=', 'm.chat_jid')
+            .whereRef('o.seq', '<', 'm.seq')
+            .where(sql<boolean>`${sql.ref('o.status')} in ('queued', 'sending')`)
+            .where((o) =>
+              o.or([
+                o('o.status', '=', 'sending'),
+                o('o.expires_at', 'is', null),
+                o('o.expires_at', '>', at),
+              ]),
+            ),
+        ),
+      ),
+    )
+    .orderBy('m.seq');
+}
+
+export async function expireDue(db: Kysely<Database>, instanceId: string, now: Date): Promise<string[]> {
+  const rows = await db
+    .updateTable('messages')
+    .set({
+      status: 'failed',
+      error_code: EXPIRED_CODE,
+      error_message: EXPIRED_MESSAGE,
+      updated_at: now.getTime(),
+    })
+    .where('instance_id', '=', instanceId)
+    .where('status', '=', 'queued')
+    .where('expires_at', '<=', now.getTime())
+    .returning(['id', 'seq'])
+    .execute();
+  return rows.toSorted((a, b) => Number(a.seq) - Number(b.seq)).map((r) => r.id);
+}
+
+export async function claim(db: Kysely<Database>, id: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: now.getTime() }))
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return affected(result) === 1;
+}
+
+/** Clears the error of earlier attempts; a receipt that got there first keeps its status. */
+export async function markSent(db: Kysely<Database>, id: string, at: Date): Promise<Message | undefined> {
+  const ms = at.getTime();
+  const row = await db
+    .updateTable('messages')
+    .set((eb) => ({
+      status: eb.case().when('status', 'in', SENT_STATUSES).then(eb.ref('status')).else('sent').end(),
+      sent_at: eb.fn.coalesce('sent_at', eb.val(ms)),
+      error_code: null,
+      error_message: null,
+      updated_at: ms,
+    }))
+    .where('id', '=', id)
+    // a refusal that overtook the send's own completion stands
+    .where('status', '!=', 'failed')
+    .returningAll()
+    .executeTakeFirst();
+  return row && toMessage(row);
+}
+
+/** A row a receipt has already shown to be sent stays as it is. */
+export async function markFailed(
+  db: Kysely<Database>,
+  id: string,
+  code: string,
+  message: string,
+  at: Date,
+): Promise<Message | undefined> {
+  const row = await db
+    .updateTable('messages')
+    .set({ status: 'failed', error_code: code, error_message: message, updated_at: at.getTime() })
+    .where('id', '=', id)
+    .where('status', 'not in', SENT_STATUSES)
+    .returningAll()
+    .executeTakeFirst();
+  return row && toMessage(row);
+}
+
+/** WhatsApp refused a message it had acked: a `sent` row (not yet delivered) becomes failed. */
+export async function markRejected(
+  db: Kysely<Database>,
+  id: string,
+  code: string,
+  message: string,
+  at: Date,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set({ status: 'failed', error_code: code, error_message: message, updated_at: at.getTime() })
+    .where('id', '=', id)
+    .where('status', 'in', ['sending', 'sent'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Only a row being sent (or still queued): a receipt that arrived meanwhile means it was sent. */
+export async function scheduleRetry(
+  db: Kysely<Database>,
+  id: string,
+  nextAttemptAt: Date,
+  code: string,
+  message: string,
+): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({
+      status: 'queued',
+      next_attempt_at: nextAttemptAt.getTime(),
+      error_code: code,
+      error_message: message,
+      updated_at: Date.now(),
+    })
+    .where('id', '=', id)
+    .where('status', 'in', ['sending', 'queued'])
+    .execute();
+}
+
+/**
+ * Moves the outbound row from any status ranked below `status` (unranked ones, such as sending,
+ * queued for a retry or failed by a timeout, count as below: the receipt proves it was sent) and
+ * stamps sentAt, deliveredAt and readAt as far as the receipt implies, keeping earlier stamps.
+ */
+export async function applyReceipt(
+  db: Kysely<Database>,
+  instanceId: string,
+  waMessageId: string,
+  status: ReceiptStatus,
+  at: Date,
+): Promise<Message | undefined> {
+  const ms = at.getTime();
+  const row = await db
+    .updateTable('messages')
+    .set((eb) => ({
+      status,
+      updated_at: ms,
+      sent_at: eb.fn.coalesce('sent_at', eb.val(ms)),
+      delivered_at: receiptImplies(status, 'delivered')
+        ? eb.fn.coalesce('delivered_at', eb.val(ms))
+        : eb.ref('delivered_at'),
+      read_at: receiptImplies(status, 'read') ? eb.fn.coalesce('read_at', eb.val(ms)) : eb.ref('read_at'),
+    }))
+    .where('instance_id', '=', instanceId)
+    .where('wa_message_id', '=', waMessageId)
+    .where('direction', '=', 'outbound')
+    .where('status', 'not in', statusesAtOrAbove(status))
+    // a server ack does not undo the server's refusal; only a receipt from the recipient does
+    .where((eb) => (status === 'sent' ? eb('status', '!=', 'failed') : eb.lit(true)))
+    .returningAll()
+    .executeTakeFirst();
+  return row && toMessage(row);
+}
+
+export async function requeueSending(db: Kysely<Database>, instanceId: string): Promise<number> {
+  const result = await db
+    .updateTable('messages')
+    .set({ status: 'queued', updated_at: Date.now() })
+    .where('instance_id', '=', instanceId)
+    .where('status', '=', 'sending')
+    .executeTakeFirst();
+  return affected(result);
+}
