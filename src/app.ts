@@ -136,7 +136,10 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const campaigns = new CampaignService(store, instances, outbox);
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => worker?.wake());
   instances.onSettings = (instance, settings) => webhooks.syncInstanceWebhook(instance, settings);
-  instances.onUpdated = (instance) => outbox.instanceUpdated(instance);
+  instances.onUpdated = (instance) => {
+    outbox.instanceUpdated(instance);
+    inbound.instanceUpdated(instance);
+  };
   const stats = new StatsService(store, async (scope) => {
     const counts = await store.webhookDeliveries.countByStatus(
       scope.tenantId ? { tenantId: scope.tenantId } : {},

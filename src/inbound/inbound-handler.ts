@@ -10,6 +10,9 @@ import type { Store } from '../store/repositories.ts';
  * event: messages received, messages sent from the phone, reactions, edits and revokes.
  */
 export class InboundHandler {
+  /** Each connected instance as last saved: a rename shows in the next event, not the next connection. */
+  private readonly instances = new Map<string, Instance>();
+
   constructor(
     private readonly store: Store,
     private readonly events: EventPublisher,
@@ -17,13 +20,16 @@ export class InboundHandler {
   ) {}
 
   readonly hooks = {
-    onOpen: (instance: Instance, conn: EngineConnection) => {
+    onOpen: (opened: Instance, conn: EngineConnection) => {
+      this.instances.set(opened.id, opened);
+      const current = () => this.instances.get(opened.id) ?? opened;
       conn.on('notice', (n) => {
         const name =
           n.kind === 'presence' ? 'presence.update' : n.kind === 'group' ? 'group.update' : 'call.received';
-        void this.events.publish(name, instance, n as never);
+        void this.events.publish(name, current(), n as never);
       });
       conn.on('inbound', (e) => {
+        const instance = current();
         this.handle(instance, e).catch((err) =>
           this.logger.error(
             { err, instanceId: instance.id, waMessageId: e.waMessageId },
@@ -34,6 +40,10 @@ export class InboundHandler {
     },
     onClose: (_instance: Instance) => {},
   };
+
+  instanceUpdated(instance: Instance): void {
+    if (this.instances.has(instance.id)) this.instances.set(instance.id, instance);
+  }
 
   async handle(instance: Instance, e: InboundEvent): Promise<void> {
     if (e.kind === 'message') return this.message(instance, e);

@@ -184,4 +184,27 @@ describe('receiving into the history', () => {
     expect(cleared.body.deleted).toBeGreaterThan(5);
     expect((await gw.api.get<{ items: Row[] }>('/api/v1/instances/desk/messages')).body.items).toEqual([]);
   });
+
+  it('names a renamed instance in the events of its open connection', async () => {
+    const id = (await gw.api.get<InstanceJson>('/api/v1/instances/desk')).body.id;
+    await gw.api.patch(`/api/v1/instances/${id}`, { name: 'front-desk' });
+    try {
+      const text = await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'after the rename' });
+      const sent = await gw.api.post<{ id: string }>(`/api/v1/instances/${id}/messages`, {
+        to: contact,
+        type: 'text',
+        text: 'renamed reply',
+      });
+      const nameOf = (event: string, match: (data: Record<string, unknown>) => boolean) =>
+        eventually(`${event} on the stream`, () =>
+          sse.events.find((e) => e.event === event && match(e.data.data as Record<string, unknown>)),
+        ).then((e) => (e.data.instance as { name: string }).name);
+      expect(await nameOf('message.received', (d) => d.waMessageId === text.id)).toBe('front-desk');
+      expect(await nameOf('message.status', (d) => d.id === sent.body.id && d.status === 'sent')).toBe(
+        'front-desk',
+      );
+    } finally {
+      await gw.api.patch(`/api/v1/instances/${id}`, { name: 'desk' });
+    }
+  });
 });
