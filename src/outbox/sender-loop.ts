@@ -38,6 +38,9 @@ export class SenderLoop {
   private conn: EngineConnection | undefined;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
+  private woken = false;
+  /** The earliest retry this loop scheduled, so it wakes for it rather than idling past it. */
+  private retryAt: number | undefined;
   private lastSendAt = 0;
   private gapMs: number | undefined;
   private capLogged = false;
@@ -69,6 +72,7 @@ export class SenderLoop {
   }
 
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
@@ -86,6 +90,12 @@ export class SenderLoop {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      // Each step starts on a turn of the event loop of its own. Woken by an enqueue, the step would
+      // otherwise run inside that request's continuations; on SQLite a step waits for no I/O until
+      // Baileys writes. HTTP requests and receipts that are ready go first: accepting stays fast
+      // while sending takes what CPU is left.
+      await new Promise((r) => setImmediate(r));
+      this.woken = false;
       let waitMs = 0;
       try {
         waitMs = await this.step();
@@ -93,7 +103,8 @@ export class SenderLoop {
         this.log.error({ err }, 'outbox step failed');
         waitMs = 1_000;
       }
-      if (waitMs > 0 && !this.stopped) await this.idle(waitMs);
+      // a wake during the step (a message queued while it looked) means look again, not sleep
+      if (waitMs > 0 && !this.stopped && !this.woken) await this.idle(waitMs);
     }
   }
 
@@ -125,10 +136,20 @@ export class SenderLoop {
     const wait = this.lastSendAt + this.gapMs - Date.now();
     if (wait > 0) return wait;
     const next = await store.messages.claimNext(this.instanceId, new Date());
-    // nothing to send: come back when expiry is next allowed if it was skipped, else idle
-    if (!next) return expired ? IDLE_MS : Math.max(1, this.lastExpiryAt + EXPIRE_EVERY_MS - now.getTime());
+    if (!next) return this.nothingDue(now.getTime(), expired);
     await this.deliver(conn, next, pacing);
     return 0;
+  }
+
+  /**
+   * How long to wait with nothing to send: until a retry this loop scheduled is due, or until expiry
+   * is next allowed if this step skipped it; otherwise idle (an enqueue wakes the loop).
+   */
+  private nothingDue(now: number, expired: boolean): number {
+    if (this.retryAt !== undefined && this.retryAt <= now) this.retryAt = undefined;
+    const untilRetry = this.retryAt === undefined ? IDLE_MS : this.retryAt - now;
+    const untilExpiry = expired ? IDLE_MS : this.lastExpiryAt + EXPIRE_EVERY_MS - now;
+    return Math.max(1, Math.min(IDLE_MS, untilRetry, untilExpiry));
   }
 
   /**
@@ -200,13 +221,15 @@ export class SenderLoop {
         : new SendError('ZG_ERR_SEND_FAILED', (err as Error).message ?? String(err), false);
     const { retry } = this.deps;
     const attempts = message.attempts + 1;
-    if (failure.transient && attempts < retry.maxAttempts && this.conn) {
+    // a link lost mid-send (the instance stopped, say) is transient too: the row waits for its return
+    if (failure.transient && attempts < retry.maxAttempts) {
       const at = new Date(Date.now() + reconnectDelay(attempts, retry.baseMs, retry.maxMs));
       this.log.warn(
         { messageId: message.id, attempts, code: failure.code, err: failure.message },
         'send failed, will retry',
       );
       await this.deps.store.messages.scheduleRetry(message.id, at, failure.code, failure.message);
+      this.retryAt = Math.min(this.retryAt ?? Number.POSITIVE_INFINITY, at.getTime());
       return this.deps.store.messages.get(message.id);
     }
     this.log.error(

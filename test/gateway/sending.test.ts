@@ -269,6 +269,19 @@ describe('sending every type through the outbox', () => {
     for (const h of held) await received(contact, h.body.waMessageId);
   });
 
+  it('a stop while a message is in flight fails nothing: it goes when the instance returns', async () => {
+    // "typing…" keeps the message in flight (sending) for over half a second before it is written
+    await api.patch('/api/v1/instances/shop', { settings: { pacing: { typing: true } } });
+    const inFlight = await send({ to: contact, type: 'text', text: 'caught by the stop' });
+    await rowStatus(inFlight.body.id, 'sending');
+    await api.post('/api/v1/instances/shop/stop');
+    await api.patch('/api/v1/instances/shop', { settings: { pacing: { typing: false } } });
+    await api.post('/api/v1/instances/shop/start');
+    await waitForStatus(api, 'shop', 'connected');
+    await received(contact, inFlight.body.waMessageId);
+    expect((await row(inFlight.body.id)).body.status).not.toBe('failed');
+  });
+
   it('spaces sends within the pacing bounds of the instance', async () => {
     await api.patch('/api/v1/instances/shop', { settings: { pacing: { minDelayMs: 400, maxDelayMs: 700 } } });
     const burst = [];
