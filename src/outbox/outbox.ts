@@ -1,9 +1,10 @@
 import type { Instance } from '../domain/instance.ts';
 import type { Message } from '../domain/message.ts';
 import type { EngineConnection, StatusEvent } from '../engine/engine.ts';
-import type { MessageStatusData } from '../events/event-map.ts';
+import type { GatewayEvent, MessageStatusData } from '../events/event-map.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
-import { type SenderDeps, SenderLoop } from './sender-loop.ts';
+import type { Store } from '../store/repositories.ts';
+import { present, type SenderDeps, SenderLoop } from './sender-loop.ts';
 
 export const messageStatusData = (m: Message): MessageStatusData => ({
   id: m.id,
@@ -25,8 +26,8 @@ export class Outbox {
   private readonly instances = new Map<string, Instance>();
 
   constructor(
-    private readonly deps: Omit<SenderDeps, 'onChange'>,
-    private readonly events: Pick<EventPublisher, 'publish'>,
+    private readonly deps: Omit<SenderDeps, 'record'>,
+    private readonly events: Pick<EventPublisher, 'envelope' | 'record'>,
   ) {}
 
   readonly hooks = {
@@ -53,15 +54,28 @@ export class Outbox {
   private loop(instanceId: string): SenderLoop {
     let loop = this.loops.get(instanceId);
     if (!loop) {
-      loop = new SenderLoop(instanceId, { ...this.deps, onChange: (m) => this.publish(m) });
+      loop = new SenderLoop(instanceId, { ...this.deps, record: (change) => this.record(change) });
       this.loops.set(instanceId, loop);
     }
     return loop;
   }
 
-  private publish(m: Message): void {
-    const instance = this.instances.get(m.instanceId);
-    if (instance) void this.events.publish('message.status', instance, messageStatusData(m));
+  /** See SenderDeps.record: the change and its message.status events commit together. */
+  private async record(change: (messages: Store['messages']) => Promise<Message[]>): Promise<Message[]> {
+    let changed: Message[] = [];
+    const announce = await this.deps.store.transaction(async (tx) => {
+      changed = await change(tx.messages);
+      const after: Array<() => void> = [];
+      for (const m of changed) {
+        const instance = this.instances.get(m.instanceId);
+        if (!instance) continue;
+        const envelope = this.events.envelope('message.status', instance, messageStatusData(m));
+        after.push(await this.events.record(tx, envelope as GatewayEvent));
+      }
+      return after;
+    });
+    for (const emit of announce) emit();
+    return changed;
   }
 
   /** A server ack or a receipt: the row moves forward (never back), and the change is published. */
@@ -73,13 +87,15 @@ export class Outbox {
         if (m?.direction !== 'outbound') return; // inbound rows are not ours to fail
         const code = `ZG_ERR_WA_${e.error ?? 'REJECTED'}`;
         const refused = `WhatsApp refused the message (${e.error ?? 'no code'})`;
-        if (!(await messages.markRejected(m.id, code, refused, new Date()))) return;
-        const failed = await messages.get(m.id);
-        if (failed) this.publish(failed);
+        await this.record(async (tx) =>
+          (await tx.markRejected(m.id, code, refused, new Date())) ? present(await tx.get(m.id)) : [],
+        );
         return;
       }
-      const updated = await messages.applyReceipt(instance.id, e.waMessageId, e.status, new Date());
-      if (updated) this.publish(updated);
+      const status = e.status;
+      await this.record(async (tx) =>
+        present(await tx.applyReceipt(instance.id, e.waMessageId, status, new Date())),
+      );
     } catch (err) {
       this.deps.logger.error(
         { err, instanceId: instance.id, waMessageId: e.waMessageId },

@@ -13,8 +13,11 @@ export interface SenderDeps {
   pacing: Pacing;
   allowPrivateUrls: boolean;
   retry: { baseMs: number; maxMs: number; maxAttempts: number };
-  /** A row reached a final or new status (sent, failed): for events. */
-  onChange: (message: Message) => void;
+  /**
+   * Applies a change to outbox rows and writes a message.status event for each row it returns,
+   * in one transaction: a status and its event (and its webhook deliveries) commit together.
+   */
+  record: (change: (messages: Store['messages']) => Promise<Message[]>) => Promise<Message[]>;
   /** A row was sent: how long it took from creation (metrics). */
   onSent?: (latencyMs: number) => void;
 }
@@ -29,6 +32,8 @@ const SETTINGS_TTL_MS = 5_000;
 /** The daily count is read from the database this often, and counted here in between. */
 const SENT_RECOUNT_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A change's row as the list `record` takes: empty when the change left it alone. */
+export const present = (m: Message | undefined): Message[] => (m ? [m] : []);
 
 /**
  * One instance's sender: takes due rows in creation order, paces them, sends them with the WhatsApp
@@ -159,10 +164,12 @@ export class SenderLoop {
   private async expire(now: Date): Promise<boolean> {
     if (now.getTime() - this.lastExpiryAt < EXPIRE_EVERY_MS) return false;
     this.lastExpiryAt = now.getTime();
-    for (const id of await this.deps.store.messages.expireDue(this.instanceId, now)) {
-      const expired = await this.deps.store.messages.get(id);
-      if (expired) this.deps.onChange(expired);
-    }
+    await this.deps.record(async (messages) => {
+      const expired: Message[] = [];
+      for (const id of await messages.expireDue(this.instanceId, now))
+        expired.push(...present(await messages.get(id)));
+      return expired;
+    });
     return true;
   }
 
@@ -196,25 +203,23 @@ export class SenderLoop {
   }
 
   private async deliver(conn: EngineConnection, message: Message, pacing: Pacing): Promise<void> {
-    let after: Message | undefined;
     try {
       const outgoing = await this.outgoing(message);
       await this.type(conn, message, pacing);
       await conn.send(outgoing);
       const sentAt = new Date();
-      after = await this.deps.store.messages.markSent(message.id, sentAt);
+      await this.deps.record(async (messages) => present(await messages.markSent(message.id, sentAt)));
       this.deps.onSent?.(sentAt.getTime() - message.createdAt.getTime());
       if (this.sentToday) this.sentToday.count++;
       this.lastSendAt = Date.now();
       this.gapMs = undefined;
     } catch (err) {
-      after = await this.recordFailure(message, err);
+      await this.recordFailure(message, err);
     }
-    if (after) this.deps.onChange(after);
   }
 
-  /** The row as the failure left it, when it changed in a way worth an event (retries are not). */
-  private async recordFailure(message: Message, err: unknown): Promise<Message | undefined> {
+  /** Schedules a retry or fails the row for good, with the event either way. */
+  private async recordFailure(message: Message, err: unknown): Promise<void> {
     const failure =
       err instanceof SendError
         ? err
@@ -228,15 +233,20 @@ export class SenderLoop {
         { messageId: message.id, attempts, code: failure.code, err: failure.message },
         'send failed, will retry',
       );
-      await this.deps.store.messages.scheduleRetry(message.id, at, failure.code, failure.message);
+      await this.deps.record(async (messages) => {
+        await messages.scheduleRetry(message.id, at, failure.code, failure.message);
+        return present(await messages.get(message.id));
+      });
       this.retryAt = Math.min(this.retryAt ?? Number.POSITIVE_INFINITY, at.getTime());
-      return this.deps.store.messages.get(message.id);
+      return;
     }
     this.log.error(
       { messageId: message.id, attempts, code: failure.code, err: failure.message },
       'send failed',
     );
-    return this.deps.store.messages.markFailed(message.id, failure.code, failure.message, new Date());
+    await this.deps.record(async (messages) =>
+      present(await messages.markFailed(message.id, failure.code, failure.message, new Date())),
+    );
   }
 
   /** "typing…" for a time proportional to the text, as a person would. */
