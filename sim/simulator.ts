@@ -48,6 +48,8 @@ export interface SimulatorInfo {
 export interface RunningSimulator {
   info: SimulatorInfo;
   api: SimulatorApi;
+  /** Media blobs linked clients have downloaded from the media host. */
+  mediaDownloads(): number;
   close(): Promise<void>;
 }
 
@@ -93,6 +95,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   return {
     info: running,
     api,
+    mediaDownloads: () => media.downloads(),
     close: async () => {
       for (const conn of core.connections) conn.terminate();
       wss.close();

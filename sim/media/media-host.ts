@@ -15,6 +15,8 @@ export interface MediaHost {
   put(bytes: Buffer, kind?: string): { directPath: string; url: string };
   /** The blob stored under `directPath` (a direct path, or a full URL of this host); do not modify it. */
   get(directPath: string): Buffer | undefined;
+  /** Blobs served over HTTP (GET) so far: what linked clients downloaded. */
+  downloads(): number;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startMediaHost(opts: MediaHostOptions): Promise<MediaHost>
   }
   const blobs = new Map<string, Buffer>();
   let host = '';
+  let downloads = 0;
 
   const put = (bytes: Buffer, kind?: string): { directPath: string; url: string } => {
     if (bytes.length > maxBytes) {
@@ -63,7 +66,7 @@ export async function startMediaHost(opts: MediaHostOptions): Promise<MediaHost>
   };
 
   const server = createServer({ key: opts.tls.key, cert: opts.tls.cert }, (req, res) => {
-    handleRequest(req, res, { put, get, maxBytes }).catch(() => {
+    handleRequest(req, res, { put, get, maxBytes, served: () => downloads++ }).catch(() => {
       if (!res.headersSent) {
         sendText(res, 500, 'internal error');
       } else {
@@ -81,6 +84,7 @@ export async function startMediaHost(opts: MediaHostOptions): Promise<MediaHost>
     certPem: opts.tls.cert,
     put,
     get,
+    downloads: () => downloads,
     close: () => closeServer(server),
   };
 }
@@ -89,6 +93,7 @@ interface Handlers {
   put: MediaHost['put'];
   get: MediaHost['get'];
   maxBytes: number;
+  served: () => void;
 }
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, h: Handlers): Promise<void> {
@@ -107,6 +112,7 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, h: Handl
       sendText(res, 404, 'no such media');
       return;
     }
+    if (method === 'GET') h.served();
     serveBlob(req, res, blob, method === 'HEAD');
     return;
   }

@@ -130,6 +130,15 @@ describe('sending every type through the outbox', () => {
     expect(Buffer.from(String(upGot.content.data), 'base64').equals(png)).toBe(true);
   });
 
+  it('does not download back the media it has just sent (its echo from WhatsApp)', async () => {
+    const before = sim.mediaDownloads();
+    const sent = await send({ to: contact, type: 'image', base64: png.toString('base64'), caption: 'once' });
+    await received(contact, sent.body.waMessageId);
+    await rowStatus(sent.body.id, 'delivered');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sim.mediaDownloads()).toBe(before);
+  });
+
   it('carries replies and mentions, and reactions, edits and revokes reach the contact', async () => {
     const first = await send({ to: contact, type: 'text', text: 'original' }, {});
     await received(contact, first.body.waMessageId);

@@ -51,6 +51,9 @@ type SocketConfig = Parameters<typeof makeWASocket>[0];
 
 const phoneOf = (jid: string | undefined): string => jid?.split('@')[0]?.split(':')[0] ?? '';
 
+/** Sent ids whose echo is awaited at most; the oldest is forgotten beyond. */
+const MAX_ECHOES_AWAITED = 1_000;
+
 /** One Baileys socket seen through the engine interface. */
 export class BaileysConnection implements EngineConnection {
   private readonly emitter = new EventEmitter();
@@ -58,6 +61,11 @@ export class BaileysConnection implements EngineConnection {
   private closedByUs = false;
   private closed = false;
   private lastActivity = Date.now();
+  /**
+   * Ids this connection sent, until Baileys echoes them back as `fromMe` upserts: the echo is not
+   * inbound (the outbox row already tells its story) and its media is not downloaded again.
+   */
+  private readonly sentIds = new Set<string>();
 
   constructor(
     config: SocketConfig,
@@ -88,6 +96,7 @@ export class BaileysConnection implements EngineConnection {
       for (const e of statusFromUpserts(messages)) this.emit('status', e);
       if (type !== 'notify' && type !== 'append') return;
       for (const m of messages) {
+        if (m.key.fromMe && m.key.id && this.sentIds.delete(m.key.id)) continue;
         const inbound = mapInbound(m);
         if (!inbound) continue;
         if (inbound.kind === 'message' && MEDIA.has(inbound.type) && this.media) {
@@ -161,6 +170,9 @@ export class BaileysConnection implements EngineConnection {
   async send(message: OutgoingMessage): Promise<void> {
     const content = toBaileysContent(message);
     const quoted = quotedMessage(message);
+    this.sentIds.add(message.waMessageId);
+    // an echo that never came (a send that failed first) must not keep its id for ever
+    if (this.sentIds.size > MAX_ECHOES_AWAITED) this.sentIds.delete(this.sentIds.values().next().value ?? '');
     try {
       await withTimeout(
         this.sock.sendMessage(message.chatJid, content, {
