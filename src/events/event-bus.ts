@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { GatewayEvent, GatewayEventMap, GatewayEventName } from './event-map.ts';
+import type { GatewayEvent } from './event-map.ts';
 
 export type EventListener = (event: GatewayEvent) => void;
 
@@ -8,23 +7,6 @@ export class EventBus {
   private readonly listeners = new Set<EventListener>();
 
   constructor(private readonly onListenerError: (err: unknown) => void = () => {}) {}
-
-  publish<K extends GatewayEventName>(
-    event: K,
-    instance: { id: string; name: string; tenantId: string | null },
-    data: GatewayEventMap[K],
-  ): GatewayEvent<K> {
-    const envelope: GatewayEvent<K> = {
-      id: randomUUID(),
-      event,
-      instance: { id: instance.id, name: instance.name },
-      tenantId: instance.tenantId,
-      timestamp: new Date().toISOString(),
-      data,
-    };
-    this.emit(envelope as GatewayEvent);
-    return envelope;
-  }
 
   /** Hands an already built envelope to every listener. */
   emit(envelope: GatewayEvent): void {
