@@ -101,6 +101,8 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const metrics = new Metrics({ store, logger });
   let worker: DeliveryWorker | undefined;
   const events = new EventPublisher(store, bus, logger, () => worker?.wake());
+  // the live sessions know each instance as last saved; the hooks below are built before them
+  const instanceOf = (instanceId: string) => sessions.instanceOf(instanceId);
   const outbox = new Outbox(
     {
       onSent: (latencyMs) => metrics.observeSendLatency(latencyMs),
@@ -111,8 +113,9 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       retry: config.sendRetry,
     },
     events,
+    instanceOf,
   );
-  const inbound = new InboundHandler(store, events, logger);
+  const inbound = new InboundHandler(store, events, logger, instanceOf);
   const sessions = new SessionManager({
     hooks: {
       onOpen: (instance, conn) => {
@@ -137,8 +140,8 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => worker?.wake());
   instances.onSettings = (instance, settings) => webhooks.syncInstanceWebhook(instance, settings);
   instances.onUpdated = (instance) => {
+    sessions.instanceUpdated(instance);
     outbox.instanceUpdated(instance);
-    inbound.instanceUpdated(instance);
   };
   const stats = new StatsService(store, async (scope) => {
     const counts = await store.webhookDeliveries.countByStatus(

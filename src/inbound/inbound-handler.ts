@@ -10,19 +10,17 @@ import type { Store } from '../store/repositories.ts';
  * event: messages received, messages sent from the phone, reactions, edits and revokes.
  */
 export class InboundHandler {
-  /** Each connected instance as last saved: a rename shows in the next event, not the next connection. */
-  private readonly instances = new Map<string, Instance>();
-
   constructor(
     private readonly store: Store,
     private readonly events: EventPublisher,
     private readonly logger: Logger,
+    /** The instance as its session knows it now: a rename shows in the next event. */
+    private readonly instanceOf: (instanceId: string) => Instance | undefined,
   ) {}
 
   readonly hooks = {
     onOpen: (opened: Instance, conn: EngineConnection) => {
-      this.instances.set(opened.id, opened);
-      const current = () => this.instances.get(opened.id) ?? opened;
+      const current = () => this.instanceOf(opened.id) ?? opened;
       conn.on('notice', (n) => {
         const name =
           n.kind === 'presence' ? 'presence.update' : n.kind === 'group' ? 'group.update' : 'call.received';
@@ -40,10 +38,6 @@ export class InboundHandler {
     },
     onClose: (_instance: Instance) => {},
   };
-
-  instanceUpdated(instance: Instance): void {
-    if (this.instances.has(instance.id)) this.instances.set(instance.id, instance);
-  }
 
   async handle(instance: Instance, e: InboundEvent): Promise<void> {
     if (e.kind === 'message') return this.message(instance, e);

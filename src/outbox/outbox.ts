@@ -23,16 +23,16 @@ export const messageStatusData = (m: Message): MessageStatusData => ({
  */
 export class Outbox {
   private readonly loops = new Map<string, SenderLoop>();
-  private readonly instances = new Map<string, Instance>();
 
   constructor(
     private readonly deps: Omit<SenderDeps, 'record'>,
     private readonly events: Pick<EventPublisher, 'envelope' | 'record'>,
+    /** The instance as its session knows it now, for the envelopes of its events. */
+    private readonly instanceOf: (instanceId: string) => Instance | undefined,
   ) {}
 
   readonly hooks = {
     onOpen: (instance: Instance, conn: EngineConnection) => {
-      this.instances.set(instance.id, instance);
       conn.on('status', (e) => void this.onStatus(instance, e));
       void this.loop(instance.id)
         .attach(conn)
@@ -45,9 +45,8 @@ export class Outbox {
     this.loops.get(instanceId)?.wake();
   }
 
-  /** A renamed or re-paced instance: events carry the new name, the loop uses the new pacing. */
+  /** New settings (pacing, say): the instance's loop reads them before its next send. */
   instanceUpdated(instance: Instance): void {
-    if (this.instances.has(instance.id)) this.instances.set(instance.id, instance);
     this.loops.get(instance.id)?.instanceChanged();
   }
 
@@ -67,7 +66,7 @@ export class Outbox {
       changed = await change(tx.messages);
       const after: Array<() => void> = [];
       for (const m of changed) {
-        const instance = this.instances.get(m.instanceId);
+        const instance = this.instanceOf(m.instanceId);
         if (!instance) continue;
         const envelope = this.events.envelope('message.status', instance, messageStatusData(m));
         after.push(await this.events.record(tx, envelope as GatewayEvent));

@@ -45,6 +45,16 @@ export class InstanceSession {
     return this.conn;
   }
 
+  /** The instance as this session knows it: the last saved row (renames included). */
+  get current(): Instance {
+    return this.instance;
+  }
+
+  /** The instance row was saved elsewhere (a rename, new settings): its events carry it now. */
+  refresh(instance: Instance): void {
+    this.instance = { ...instance, status: this.instance.status };
+  }
+
   /** Connects (again) and keeps the instance connected until `stop` or a logout. */
   async start(): Promise<void> {
     this.active = true;

@@ -22,6 +22,16 @@ export class SessionManager {
     return session;
   }
 
+  /** The instance as its live session in this process knows it, renames included. */
+  instanceOf(instanceId: string): Instance | undefined {
+    return this.sessions.get(instanceId)?.current;
+  }
+
+  /** A rename or new settings: the live session (and whatever asks instanceOf) carries them. */
+  instanceUpdated(instance: Instance): void {
+    this.sessions.get(instance.id)?.refresh(instance);
+  }
+
   /** The live connection of a connected instance in this process. */
   connectionOf(instanceId: string): EngineConnection | undefined {
     const session = this.sessions.get(instanceId);
