@@ -64,8 +64,6 @@ export class InboundHandler {
   }
 
   private async message(instance: Instance, e: Extract<InboundEvent, { kind: 'message' }>): Promise<void> {
-    // our own sends come back as `fromMe` messages: the outbox row already tells their story
-    if (e.fromMe && (await this.store.messages.findByWaId(instance.id, e.waMessageId))) return;
     const id = randomUUID();
     const data = {
       id,
@@ -78,7 +76,8 @@ export class InboundHandler {
       timestamp: e.timestamp.toISOString(),
     };
     const name = e.type === 'reaction' ? 'message.reaction' : e.fromMe ? 'message.sent' : 'message.received';
-    // the row and its event (with webhook deliveries) commit together, or not at all
+    // the row and its event (with webhook deliveries) commit together, or not at all; a fromMe
+    // message that is one of our sends meets its outbox row (same id and direction) and is dropped
     const after = await this.store.transaction(async (tx) => {
       const inserted = await tx.messages.insertInbound({
         id,
