@@ -18,11 +18,11 @@ export interface TsChild {
  */
 export async function spawnTs(
   file: string,
-  options: { nodeArgs?: string[]; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { nodeArgs?: string[]; args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<TsChild> {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', resolve(ROOT, file)],
+    [...(options.nodeArgs ?? []), '--import', 'tsx', resolve(ROOT, file), ...(options.args ?? [])],
     {
       cwd: ROOT,
       env: { ...process.env, ...options.env },
