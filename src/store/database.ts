@@ -126,6 +126,7 @@ type Repositories = Omit<Store, 'transaction' | 'close' | 'ping' | 'dialect'>;
 
 /** What the repositories of one store share, whichever connection or transaction they run on. */
 interface Shared {
+  dialect: Store['dialect'];
   webhookCandidates: WebhookCandidateCache;
 }
 
@@ -140,7 +141,7 @@ function repositoriesOver(db: Kysely<Database>, shared: Shared): Repositories {
     messages: new MessageSqlRepository(db),
     messageMedia: new MessageMediaSqlRepository(db),
     campaigns: new CampaignSqlRepository(db),
-    events: new EventSqlRepository(db),
+    events: new EventSqlRepository(db, shared.dialect),
     webhooks: new WebhookSqlRepository(db, shared.webhookCandidates),
     webhookDeliveries: new WebhookDeliverySqlRepository(db),
   };
@@ -159,12 +160,13 @@ class SqlStore implements Store {
   readonly webhooks: Repositories['webhooks'];
   readonly webhookDeliveries: Repositories['webhookDeliveries'];
   #closed = false;
-  readonly #shared: Shared = { webhookCandidates: new WebhookCandidateCache() };
+  readonly #shared: Shared;
 
   constructor(
     readonly dialect: Store['dialect'],
     private readonly db: Kysely<Database>,
   ) {
+    this.#shared = { dialect, webhookCandidates: new WebhookCandidateCache() };
     const repositories = repositoriesOver(db, this.#shared);
     this.tenants = repositories.tenants;
     this.apiKeys = repositories.apiKeys;

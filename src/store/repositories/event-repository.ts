@@ -1,8 +1,11 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { Errors } from '../../errors.ts';
-import type { EventRepository, StoredEvent } from '../repositories.ts';
+import type { EventRepository, Store, StoredEvent } from '../repositories.ts';
 import type { Database, EventsTable } from '../schema.ts';
-import { affected, isUniqueViolation, toDate } from './shared.ts';
+import { affected, inTransaction, isUniqueViolation, toDate } from './shared.ts';
+
+/** The advisory lock (any constant) that makes events commit in the order of their seq. */
+const EVENT_ORDER_LOCK = 0x5a47_0001;
 
 const toStoredEvent = (row: Selectable<EventsTable>): StoredEvent => ({
   seq: Number(row.seq),
@@ -15,12 +18,30 @@ const toStoredEvent = (row: Selectable<EventsTable>): StoredEvent => ({
 });
 
 export class EventSqlRepository implements EventRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Store['dialect'],
+  ) {}
 
-  /** Throws a conflict when an event with this id is already stored. */
+  /**
+   * Throws a conflict when an event with this id is already stored.
+   *
+   * Readers resume "after seq N", so an event must never become visible after one with a higher
+   * seq. PostgreSQL hands out seqs at insert and transactions commit in any order, so there the
+   * append takes a transaction-scoped lock first: an appending transaction waits for the one
+   * before it to end, and seqs commit in order. (SQLite runs one transaction at a time.)
+   */
   async append(input: Omit<StoredEvent, 'seq'>): Promise<StoredEvent> {
+    if (this.dialect === 'sqlite') return this.insert(this.db, input);
+    return inTransaction(this.db, async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`.execute(trx);
+      return this.insert(trx, input);
+    });
+  }
+
+  private async insert(db: Kysely<Database>, input: Omit<StoredEvent, 'seq'>): Promise<StoredEvent> {
     try {
-      const row = await this.db
+      const row = await db
         .insertInto('events')
         .values({
           id: input.id,

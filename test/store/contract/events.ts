@@ -131,6 +131,41 @@ export function eventContract(ctx: () => ContractContext): void {
     expect(await positions({ limit: 10 }, stored[4]?.seq)).toEqual([]);
   });
 
+  it('never shows an event while one with a lower seq is still uncommitted', async () => {
+    const { store } = ctx();
+    const [first, second] = [event(), event()];
+    let appended!: (seq: number) => void;
+    let release!: () => void;
+    const firstAppended = new Promise<number>((resolve) => {
+      appended = resolve;
+    });
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // One transaction appends, then stays open while a second one appends and commits.
+    const slow = store.transaction(async (tx) => {
+      const stored = await tx.events.append(first);
+      appended(stored.seq);
+      await held;
+      return stored;
+    });
+    const firstSeq = await firstAppended;
+    const fast = store.transaction((tx) => tx.events.append(second));
+    await Promise.race([fast, sleep(300)]);
+    // A reader resuming after the seq before the first must not see the second without the first.
+    const seen = store.events.listAfter(firstSeq - 1, { limit: 100 });
+    await sleep(50);
+    release();
+    const [a, b] = await Promise.all([slow, fast]);
+    const visible = (await seen).map((e) => e.id).filter((id) => id === first.id || id === second.id);
+    expect([[], [first.id, second.id]]).toContainEqual(visible);
+    expect(b.seq).toBeGreaterThan(a.seq);
+    expect((await store.events.listAfter(firstSeq - 1, { limit: 100 })).map((e) => e.id)).toEqual([
+      first.id,
+      second.id,
+    ]);
+  });
+
   it('finds the seq of an event by its id', async () => {
     const { events } = ctx().store;
     const stored = await events.append(event());
