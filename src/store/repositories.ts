@@ -321,8 +321,11 @@ export interface WebhookDeliveryRepository {
    * Claims up to `limit` due deliveries, each the oldest pending one of its (webhook, instance) —
    * so one instance's events reach one webhook in order — moving their next_attempt_at to
    * `leaseUntil` so no other worker takes them meanwhile (FOR UPDATE SKIP LOCKED on PostgreSQL).
+   * With `run` > 1 each also brings up to `run - 1` due rows right behind it in its group.
    */
-  claimDue(now: Date, leaseUntil: Date, limit: number): Promise<WebhookDelivery[]>;
+  claimDue(now: Date, leaseUntil: Date, limit: number, run?: number): Promise<WebhookDelivery[]>;
+  /** Claimed rows that were not attempted: due at `at` again, their claim's attempt taken back. */
+  release(ids: string[], at: Date): Promise<void>;
   markDelivered(id: string, statusCode: number, response: string | null, at: Date): Promise<void>;
   markRetry(
     id: string,

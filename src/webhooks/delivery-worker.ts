@@ -14,7 +14,9 @@ export interface DeliveryWorkerOptions {
   onOutcome?: (outcome: 'delivered' | 'retry' | 'dead') => void;
 }
 
-const BATCH = 20;
+/** Groups (webhook, instance) claimed per round, and deliveries per group: each group's go in order. */
+const GROUPS = 20;
+const RUN = 25;
 const LEASE_MS = 60_000;
 const POLL_MS = 2_000;
 const DISABLED_RECHECK_MS = 60_000;
@@ -27,6 +29,20 @@ interface Attempt {
   retryAfterMs?: number;
   /** The URL was refused before any request (private address): retrying cannot help. */
   refused?: boolean;
+}
+
+type Outcome = 'delivered' | 'retry' | 'dead';
+
+/** Claimed rows by (webhook, instance), each group oldest first as claimed. */
+function groupRuns(claimed: WebhookDelivery[]): WebhookDelivery[][] {
+  const runs = new Map<string, WebhookDelivery[]>();
+  for (const d of claimed) {
+    const key = `${d.webhookId}\u0000${d.instanceId}`;
+    const run = runs.get(key);
+    if (run) run.push(d);
+    else runs.set(key, [d]);
+  }
+  return [...runs.values()];
 }
 
 /** `Retry-After` as seconds or an HTTP date, in ms from now. */
@@ -70,8 +86,9 @@ export class DeliveryWorker {
       let claimed: WebhookDelivery[] = [];
       try {
         const now = new Date();
-        claimed = await this.store.webhookDeliveries.claimDue(now, new Date(now.getTime() + LEASE_MS), BATCH);
-        await Promise.all(claimed.map((d) => this.deliver(d)));
+        const lease = new Date(now.getTime() + LEASE_MS);
+        claimed = await this.store.webhookDeliveries.claimDue(now, lease, GROUPS, RUN);
+        await Promise.all(groupRuns(claimed).map((run) => this.deliverRun(run)));
       } catch (err) {
         this.logger.error({ err }, 'webhook delivery round failed');
       }
@@ -92,12 +109,32 @@ export class DeliveryWorker {
     });
   }
 
-  private async deliver(d: WebhookDelivery): Promise<void> {
+  /**
+   * One group's claimed rows, oldest first. A row that is to be retried holds back the rest, which
+   * are given back to be claimed again behind it; a dead one does not (it is settled).
+   */
+  private async deliverRun(run: WebhookDelivery[]): Promise<void> {
+    for (const [i, d] of run.entries()) {
+      let outcome: Outcome = 'retry';
+      try {
+        outcome = await this.deliver(d);
+      } catch (err) {
+        this.logger.error({ err, deliveryId: d.id, webhookId: d.webhookId }, 'webhook delivery failed');
+      }
+      if (outcome === 'retry') {
+        const rest = run.slice(i + 1).map((r) => r.id);
+        if (rest.length) await this.store.webhookDeliveries.release(rest, new Date());
+        return;
+      }
+    }
+  }
+
+  private async deliver(d: WebhookDelivery): Promise<Outcome> {
     const hook = await this.store.webhooks.get(d.webhookId);
     if (!hook) {
       // deleted by another process just as this event was written
       await this.store.webhookDeliveries.markDead(d.id, null, 'the webhook was deleted', null);
-      return;
+      return 'dead';
     }
     if (!hook.enabled) {
       // a paused webhook keeps its backlog; it goes out (in order) once the webhook is enabled again
@@ -108,14 +145,14 @@ export class DeliveryWorker {
         'webhook disabled',
         null,
       );
-      return;
+      return 'retry';
     }
     const attempt = await this.post(hook.url, hook.secret, d);
     const deliveries = this.store.webhookDeliveries;
     if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
       await deliveries.markDelivered(d.id, attempt.status, attempt.response, new Date());
       this.options.onOutcome?.('delivered');
-      return;
+      return 'delivered';
     }
     const error = attempt.error ?? `receiver answered ${attempt.status}`;
     const retryable = attempt.status === null ? !attempt.refused : RETRYABLE(attempt.status);
@@ -132,12 +169,13 @@ export class DeliveryWorker {
         'webhook delivery dead',
       );
       this.options.onOutcome?.('dead');
-      return;
+      return 'dead';
     }
     const backoff = reconnectDelay(d.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
     const at = new Date(Date.now() + Math.max(backoff, attempt.retryAfterMs ?? 0));
     await deliveries.markRetry(d.id, at, attempt.status, error, attempt.response);
     this.options.onOutcome?.('retry');
+    return 'retry';
   }
 
   private async post(url: string, secret: string, d: WebhookDelivery): Promise<Attempt> {

@@ -25,6 +25,8 @@ interface Hit {
 class Receiver {
   hits: Hit[] = [];
   answer = 200;
+  /** Lets a test hold a request, or answer it with another status (then it is not recorded). */
+  intercept: ((body: Record<string, unknown>) => Promise<number | undefined>) | undefined;
   server: Server;
   url = '';
   constructor(private readonly secret: () => string) {
@@ -39,12 +41,15 @@ class Receiver {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const h = (n: string) => String(req.headers[n] ?? '');
+    const body = JSON.parse(raw) as Record<string, unknown>;
+    const override = await this.intercept?.(body);
+    if (override !== undefined) return override;
     if (this.answer < 300) {
       this.hits.push({
         id: h('x-webhook-id'),
         event: h('x-webhook-event'),
         path: req.url ?? '',
-        body: JSON.parse(raw),
+        body,
         valid: verifySignature(this.secret(), h('x-webhook-timestamp'), raw, h('x-webhook-signature')),
       });
     }
@@ -194,6 +199,26 @@ describe('webhooks', () => {
     expect(got).toEqual(texts);
     const ids = receiver.hits.map((h) => h.id);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('a failed delivery holds back those claimed behind it, and they follow as soon as it succeeds', async () => {
+    const textOf = (body: Record<string, unknown>) =>
+      (body.data as { content?: { text?: string } } | undefined)?.content?.text;
+    let attemptsOfFirst = 0;
+    receiver.intercept = async (body) => {
+      const text = textOf(body);
+      // While 'gate' is being answered, the rest queue up and are claimed together after it.
+      if (text === 'gate') await new Promise((r) => setTimeout(r, 2_000));
+      if (text === 'held 0' && attemptsOfFirst++ === 0) return 503;
+      return undefined;
+    };
+    const texts = ['gate', ...Array.from({ length: 5 }, (_, i) => `held ${i}`)];
+    for (const text of texts) await sim.api.contactSend(contact, { to: phone, type: 'text', text });
+    // Well within the 60 s a claim leases its rows for: the rows behind the failure were given back.
+    await eventually('every held message', () => texts.every((t) => receivedTexts().includes(t)), 20_000);
+    receiver.intercept = undefined;
+    expect(receivedTexts().filter((t) => texts.includes(t))).toEqual(texts);
+    expect(attemptsOfFirst).toBe(2);
   });
 
   it('marks a delivery dead at once on a 400 and keeps the response; redeliver sends it again', async () => {

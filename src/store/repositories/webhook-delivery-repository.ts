@@ -101,6 +101,37 @@ const hasWebhook = (eb: DeliveryScope) =>
     eb.selectFrom('webhooks as w').select(sql.lit(1).as('one')).whereRef('w.id', '=', 'd.webhook_id'),
   );
 
+/**
+ * The pending rows right behind each head in its group, at most `run - 1` per group, cut at the
+ * first one that is not due (a row still leased by a claim that crashed keeps its place). One
+ * indexed query per group, each reading no further than the run.
+ */
+async function followers(
+  trx: Kysely<Database>,
+  heads: Array<{ webhook_id: string; instance_id: string; seq: number | string | bigint }>,
+  run: number,
+  now: Date,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const head of heads) {
+    const behind = await trx
+      .selectFrom('webhook_deliveries as d')
+      .select(['d.id', 'd.next_attempt_at'])
+      .where(isPending('d'))
+      .where('d.webhook_id', '=', head.webhook_id)
+      .where('d.instance_id', '=', head.instance_id)
+      .where('d.seq', '>', Number(head.seq))
+      .orderBy('d.seq')
+      .limit(run - 1)
+      .execute();
+    for (const row of behind) {
+      if (Number(row.next_attempt_at) > now.getTime()) break;
+      ids.push(row.id);
+    }
+  }
+  return ids;
+}
+
 const isPostgres = (db: Kysely<Database>): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
 export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
@@ -124,26 +155,30 @@ export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
 
   /**
    * Picks, oldest first, pending rows that are due and head their (webhook, instance), then leases
-   * them (next_attempt_at = leaseUntil) and counts the attempt, in one transaction. On PostgreSQL
-   * the picked rows are locked with SKIP LOCKED: a concurrent claim passes over them, and a row
-   * another claim has just leased no longer counts as due. Rows whose webhook is gone are left.
+   * them (next_attempt_at = leaseUntil) and counts the attempt, in one transaction. With `run` > 1,
+   * each head brings the pending rows right behind it in its group, up to `run` in all and up to
+   * the first one not due, leased with it: the caller delivers them in order. On PostgreSQL the
+   * picked heads are locked with SKIP LOCKED: a concurrent claim passes over them, and a group
+   * whose head another claim has just leased is not due. Rows whose webhook is gone are left.
    */
-  async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<WebhookDelivery[]> {
+  async claimDue(now: Date, leaseUntil: Date, limit: number, run = 1): Promise<WebhookDelivery[]> {
     const max = Math.floor(limit);
     if (!(max >= 1)) return [];
     return inTransaction(this.db, async (trx) => {
-      let heads = trx
+      let query = trx
         .selectFrom('webhook_deliveries as d')
-        .select('d.id')
+        .select(['d.id', 'd.webhook_id', 'd.instance_id', 'd.seq'])
         .where(isPending('d'))
         .where('d.next_attempt_at', '<=', now.getTime())
         .where(isHead)
         .where(hasWebhook)
         .orderBy('d.seq')
         .limit(max);
-      if (isPostgres(trx)) heads = heads.forUpdate('d').skipLocked();
-      const ids = (await heads.execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
+      if (isPostgres(trx)) query = query.forUpdate('d').skipLocked();
+      const heads = await query.execute();
+      if (heads.length === 0) return [];
+      const ids = heads.map((h) => h.id);
+      if (Math.floor(run) > 1) ids.push(...(await followers(trx, heads, Math.floor(run), now)));
       const rows = await trx
         .updateTable('webhook_deliveries')
         .set((eb) => ({ next_attempt_at: leaseUntil.getTime(), attempts: eb('attempts', '+', 1) }))
@@ -152,6 +187,22 @@ export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
         .execute();
       return rows.map(toDelivery).sort((a, b) => a.seq - b.seq);
     });
+  }
+
+  /**
+   * Gives back claimed rows that were not attempted (their run stopped before them): due at `at`
+   * again, and the attempt their claim counted is taken back. Settled rows are left alone.
+   */
+  async release(ids: string[], at: Date): Promise<void> {
+    for (const part of chunk(ids, BATCH)) {
+      await this.db
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({ next_attempt_at: at.getTime(), attempts: eb('attempts', '-', 1) }))
+        .where('id', 'in', part)
+        .where('status', '=', 'pending')
+        .where('attempts', '>', 0)
+        .execute();
+    }
   }
 
   /** Outcomes apply only to a pending row: a late answer to an expired lease changes nothing settled. */

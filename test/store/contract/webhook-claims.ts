@@ -88,16 +88,71 @@ export function webhookClaimContract(ctx: () => ContractContext): void {
     expect(ids(await deliveries.claimDue(NOW, LEASE, 2))).toEqual([groups[2]?.[0]]);
   });
 
-  it('two concurrent claims never take the same delivery', async () => {
+  it('with a run, claims each head with the rows right behind it, in order, and leases them all', async () => {
+    const { store } = ctx();
+    const deliveries = store.webhookDeliveries;
+    await drainDeliveries(store);
+    const { groups } = await grid(2, 2, 5);
+    const firstThree = groups.map((g) => g.slice(0, 3));
+    const claimed = await deliveries.claimDue(NOW, LEASE, 100, 3);
+    expect(ids(claimed).toSorted()).toEqual(firstThree.flat().toSorted());
+    for (const group of firstThree) {
+      // each group's rows come out in their order
+      const positions = group.map((id) => ids(claimed).indexOf(id));
+      expect(positions).toEqual(positions.toSorted((a, b) => a - b));
+    }
+    for (const d of claimed) expect(d).toMatchObject({ attempts: 1, nextAttemptAt: LEASE });
+    // The leased head holds its whole group back, whatever the run.
+    expect(await deliveries.claimDue(NOW, LEASE, 100, 10)).toEqual([]);
+    // `limit` counts groups.
+    const later = at(LEASE.getTime() + MINUTE);
+    expect(await deliveries.claimDue(LEASE, later, 1, 2)).toHaveLength(2);
+  });
+
+  it('a run stops at the first row that is not due', async () => {
+    const { store } = ctx();
+    const deliveries = store.webhookDeliveries;
+    await drainDeliveries(store);
+    const hook = await store.webhooks.create(newWebhook());
+    const instanceId = unique('i');
+    const rows = [
+      newDelivery(hook.id, instanceId),
+      newDelivery(hook.id, instanceId),
+      newDelivery(hook.id, instanceId, { nextAttemptAt: at(T0 + 5 * MINUTE) }),
+      newDelivery(hook.id, instanceId),
+    ];
+    await deliveries.insertMany(rows);
+    expect(ids(await deliveries.claimDue(NOW, LEASE, 100, 10))).toEqual([rows[0]?.id, rows[1]?.id]);
+  });
+
+  it('release gives claimed rows back, due again with their attempt taken back; settled rows stay', async () => {
+    const { store } = ctx();
+    const deliveries = store.webhookDeliveries;
+    await drainDeliveries(store);
+    const { groups } = await grid(1, 1, 4);
+    const group = groups[0] ?? [];
+    const [head, second, third, fourth] = group;
+    expect(ids(await deliveries.claimDue(NOW, LEASE, 100, 3))).toEqual([head, second, third]);
+    await deliveries.markDelivered(head ?? '', 200, 'ok', NOW);
+    await deliveries.release([head ?? '', second ?? '', third ?? ''], NOW);
+    expect(await deliveries.get(head ?? '')).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(await deliveries.get(second ?? '')).toMatchObject({ attempts: 0, nextAttemptAt: NOW });
+    const again = await deliveries.claimDue(NOW, LEASE, 100, 3);
+    expect(ids(again)).toEqual([second, third, fourth]);
+    expect(again.map((d) => d.attempts)).toEqual([1, 1, 1]);
+    await deliveries.release([], NOW);
+  });
+
+  it('two concurrent claims never take the same delivery, heads or runs', async () => {
     const { store } = ctx();
     await drainDeliveries(store);
-    const { groups } = await grid(3, 10, 2);
-    const claim = () => store.webhookDeliveries.claimDue(NOW, LEASE, 20);
+    const { groups } = await grid(3, 10, 3);
+    const claim = () => store.webhookDeliveries.claimDue(NOW, LEASE, 20, 2);
     const [first, second] = await Promise.all([claim(), claim()]);
     const third = await claim();
     const taken = [...ids(first ?? []), ...ids(second ?? []), ...ids(third)];
     expect(new Set(taken).size).toBe(taken.length);
-    expect(taken.toSorted()).toEqual(groups.map((g) => g[0]).toSorted());
+    expect(taken.toSorted()).toEqual(groups.flatMap((g) => g.slice(0, 2)).toSorted());
     for (const d of [...(first ?? []), ...(second ?? [])]) expect(d.attempts).toBe(1);
   });
 
