@@ -1,31 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
-import {
-  GatewayProcess,
-  type InstanceJson,
-  linkByQr,
-  PACING_OFF,
-  waitForStatus,
-} from '../support/gateway-harness.ts';
+import type { RunningSimulator } from '../../sim/simulator.ts';
+import type { GatewayProcess } from '../support/gateway-harness.ts';
+import { waitForStatus } from '../support/gateway-harness.ts';
 import { eventually } from '../support/http-client.ts';
+import { type LinkedGateway, startLinkedGateway } from '../support/linked-gateway.ts';
 
 type CampaignJson = { id: string; status: string; total: number; counts: Record<string, number> };
 const SENT = ['sent', 'delivered', 'read', 'played'];
 const sentCount = (c: CampaignJson) => SENT.reduce((n, s) => n + (c.counts[s] ?? 0), 0);
 
+let linked: LinkedGateway | undefined;
 let sim: RunningSimulator;
 let gw: GatewayProcess;
 
 beforeAll(async () => {
-  sim = await startSimulator();
-  gw = await new GatewayProcess({ sim: sim.info, env: PACING_OFF }).start();
-  const { phone } = sim.api.createAccount({ name: 'Bulk' });
-  const created = await gw.api.post<InstanceJson>('/api/v1/instances', { name: 'bulk' });
-  await linkByQr(gw.api, sim.info.adminUrl, created.body.id, phone);
+  linked = await startLinkedGateway({ name: 'bulk' });
+  ({ sim, gw } = linked);
 });
 afterAll(async () => {
-  await gw?.dispose();
-  await sim?.close();
+  await linked?.close();
 });
 
 describe('campaigns', () => {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
-import { GatewayProcess, type InstanceJson, linkByQr, PACING_OFF } from '../support/gateway-harness.ts';
+import type { RunningSimulator } from '../../sim/simulator.ts';
+import type { GatewayProcess, InstanceJson } from '../support/gateway-harness.ts';
 import { eventually, SseReader } from '../support/http-client.ts';
+import { type LinkedGateway, startLinkedGateway } from '../support/linked-gateway.ts';
 import { SimClient } from '../support/sim-client.ts';
 
 type Row = {
@@ -15,6 +16,7 @@ type Row = {
   content: Record<string, unknown>;
 };
 
+let linked: LinkedGateway | undefined;
 let sim: RunningSimulator;
 let gw: GatewayProcess;
 let phone: string;
@@ -28,18 +30,14 @@ const inboundRow = (waId: string) =>
   });
 
 beforeAll(async () => {
-  sim = await startSimulator();
-  gw = await new GatewayProcess({ sim: sim.info, env: PACING_OFF }).start();
-  phone = sim.api.createAccount({ name: 'Desk' }).phone;
-  const created = await gw.api.post<InstanceJson>('/api/v1/instances', { name: 'desk' });
-  await linkByQr(gw.api, sim.info.adminUrl, created.body.id, phone);
+  linked = await startLinkedGateway({ name: 'desk' });
+  ({ sim, gw, phone } = linked);
   contact = sim.api.createContact({ name: 'Visitor' }).phone;
   sse = new SseReader(`${gw.api.baseUrl}/api/v1/instances/desk/events`, gw.api.key ?? '');
 });
 afterAll(async () => {
   sse?.close();
-  await gw?.dispose();
-  await sim?.close();
+  await linked?.close();
 });
 
 describe('receiving into the history', () => {

@@ -2,15 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
-import {
-  GatewayProcess,
-  type InstanceJson,
-  linkByQr,
-  PACING_OFF,
-  waitForStatus,
-} from '../support/gateway-harness.ts';
+import type { RunningSimulator } from '../../sim/simulator.ts';
+import { type InstanceJson, waitForStatus } from '../support/gateway-harness.ts';
 import { type ApiClient, eventually } from '../support/http-client.ts';
+import { type LinkedGateway, startLinkedGateway } from '../support/linked-gateway.ts';
 
 type Sent = { id: string; waMessageId: string; status: string };
 type Row = {
@@ -22,8 +17,8 @@ type Row = {
   content: Record<string, unknown>;
 };
 
+let linked: LinkedGateway | undefined;
 let sim: RunningSimulator;
-let gw: GatewayProcess;
 let api: ApiClient;
 let media: Server;
 let mediaUrl: string;
@@ -49,23 +44,18 @@ const rowStatus = async (id: string, status: string) => {
 };
 
 beforeAll(async () => {
-  sim = await startSimulator();
   media = createServer((req, res) => {
     if (req.url === '/pic.png') res.writeHead(200, { 'content-type': 'image/png' }).end(png);
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => media.listen(0, '127.0.0.1', r));
   mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
-  gw = await new GatewayProcess({ sim: sim.info, env: { ...PACING_OFF, ALLOW_PRIVATE_URLS: '1' } }).start();
-  api = gw.api;
-  const { phone } = sim.api.createAccount({ name: 'Shop' });
-  const created = await api.post<InstanceJson>('/api/v1/instances', { name: 'shop' });
-  await linkByQr(api, sim.info.adminUrl, created.body.id, phone);
+  linked = await startLinkedGateway({ name: 'shop', env: { ALLOW_PRIVATE_URLS: '1' } });
+  ({ sim, api } = linked);
   contact = sim.api.createContact({ name: 'Customer' }).phone;
 });
 afterAll(async () => {
-  await gw?.dispose();
-  await sim?.close();
+  await linked?.close();
   media?.close();
 });
 

@@ -2,16 +2,11 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
+import type { RunningSimulator } from '../../sim/simulator.ts';
 import { verifySignature } from '../../src/webhooks/signing.ts';
-import {
-  GatewayProcess,
-  type InstanceJson,
-  linkByQr,
-  PACING_OFF,
-  waitForStatus,
-} from '../support/gateway-harness.ts';
+import { type GatewayProcess, waitForStatus } from '../support/gateway-harness.ts';
 import { type ApiClient, eventually, SseReader } from '../support/http-client.ts';
+import { type LinkedGateway, startLinkedGateway } from '../support/linked-gateway.ts';
 
 interface Hit {
   id: string;
@@ -62,6 +57,7 @@ class Receiver {
   }
 }
 
+let linked: LinkedGateway | undefined;
 let sim: RunningSimulator;
 let gw: GatewayProcess;
 let api: ApiClient;
@@ -71,32 +67,25 @@ let secret = '';
 const receiver = new Receiver(() => secret);
 
 beforeAll(async () => {
-  sim = await startSimulator();
   await receiver.start();
-  gw = await new GatewayProcess({
-    sim: sim.info,
-    env: {
-      ...PACING_OFF,
-      WEBHOOK_ALLOW_PRIVATE: '1',
-      WEBHOOK_RETRY_BASE_MS: '100',
-      WEBHOOK_RETRY_MAX_MS: '500',
+  linked = await startLinkedGateway({
+    name: 'hooked',
+    env: { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_RETRY_MAX_MS: '500' },
+    // Before the instance exists, so the webhook also hears it being linked.
+    beforeLink: async (client) => {
+      const hook = await client.post<{ id: string; secret: string }>('/api/v1/webhooks', {
+        url: receiver.url,
+        events: ['message.*', 'instance.status'],
+      });
+      expect(hook.status).toBe(201);
+      secret = hook.body.secret;
     },
-  }).start();
-  api = gw.api;
-  phone = sim.api.createAccount({ name: 'Hooked' }).phone;
-  const hook = await api.post<{ id: string; secret: string }>('/api/v1/webhooks', {
-    url: receiver.url,
-    events: ['message.*', 'instance.status'],
   });
-  expect(hook.status).toBe(201);
-  secret = hook.body.secret;
-  const created = await api.post<InstanceJson>('/api/v1/instances', { name: 'hooked' });
-  await linkByQr(api, sim.info.adminUrl, created.body.id, phone);
+  ({ sim, gw, api, phone } = linked);
   contact = sim.api.createContact({ name: 'Sender' }).phone;
 });
 afterAll(async () => {
-  await gw?.dispose();
-  await sim?.close();
+  await linked?.close();
   receiver.server.close();
 });
 
