@@ -111,10 +111,18 @@ export class DeliveryWorker {
 
   /**
    * One group's claimed rows, oldest first. A row that is to be retried holds back the rest, which
-   * are given back to be claimed again behind it; a dead one does not (it is settled).
+   * are given back to be claimed again behind it; a dead one does not (it is settled). On stop,
+   * what is not yet attempted is given back too, so a shutdown waits for one delivery per group.
    */
   private async deliverRun(run: WebhookDelivery[]): Promise<void> {
     for (const [i, d] of run.entries()) {
+      if (this.stopped) {
+        await this.store.webhookDeliveries.release(
+          run.slice(i).map((r) => r.id),
+          new Date(),
+        );
+        return;
+      }
       let outcome: Outcome = 'retry';
       try {
         outcome = await this.deliver(d);

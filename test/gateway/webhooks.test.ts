@@ -255,6 +255,40 @@ describe('webhooks', () => {
     await waitForStatus(api, 'hooked', 'connected');
   });
 
+  it('stops after the deliveries in flight, and the rest of their runs go out after the restart', async () => {
+    const texts = Array.from({ length: 8 }, (_, i) => `slow ${i}`);
+    let arrived = 0;
+    receiver.intercept = async (body) => {
+      const text = (body.data as { content?: { text?: string } } | undefined)?.content?.text;
+      // While 'gate' is being answered, all eight queue up: the next claim takes them as one run.
+      if (text === 'gate') await new Promise((r) => setTimeout(r, 2_000));
+      if (!text?.startsWith('slow ')) return undefined;
+      arrived += 1;
+      // Each one answered after a second: the run of eight would take eight.
+      await new Promise((r) => setTimeout(r, 1_000));
+      return undefined;
+    };
+    try {
+      await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'gate' });
+      for (const text of texts) await sim.api.contactSend(contact, { to: phone, type: 'text', text });
+      await eventually('the first slow delivery to arrive', () => arrived > 0, 20_000);
+      const stopping = Date.now();
+      expect(await gw.stop('SIGTERM')).toBe(0);
+      // One delivery in flight, not the rest of its run (the harness SIGKILLs after 10 s).
+      expect(Date.now() - stopping).toBeLessThan(5_000);
+      await gw.start();
+      await eventually(
+        'every slow message after the restart',
+        () => texts.every((t) => receivedTexts().includes(t)),
+        30_000,
+      );
+      expect(receivedTexts().filter((t) => texts.includes(t))).toEqual(texts);
+    } finally {
+      receiver.intercept = undefined;
+    }
+    await waitForStatus(api, 'hooked', 'connected');
+  });
+
   it('streams the same events over SSE, and a client resuming with Last-Event-ID misses nothing', async () => {
     const first = new SseReader(`${api.baseUrl}/api/v1/events?events=message.*`, api.key ?? '');
     await eventually('the stream to open', () => first.opened);
