@@ -6,7 +6,12 @@ import { unique } from './fixture.ts';
 export function lifecycleContract(ctx: () => ContractContext): void {
   it('applied every migration to the fresh database, and answers a ping', async () => {
     const { firstMigration, store, dialect } = ctx();
-    expect(firstMigration).toEqual(['001-initial', '002-messages', '003-events-webhooks']);
+    expect(firstMigration).toEqual([
+      '001-initial',
+      '002-messages',
+      '003-events-webhooks',
+      '004-partial-message-indexes',
+    ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();
   });
