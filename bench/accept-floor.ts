@@ -8,7 +8,8 @@
  * 2. The row: one queued text inserted into `messages` of a freshly migrated SQLite database that
  *    already holds `--rows` messages: through the gateway's repository (one commit each), then as
  *    the same SQL through better-sqlite3 directly (one commit each; `--batch` per commit), then
- *    batched with the table's secondary indexes dropped. CPU per insert, in this process.
+ *    batched with the table's secondary indexes dropped. CPU per insert, in this process. Also
+ *    what the outbox then does to each row through the repository (claim, sent, delivered).
  *
  * The ceiling printed is bare ÷ (validated + raw batched insert): the highest gateway ÷ bare ratio
  * any design could reach that validates a request and writes its row before the 202, with perfect
@@ -118,6 +119,13 @@ async function insertFloor() {
   }
   const n = options.inserts;
   const repository = await cpuPer(n, () => store.messages.insert(message('queued')));
+  // What the outbox then does to each of those rows, through the repository: claim, sent, delivered.
+  const outboxSteps = await cpuPer(n, async () => {
+    const claimed = await store.messages.claimNext(instance.id, new Date());
+    if (!claimed) throw new Error('nothing left to claim');
+    await store.messages.markSent(claimed.id, new Date());
+    await store.messages.applyReceipt(instance.id, claimed.waMessageId, 'delivered', new Date());
+  });
   await store.close();
 
   // The same INSERT … RETURNING the repository runs, prepared once on a connection of its own.
@@ -150,8 +158,12 @@ async function insertFloor() {
     batch: b,
     secondaryIndexes: indexes.map((i) => i.name),
     cpuMsPerInsert: { repository, rawSingle, rawBatched, rawBatchedNoIndexes },
+    /** claimNext + markSent + applyReceipt(delivered), one commit each, per message. */
+    cpuMsPerMessageOutboxSteps: outboxSteps,
   };
-  log(`insert, CPU ms each: ${JSON.stringify(result.cpuMsPerInsert)}`);
+  log(
+    `insert, CPU ms each: ${JSON.stringify(result.cpuMsPerInsert)}; outbox steps per message: ${outboxSteps}`,
+  );
   return result;
 }
 
