@@ -70,6 +70,11 @@ export class SimulatorApi {
     }));
   }
 
+  /** How many times the account's devices issued their privacy token, by the contact's jid. */
+  trustTokens(phone: string): Record<string, number> {
+    return Object.fromEntries(this.core.directory.requireAccount(phone).trustTokensIssued);
+  }
+
   logout(phone: string, device?: number): { removed: number[] } {
     const account = this.core.directory.requireAccount(phone);
     const ids = device === undefined ? [...account.devices.keys()] : [device];

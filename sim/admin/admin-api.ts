@@ -48,6 +48,11 @@ function routes(api: SimulatorApi, info: () => unknown): Route[] {
       handler: ([p]) => api.devices(p ?? ''),
     },
     {
+      method: 'GET',
+      pattern: new RegExp(`^/accounts/${phone}/trust-tokens$`),
+      handler: ([p]) => api.trustTokens(p ?? ''),
+    },
+    {
       method: 'POST',
       pattern: new RegExp(`^/accounts/${phone}/logout$`),
       handler: ([p], b) => api.logout(p ?? '', optionalDevice(b)),

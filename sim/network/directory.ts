@@ -26,6 +26,7 @@ export class Directory {
       phoneParty: new SignalParty(),
       devices: new Map(),
       nextDevice: 1,
+      trustTokensIssued: new Map(),
     };
     this.accounts.set(number, account);
     this.byLid.set(lidUser, account);

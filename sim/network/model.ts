@@ -35,6 +35,8 @@ export interface Account {
   phoneParty: SignalParty;
   devices: Map<number, LinkedDevice>;
   nextDevice: number;
+  /** Privacy (trusted-contact) tokens the account's devices issued, counted by the contact's jid. */
+  trustTokensIssued: Map<string, number>;
 }
 
 /** Someone the accounts talk to: a Signal identity run entirely by the simulator. */

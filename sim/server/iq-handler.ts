@@ -74,6 +74,15 @@ export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Pro
     case 'blocklist':
       return reply([{ tag: 'list', attrs: {} }]);
     case 'privacy':
+      if (attrs.type === 'set' && op?.tag === 'tokens') {
+        // A device issuing its trusted-contact token to contacts (after it messages them).
+        for (const token of children(op, 'token')) {
+          const to = token.attrs.jid;
+          if (conn.account && to)
+            conn.account.trustTokensIssued.set(to, (conn.account.trustTokensIssued.get(to) ?? 0) + 1);
+        }
+        return reply();
+      }
       return reply([{ tag: 'privacy', attrs: {}, content: PRIVACY_DEFAULTS }]);
     case 'w:m':
       return reply([

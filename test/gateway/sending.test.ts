@@ -129,6 +129,26 @@ describe('sending every type through the outbox', () => {
     expect(sim.mediaDownloads()).toBe(before);
   });
 
+  it('issues its privacy token to a contact once, as WhatsApp Web does, not with every message', async () => {
+    const fresh = sim.api.createContact({ name: 'Token' });
+    const texts = Array.from({ length: 5 }, (_, i) => `token ${i}`);
+    for (const text of texts) {
+      const res = await api.post(`/api/v1/instances/shop/messages`, { to: fresh.phone, type: 'text', text });
+      expect(res.status).toBe(202);
+    }
+    await eventually('every text at the contact', () =>
+      texts.every((t) => inbox(fresh.phone).some((m) => m.content.text === t)),
+    );
+    const issued = () =>
+      Object.entries(sim.api.trustTokens(linked?.phone ?? ''))
+        .filter(([jid]) => jid.startsWith(`${fresh.phone}@`) || jid.startsWith(`${fresh.lid.split('@')[0]}@`))
+        .reduce((n, [, count]) => n + count, 0);
+    await eventually('the token issued', () => issued() >= 1);
+    // Each issuance follows a send without being awaited: give any late one time to show.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(issued()).toBe(1);
+  });
+
   it('carries replies and mentions, and reactions, edits and revokes reach the contact', async () => {
     const first = await send({ to: contact, type: 'text', text: 'original' }, {});
     await received(contact, first.body.waMessageId);
