@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { spawnSimulator } from '../sim/child-process.ts';
 import { GatewayProcess, linkByQr, PACING_OFF } from '../test/support/gateway-harness.ts';
 import { startTestPostgres } from '../test/support/postgres.ts';
+import { main, onCleanup } from './support/run.ts';
 
 const [total = 10_000, rate = 500, instanceCount = 20] = process.argv.slice(2, 5).map(Number);
 const dialect = process.argv[5] === 'postgres' ? 'postgres' : 'sqlite';
@@ -22,7 +23,7 @@ const post = (url: string, body: unknown) =>
     (r) => r.json() as Promise<Record<string, string>>,
   );
 
-async function main(): Promise<void> {
+async function measure(): Promise<void> {
   const arrivals = new Map<string, number[]>();
   const receiver = createServer((req, res) => {
     let raw = '';
@@ -38,73 +39,68 @@ async function main(): Promise<void> {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  onCleanup('the webhook receiver', async () => receiver.close());
   const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const sim = await spawnSimulator();
+  onCleanup('the simulator', () => sim.stop());
   const pg = dialect === 'postgres' ? await startTestPostgres() : undefined;
-  const gw = await new GatewayProcess({
+  if (pg) onCleanup('PostgreSQL', () => pg.stop());
+  const gw = new GatewayProcess({
     sim: sim.info,
     ...(pg ? { databaseUrl: pg.url } : {}),
     env: { ...PACING_OFF, WEBHOOK_ALLOW_PRIVATE: '1', LOG_LEVEL: 'error' },
-  }).start();
-  try {
-    await gw.api.post('/api/v1/webhooks', { url: hookUrl, events: ['message.received'] });
-    const phones: string[] = [];
-    for (let i = 0; i < instanceCount; i++) {
-      const { phone } = await post(`${sim.adminUrl}/accounts`, { name: `Bench ${i}` });
-      const created = await gw.api.post<{ id: string }>('/api/v1/instances', { name: `bench-${i}` });
-      await linkByQr(gw.api, sim.adminUrl, created.body.id, phone ?? '');
-      phones.push(phone ?? '');
-    }
-    const contacts = await Promise.all(phones.map(() => post(`${sim.adminUrl}/contacts`, {})));
-    const sentAt = new Map<string, number>();
-    const started = Date.now();
-    const inFlight: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
-      const due = started + (i * 1000) / rate;
-      const wait = due - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const to = phones[i % phones.length] ?? '';
-      const from = contacts[i % contacts.length]?.phone ?? '';
-      const t = Date.now();
-      inFlight.push(
-        post(`${sim.adminUrl}/contacts/${from}/messages`, { to, type: 'text', text: `bench ${i}` }).then(
-          (r) => void sentAt.set(r.id ?? '', t),
-        ),
-      );
-    }
-    await Promise.all(inFlight);
-    const sendSeconds = (Date.now() - started) / 1000;
-    const deadline = Date.now() + DEADLINE_MS;
-    while (arrivals.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-    const latencies = [...sentAt]
-      .flatMap(([id, t]) => (arrivals.get(id)?.[0] ? [(arrivals.get(id)?.[0] ?? 0) - t] : []))
-      .sort((a, b) => a - b);
-    const duplicates = [...arrivals.values()].reduce((n, a) => n + a.length - 1, 0);
-    const result = {
-      dialect,
-      messages: total,
-      rate,
-      instances: instanceCount,
-      sendSeconds: Number(sendSeconds.toFixed(1)),
-      delivered: arrivals.size,
-      duplicates,
-      latencyMs: {
-        p50: pct(latencies, 50),
-        p90: pct(latencies, 90),
-        p99: pct(latencies, 99),
-        max: latencies.at(-1) ?? 0,
-      },
-    };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  } finally {
-    await gw.dispose();
-    await sim.stop();
-    await pg?.stop();
-    receiver.close();
+  });
+  onCleanup('the gateway', () => gw.dispose());
+  await gw.start();
+  await gw.api.post('/api/v1/webhooks', { url: hookUrl, events: ['message.received'] });
+  const phones: string[] = [];
+  for (let i = 0; i < instanceCount; i++) {
+    const { phone } = await post(`${sim.adminUrl}/accounts`, { name: `Bench ${i}` });
+    const created = await gw.api.post<{ id: string }>('/api/v1/instances', { name: `bench-${i}` });
+    await linkByQr(gw.api, sim.adminUrl, created.body.id, phone ?? '');
+    phones.push(phone ?? '');
   }
+  const contacts = await Promise.all(phones.map(() => post(`${sim.adminUrl}/contacts`, {})));
+  const sentAt = new Map<string, number>();
+  const started = Date.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const to = phones[i % phones.length] ?? '';
+    const from = contacts[i % contacts.length]?.phone ?? '';
+    const t = Date.now();
+    inFlight.push(
+      post(`${sim.adminUrl}/contacts/${from}/messages`, { to, type: 'text', text: `bench ${i}` }).then(
+        (r) => void sentAt.set(r.id ?? '', t),
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  const sendSeconds = (Date.now() - started) / 1000;
+  const deadline = Date.now() + DEADLINE_MS;
+  while (arrivals.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  const latencies = [...sentAt]
+    .flatMap(([id, t]) => (arrivals.get(id)?.[0] ? [(arrivals.get(id)?.[0] ?? 0) - t] : []))
+    .sort((a, b) => a - b);
+  const duplicates = [...arrivals.values()].reduce((n, a) => n + a.length - 1, 0);
+  const result = {
+    dialect,
+    messages: total,
+    rate,
+    instances: instanceCount,
+    sendSeconds: Number(sendSeconds.toFixed(1)),
+    delivered: arrivals.size,
+    duplicates,
+    latencyMs: {
+      p50: pct(latencies, 50),
+      p90: pct(latencies, 90),
+      p99: pct(latencies, 99),
+      max: latencies.at(-1) ?? 0,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
-main().catch((err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+main(measure);
