@@ -4,30 +4,23 @@ import type { Principal } from '../domain/tenant.ts';
 import { Errors } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { NewMessage, StatusCounts, Store } from '../store/repositories.ts';
+import {
+  MAX_CAMPAIGN_TEXT,
+  MAX_MESSAGE_TEXT,
+  parseTemplate,
+  render,
+  type Vars,
+} from './campaign-template.ts';
 import { chatJidOf } from './message-input.ts';
 import { newWaMessageId } from './message-service.ts';
 import type { Outbox } from './outbox.ts';
 
 export const MAX_RECIPIENTS = 10_000;
-const VAR = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
-
 export interface CampaignInput {
   name?: string;
   template: string;
-  recipients: Array<{ to: string; vars?: Record<string, string | number | boolean> }>;
+  recipients: Array<{ to: string; vars?: Vars }>;
   startAt?: string;
-}
-
-/** Fills `{{name}}` placeholders; returns the names a recipient lacks instead when there are any. */
-export function render(
-  template: string,
-  vars: Record<string, unknown>,
-): { text: string } | { missing: string[] } {
-  const missing = [...template.matchAll(VAR)]
-    .map((m) => m[1] ?? '')
-    .filter((name) => vars[name] === undefined || vars[name] === null);
-  if (missing.length) return { missing: [...new Set(missing)] };
-  return { text: template.replace(VAR, (_, name: string) => String(vars[name])) };
 }
 
 export type CampaignView = Campaign & { counts: StatusCounts };
@@ -74,39 +67,61 @@ export class CampaignService {
       throw Errors.validation('recipients must not be empty', { field: 'recipients' });
     if (input.recipients.length > MAX_RECIPIENTS)
       throw Errors.validation(`at most ${MAX_RECIPIENTS} recipients per campaign`);
+    const template = parseTemplate(input.template);
     const seen = new Set<string>();
     const rows: NewMessage[] = [];
     const missing: Array<{ index: number; to: string; missing: string[] }> = [];
+    const tooLong: Array<{ index: number; to: string; length: number }> = [];
+    let totalLength = 0;
     input.recipients.forEach((r, index) => {
       const chatJid = chatJidOf(r.to);
       if (seen.has(chatJid)) return;
       seen.add(chatJid);
-      const rendered = render(input.template, r.vars ?? {});
-      if ('missing' in rendered) {
-        missing.push({ index, to: r.to, missing: rendered.missing });
-        return;
+      const rendered = render(template, r.vars ?? {});
+      if ('missing' in rendered) missing.push({ index, to: r.to, missing: rendered.missing });
+      else if ('tooLong' in rendered) tooLong.push({ index, to: r.to, length: rendered.tooLong });
+      else if (missing.length === 0 && tooLong.length === 0) {
+        totalLength += rendered.text.length;
+        if (totalLength > MAX_CAMPAIGN_TEXT)
+          throw Errors.validation(
+            `the campaign renders to more than ${MAX_CAMPAIGN_TEXT} characters in all: split it into smaller campaigns`,
+            { field: 'recipients' },
+          );
+        rows.push(this.row(c, chatJid, rendered.text));
       }
-      rows.push({
-        id: randomUUID(),
-        instanceId: c.instanceId,
-        tenantId: c.tenantId,
-        waMessageId: newWaMessageId(),
-        direction: 'outbound',
-        chatJid,
-        type: 'text',
-        content: { text: rendered.text },
-        status: 'queued',
-        campaignId: c.id,
-        nextAttemptAt: c.startAt,
-      });
     });
     if (missing.length) {
       const names = [...new Set(missing.flatMap((m) => m.missing))];
       throw Errors.validation(`the template uses variables some recipients lack: ${names.join(', ')}`, {
-        missing,
+        missing: missing.slice(0, 100),
       });
     }
+    if (tooLong.length)
+      throw Errors.validation(
+        `the filled template is longer than ${MAX_MESSAGE_TEXT} characters for ${tooLong.length} recipient(s)`,
+        { field: 'template', tooLong: tooLong.slice(0, 100) },
+      );
     return rows;
+  }
+
+  private row(
+    c: { id: string; instanceId: string; tenantId: string | null; startAt: Date | null },
+    chatJid: string,
+    text: string,
+  ): NewMessage {
+    return {
+      id: randomUUID(),
+      instanceId: c.instanceId,
+      tenantId: c.tenantId,
+      waMessageId: newWaMessageId(),
+      direction: 'outbound',
+      chatJid,
+      type: 'text',
+      content: { text },
+      status: 'queued',
+      campaignId: c.id,
+      nextAttemptAt: c.startAt,
+    };
   }
 
   async get(principal: Principal, id: string): Promise<CampaignView> {

@@ -63,6 +63,28 @@ describe('campaigns', () => {
     );
   });
 
+  it('refuses a template that would render past the size limits, and the gateway lives on', async () => {
+    // ~960 KB of body that once rendered to gigabytes: V8 ran out of memory and the process died.
+    const recipients = Array.from({ length: 400 }, (_, i) => ({
+      to: `1555${String(i).padStart(7, '0')}`,
+      vars: { v: 'x'.repeat(2_000) },
+    }));
+    const bomb = await gw.api.post<{ error: { code: string; details: { tooLong: unknown[] } } }>(
+      '/api/v1/instances/bulk/campaigns',
+      { template: '{{v}}'.repeat(10_000), recipients },
+    );
+    expect(bomb.status).toBe(400);
+    expect(bomb.body.error.code).toBe('ZG_ERR_VALIDATION');
+    expect(bomb.body.error.details.tooLong).toHaveLength(100);
+    const hidden = await gw.api.post<{ error: { details: { missing: unknown[] } } }>(
+      '/api/v1/instances/bulk/campaigns',
+      { template: 'Hi {{constructor}}', recipients: [{ to: sim.api.createContact({}).phone }] },
+    );
+    expect(hidden.status).toBe(400);
+    expect(hidden.body.error.details.missing).toHaveLength(1);
+    expect((await gw.api.get('/health')).status).toBe(200);
+  });
+
   it('pauses, resumes and cancels', async () => {
     await gw.api.post('/api/v1/instances/bulk/stop');
     const recipients = Array.from({ length: 6 }, () => ({ to: sim.api.createContact({}).phone }));
