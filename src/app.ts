@@ -158,7 +158,6 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerJsonBody(app);
   registerErrorHandling(app);
-  registerAuth(app, tenants);
   await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 40 } });
   await app.register(swagger, {
     openapi: {
@@ -177,6 +176,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   await app.register(operatorRoutes({ metrics, store, tenants, metricsToken: config.metricsToken }));
   await app.register(
     async (api) => {
+      registerAuth(api, tenants);
       await api.register(tenantRoutes(tenants));
       await api.register(instanceRoutes(instances));
       await api.register(linkRoutes(instances));

@@ -17,10 +17,13 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return (Array.isArray(apiKey) ? apiKey[0] : apiKey) || undefined;
 }
 
-/** Every route under /api requires a key; the principal it names is on `request.principal`. */
-export function registerAuth(app: FastifyInstance, tenants: TenantService): void {
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/')) return;
+/**
+ * Every route registered in `scope` requires a key; the principal it names is on
+ * `request.principal`. Bound to the routes the router matched, never to the raw URL: the router
+ * decodes `/%61pi/…` into `/api/…`, and a check on the URL's text would let it pass.
+ */
+export function registerAuth(scope: FastifyInstance, tenants: TenantService): void {
+  scope.addHook('onRequest', async (request) => {
     const principal = await tenants.authenticate(presentedKey(request));
     if (!principal) throw Errors.unauthorized();
     request.principal = principal;

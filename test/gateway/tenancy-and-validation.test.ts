@@ -190,6 +190,31 @@ describe('bad requests get coded 4xx, never 500', () => {
     expect((await anon.get('/docs')).status).toBeLessThan(400);
   });
 
+  it('demands a key on every API route of the OpenAPI document, however its path is spelled', async () => {
+    const anon = admin.withKey(undefined);
+    const doc = await anon.get<{ paths: Record<string, Record<string, unknown>> }>('/docs/json');
+    const encodings = [
+      (path: string) => path,
+      (path: string) => path.replace('/api/', '/%61pi/'),
+      (path: string) => path.replace('/api/v1/', '/%61%70%69/%761/'),
+    ];
+    let probed = 0;
+    for (const [template, methods] of Object.entries(doc.body.paths)) {
+      if (!template.startsWith('/api/')) continue;
+      const path = template.replace(/\{[^}]+\}/g, instanceA.id);
+      for (const method of Object.keys(methods).map((m) => m.toUpperCase())) {
+        for (const encode of encodings) {
+          const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+          const res = await anon.request<{ error: { code: string } }>(method, encode(path), body);
+          expect(res.status, `${method} ${encode(path)}`).toBe(401);
+          expect(res.body.error.code).toBe('ZG_ERR_UNAUTHORIZED');
+          probed++;
+        }
+      }
+    }
+    expect(probed).toBeGreaterThan(60);
+  });
+
   it('deletes a tenant with its instances', async () => {
     const res = await admin.delete(`/api/v1/tenants/${tenantAId}`);
     expect(res.status).toBe(204);
