@@ -51,6 +51,13 @@ export const Errors = {
     (method: string, url: string) => `no route ${method} ${url}`,
   ),
   conflict: coded('ZG_ERR_CONFLICT', 409, (message: string) => message),
+  otherServer: coded(
+    'ZG_ERR_OTHER_SERVER',
+    409,
+    (name: string, linked: string, here: string) =>
+      `instance ${name} is linked on server ${linked}, and this gateway talks to ${here}: ` +
+      'run it from a gateway configured for its own server (or delete it there)',
+  ),
   alreadyConnected: coded(
     'ZG_ERR_ALREADY_CONNECTED',
     409,

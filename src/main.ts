@@ -8,6 +8,8 @@ const USAGE = `usage: zapgate <command>
   migrate   apply database migrations and exit
   sandbox   the gateway wired to a local WhatsApp simulator, for trying flows offline`;
 
+const SANDBOX_DATA_DIR = './data/sandbox';
+
 function fail(message: string): never {
   process.stderr.write(`zapgate: ${message}\n`);
   process.exit(2);
@@ -61,13 +63,15 @@ async function sandbox(): Promise<void> {
   const { startSimulator } = await import('../sim/simulator.ts');
   const sim = await startSimulator({ tls: false });
   const cfg = config({
+    // Its own data by default: a real server's instances are never even seen from here.
+    DATA_DIR: process.env.DATA_DIR || SANDBOX_DATA_DIR,
     WA_SERVER_URL: sim.info.wsUrl,
     WA_SERVER_ROOT_KEY: sim.info.rootPublicKey,
     WA_SERVER_TLS_CERT: sim.info.tlsCert,
   });
   const gateway = await serve(cfg, [
     `WhatsApp simulator: socket ${sim.info.wsUrl}, admin API ${sim.info.adminUrl} (create phones and contacts there)`,
-    'Sandbox mode: instances link to the simulator, never to WhatsApp.',
+    `Sandbox mode: instances link to the simulator, never to WhatsApp; data in ${cfg.dataDir}.`,
   ]);
   const stop = gateway.stop;
   gateway.stop = async () => {

@@ -36,6 +36,8 @@ export interface Instance {
   pairingExpiresAt: Date | null;
   connectedAt: Date | null;
   lastError: string | null;
+  /** The server (WhatsApp, or a simulator by its root key) that issued its credentials. */
+  linkedServer: string | null;
   settings: InstanceSettings;
   createdAt: Date;
   updatedAt: Date;

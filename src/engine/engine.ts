@@ -133,6 +133,11 @@ export interface EngineConnection {
 }
 
 export interface WhatsAppEngine {
+  /**
+   * Which server this engine connects to: `whatsapp`, or another server named by its root key.
+   * Credentials belong to the server that issued them.
+   */
+  readonly serverId: string;
   /** Opens a socket for an instance, from its stored credentials (or fresh ones, to link). */
   connect(instanceId: string): Promise<EngineConnection>;
   /** Removes an instance's stored credentials and keys. */

@@ -19,6 +19,10 @@ export interface SessionDeps {
   hooks?: { onOpen(instance: Instance, conn: EngineConnection): void; onClose(instance: Instance): void };
 }
 
+/** Whether an instance's credentials were issued by a server other than `serverId`. */
+export const linkedElsewhere = (instance: Instance, serverId: string): boolean =>
+  instance.linkedServer !== null && instance.linkedServer !== serverId;
+
 /**
  * One instance's live connection and its lifecycle: connect, show QR codes, reconnect with backoff,
  * watch for dead links, and record every transition (row, `instance_events`, bus) in order.
@@ -55,8 +59,24 @@ export class InstanceSession {
     this.instance = { ...instance, status: this.instance.status };
   }
 
+  /** Whether the credentials were issued by a server other than the one this gateway talks to. */
+  get linkedElsewhere(): boolean {
+    return linkedElsewhere(this.instance, this.deps.engine.serverId);
+  }
+
+  /** Refuses, before anything is written, to touch the credentials of another server's instance. */
+  assertSameServer(): void {
+    if (this.linkedElsewhere)
+      throw Errors.otherServer(
+        this.instance.name,
+        this.instance.linkedServer ?? '',
+        this.deps.engine.serverId,
+      );
+  }
+
   /** Connects (again) and keeps the instance connected until `stop` or a logout. */
   async start(): Promise<void> {
+    this.assertSameServer();
     this.active = true;
     this.clearTimers();
     await this.closeConnection();
@@ -155,6 +175,7 @@ export class InstanceSession {
       jid: who.jid,
       lid: who.lid,
       pushName: who.pushName,
+      linkedServer: this.deps.engine.serverId,
       connectedAt: new Date(),
       lastError: null,
       qr: null,
@@ -176,7 +197,15 @@ export class InstanceSession {
     if (info.kind === 'closed' || !this.active) return;
     if (info.kind === 'logged_out') {
       this.active = false;
-      await this.deps.engine.forget(this.instance.id);
+      // Only the server that issued the credentials can void them; an instance linked before the
+      // server was recorded keeps them, for the operator to log in again where they belong.
+      if (this.instance.linkedServer === this.deps.engine.serverId)
+        await this.deps.engine.forget(this.instance.id);
+      else
+        this.log.warn(
+          { server: this.deps.engine.serverId },
+          'logged out by a server not known to have linked it: credentials kept',
+        );
       await this.transition(
         'logged_out',
         { lastError, qr: null, connectedAt: null },

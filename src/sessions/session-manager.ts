@@ -1,6 +1,6 @@
 import type { Instance } from '../domain/instance.ts';
 import type { EngineConnection } from '../engine/engine.ts';
-import { InstanceSession, type SessionDeps } from './instance-session.ts';
+import { InstanceSession, linkedElsewhere, type SessionDeps } from './instance-session.ts';
 
 /** Statuses an instance is not brought back from at boot: it needs the operator (or a new link). */
 const NOT_RESTORED = new Set(['logged_out', 'failed', 'stopped', 'created']);
@@ -39,21 +39,25 @@ export class SessionManager {
   }
 
   async start(instance: Instance): Promise<void> {
+    this.session(instance).assertSameServer();
     await this.deps.instances.update(instance.id, { desiredState: 'running' });
     await this.session(instance).start();
   }
 
   async stop(instance: Instance): Promise<void> {
+    this.session(instance).assertSameServer();
     await this.deps.instances.update(instance.id, { desiredState: 'stopped' });
     await this.session(instance).stop();
   }
 
   async logout(instance: Instance): Promise<void> {
+    this.session(instance).assertSameServer();
     await this.deps.instances.update(instance.id, { desiredState: 'stopped' });
     await this.session(instance).logout();
   }
 
-  requestPairingCode(instance: Instance, phone: string) {
+  async requestPairingCode(instance: Instance, phone: string) {
+    this.session(instance).assertSameServer();
     return this.deps.instances
       .update(instance.id, { desiredState: 'running' })
       .then(() => this.session(instance).requestPairingCode(phone));
@@ -62,6 +66,7 @@ export class SessionManager {
   /** Unlinks (when linked) and drops the live session; the caller deletes the rows. */
   async remove(instance: Instance): Promise<void> {
     const session = this.session(instance);
+    session.assertSameServer();
     await session.logout('instance deleted');
     await session.settled();
     this.sessions.delete(instance.id);
@@ -73,6 +78,17 @@ export class SessionManager {
       const wanted = await this.deps.instances.list({ desiredState: 'running' });
       for (const instance of wanted.filter((i) => !NOT_RESTORED.has(i.status))) {
         if (this.closing) return;
+        if (linkedElsewhere(instance, this.deps.engine.serverId)) {
+          this.deps.logger.warn(
+            {
+              instanceId: instance.id,
+              linkedServer: instance.linkedServer,
+              server: this.deps.engine.serverId,
+            },
+            'not restoring an instance linked on another server',
+          );
+          continue;
+        }
         this.deps.logger.info({ instanceId: instance.id, status: instance.status }, 'restoring instance');
         await this.session(instance)
           .start()
@@ -91,6 +107,7 @@ export class SessionManager {
     await this.restoring.catch(() => undefined);
     await Promise.all(
       [...this.sessions.values()].map(async (s) => {
+        if (s.linkedElsewhere) return;
         if (s.status === 'connected' || s.connection) await s.stop('disconnected', 'gateway shutting down');
         await s.settled();
       }),

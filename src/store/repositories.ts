@@ -59,6 +59,7 @@ export type InstancePatch = Partial<
     | 'pairingExpiresAt'
     | 'connectedAt'
     | 'lastError'
+    | 'linkedServer'
     | 'settings'
   >
 >;

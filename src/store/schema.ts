@@ -40,6 +40,7 @@ export interface InstancesTable {
   settings: string;
   owner: string | null;
   lease_until: Millis | null;
+  linked_server: string | null;
   created_at: Millis;
   updated_at: Millis;
 }

@@ -1,53 +1,140 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ADMIN_KEY, freePort, linkByQr } from '../support/gateway-harness.ts';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../sim/simulator.ts';
+import {
+  ADMIN_KEY,
+  freePort,
+  GatewayProcess,
+  type InstanceJson,
+  linkByQr,
+  PACING_OFF,
+  waitForStatus,
+} from '../support/gateway-harness.ts';
 import { ApiClient, eventually } from '../support/http-client.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
-describe('zapgate sandbox', () => {
-  it('starts the gateway wired to its own simulator and links an instance, as the README walks through', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'zg-sandbox-'));
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'sandbox'], {
-      cwd: ROOT,
+interface Sandbox {
+  api: ApiClient;
+  adminUrl: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const running: Sandbox[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
+
+/** `zapgate sandbox` as an operator starts it, from `cwd` (its relative `./data` lives there). */
+async function startSandbox(cwd: string, env: Record<string, string> = {}): Promise<Sandbox> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', TSX, join(ROOT, 'src/main.ts'), 'sandbox'],
+    {
+      cwd,
       env: {
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
         API_KEY: ADMIN_KEY,
         LOG_LEVEL: 'warn',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    try {
-      const adminUrl = await eventually(
-        'the simulator admin URL',
-        () => /admin API (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1],
-        30_000,
-      );
-      expect(stderr).toContain(`Zapgate listening on http://127.0.0.1:${port}`);
-      const api = new ApiClient(`http://127.0.0.1:${port}`, ADMIN_KEY);
-      const { phone } = (await fetch(`${adminUrl}/accounts`, {
-        method: 'POST',
-        body: '{"name":"Sandbox Phone"}',
-      }).then((r) => r.json())) as { phone: string };
-      const created = await api.post<{ id: string }>('/api/v1/instances', { name: 'try-me' });
-      const linked = await linkByQr(api, adminUrl, created.body.id, phone);
-      expect(linked.phone).toBe(phone);
-    } finally {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
+    },
+  );
+  let stderr = '';
+  const keep = (c: Buffer) => {
+    stderr += c.toString();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise((r) => child.once('exit', r));
+  const sandbox: Sandbox = {
+    api: new ApiClient(`http://127.0.0.1:${port}`, ADMIN_KEY),
+    adminUrl: '',
+    output: () => stderr,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  running.push(sandbox);
+  sandbox.adminUrl = await eventually(
+    'the simulator admin URL',
+    () => /admin API (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1],
+    30_000,
+  );
+  expect(stderr).toContain(`Zapgate listening on http://127.0.0.1:${port}`);
+  return sandbox;
+}
+
+const createPhone = async (adminUrl: string, name: string) =>
+  (await fetch(`${adminUrl}/accounts`, { method: 'POST', body: JSON.stringify({ name }) }).then((r) =>
+    r.json(),
+  )) as { phone: string };
+
+describe('zapgate sandbox', () => {
+  it('starts the gateway wired to its own simulator, in ./data/sandbox, and links an instance as the README walks through', async () => {
+    const cwd = tempDir('zg-sandbox-');
+    const sandbox = await startSandbox(cwd);
+    const { phone } = await createPhone(sandbox.adminUrl, 'Sandbox Phone');
+    const created = await sandbox.api.post<{ id: string }>('/api/v1/instances', { name: 'try-me' });
+    const linked = await linkByQr(sandbox.api, sandbox.adminUrl, created.body.id, phone);
+    expect(linked.phone).toBe(phone);
+    expect(existsSync(join(cwd, 'data/sandbox/zapgate.db'))).toBe(true);
+    expect(existsSync(join(cwd, 'data/zapgate.db'))).toBe(false);
+  });
+
+  it("never unlinks or alters a real server's instance, even on the same data directory", async () => {
+    const dataDir = tempDir('zg-shared-');
+    const real = await startSimulator();
+    try {
+      const gw = new GatewayProcess({ sim: real.info, dataDir, env: PACING_OFF });
+      await gw.start();
+      const { phone } = real.api.createAccount({ name: 'Real shop' });
+      const created = await gw.api.post<InstanceJson>('/api/v1/instances', { name: 'real' });
+      await linkByQr(gw.api, real.info.adminUrl, created.body.id, phone);
+      await gw.stop('SIGTERM');
+
+      // The sandbox pointed at the real server's data: its own simulator has never seen that phone.
+      const sandbox = await startSandbox(dataDir, { DATA_DIR: dataDir });
+      await eventually('the sandbox to pass over the real instance', () =>
+        sandbox.output().includes('not restoring an instance linked on another server'),
+      );
+      for (const action of ['start', 'restart', 'stop', 'logout']) {
+        const res = await sandbox.api.post<{ error: { code: string } }>(`/api/v1/instances/real/${action}`);
+        expect(res.status, action).toBe(409);
+        expect(res.body.error.code).toBe('ZG_ERR_OTHER_SERVER');
+      }
+      const deleted = await sandbox.api.delete<{ error: { code: string } }>('/api/v1/instances/real');
+      expect(deleted.body.error.code).toBe('ZG_ERR_OTHER_SERVER');
+      const seen = await sandbox.api.get<InstanceJson>('/api/v1/instances/real');
+      expect(seen.body.status).toBe('disconnected');
+      await sandbox.stop();
+
+      // Back on its own server, the instance logs straight in with the credentials it had.
+      await gw.start();
+      const back = await waitForStatus(gw.api, 'real', 'connected');
+      expect(back.phone).toBe(phone);
+      await gw.dispose();
+    } finally {
+      await real.close();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Agent as HttpsAgent } from 'node:https';
 import { Browsers, WA_CERT_DETAILS } from 'baileys';
 import type { Logger } from 'pino';
@@ -31,15 +32,21 @@ export interface BaileysEngineOptions {
   inboundMediaMaxBytes: number;
 }
 
+/** A server other than WhatsApp, named by a fingerprint of the root key it is trusted by. */
+export const serverIdOf = (rootPublicKey: string): string =>
+  `root:${createHash('sha256').update(Buffer.from(rootPublicKey, 'base64')).digest('hex').slice(0, 16)}`;
+
 /** The production engine: Baileys sockets with credentials and Signal keys in SQL. */
 export class BaileysEngine implements WhatsAppEngine {
   private readonly cipher;
   private readonly agent: HttpsAgent | undefined;
+  readonly serverId: string;
 
   constructor(private readonly options: BaileysEngineOptions) {
     enforceStrictSignatures();
     this.cipher = createAuthCipher(options.masterKey);
     const server = options.server;
+    this.serverId = server ? serverIdOf(server.rootPublicKey) : 'whatsapp';
     if (server) {
       // Trusting another root is explicit configuration, never a default.
       WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(server.rootPublicKey, 'base64');

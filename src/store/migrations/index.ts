@@ -3,6 +3,7 @@ import * as initial from './001-initial.ts';
 import * as messages from './002-messages.ts';
 import * as eventsWebhooks from './003-events-webhooks.ts';
 import * as partialMessageIndexes from './004-partial-message-indexes.ts';
+import * as linkedServer from './005-linked-server.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '002-messages': messages,
   '003-events-webhooks': eventsWebhooks,
   '004-partial-message-indexes': partialMessageIndexes,
+  '005-linked-server': linkedServer,
 };

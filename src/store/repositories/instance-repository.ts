@@ -25,6 +25,7 @@ function toInstance(row: Row): Instance {
     pairingExpiresAt: toDateOrNull(row.pairing_expires_at),
     connectedAt: toDateOrNull(row.connected_at),
     lastError: row.last_error,
+    linkedServer: row.linked_server,
     settings: parseObject(row.settings),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
@@ -47,6 +48,7 @@ function patchColumns(patch: InstancePatch): Updateable<InstancesTable> {
   if (patch.pairingExpiresAt !== undefined) set.pairing_expires_at = toMillisOrNull(patch.pairingExpiresAt);
   if (patch.connectedAt !== undefined) set.connected_at = toMillisOrNull(patch.connectedAt);
   if (patch.lastError !== undefined) set.last_error = patch.lastError;
+  if (patch.linkedServer !== undefined) set.linked_server = patch.linkedServer;
   if (patch.settings !== undefined) set.settings = JSON.stringify(patch.settings);
   return set;
 }
@@ -71,6 +73,7 @@ function newRow(input: NewInstance, now: number): Row {
     settings: JSON.stringify(input.settings),
     owner: null,
     lease_until: null,
+    linked_server: null,
     created_at: now,
     updated_at: now,
   };
