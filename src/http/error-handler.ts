@@ -40,6 +40,19 @@ function fromFastify(err: FastifyError): ZapgateError | undefined {
   }
 }
 
+/**
+ * What reading a multipart body threw, coded: busboy reports a truncated or garbled body, or a
+ * missing boundary, as a bare Error (a 500 otherwise). @fastify/multipart's own errors (limits,
+ * a prototype field name) carry their 4xx status and are mapped like every Fastify error.
+ */
+export function fromMultipart(err: unknown): Error {
+  if (err instanceof ZapgateError) return err;
+  const status = err instanceof Error && 'statusCode' in err ? err.statusCode : undefined;
+  if (err instanceof Error && typeof status === 'number' && status < 500) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return Errors.validation(`the multipart body is malformed: ${reason}`);
+}
+
 /** One place where every error becomes `{ error: { code, message, details? } }`. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { type Static, type TNumberOptions, Type } from 'typebox';
 import { INSTANCE_STATUSES, type Instance, type InstanceStatus } from '../domain/instance.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -28,6 +28,7 @@ export const InstanceBody = Type.Object(
     pushName: Nullable(Type.String()),
     connectedAt: Nullable(Timestamp),
     lastError: Nullable(Type.String()),
+    owner: Nullable(Type.String({ description: 'the fleet node that runs the instance now (fleet mode)' })),
     settings: Type.Record(Type.String(), Type.Unknown()),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -51,6 +52,7 @@ export function instanceJson(i: Instance): InstanceJson {
     pushName: i.pushName,
     connectedAt: iso(i.connectedAt),
     lastError: i.lastError,
+    owner: i.owner,
     settings: i.settings,
     createdAt: i.createdAt.toISOString(),
     updatedAt: i.updatedAt.toISOString(),
@@ -63,6 +65,18 @@ export const InstanceName = Type.String({
   maxLength: 64,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
 });
+
+/**
+ * An integer that may arrive as text (a query string, a multipart field). Ajv coerces "Infinity" and "1e309" to
+ * Infinity past its finiteness check, and then skips minimum and maximum for it; the `allOf`
+ * checks the coerced value again, so they are a 400 like any other bad number.
+ */
+export const TextInteger = (options: TNumberOptions = {}) =>
+  Type.Integer({ ...options, allOf: [{ type: 'integer' }] });
+
+/** `?limit=` of every list route: 1 to `maximum`, `fallback` when absent. */
+export const Limit = (maximum: number, fallback: number) =>
+  Type.Optional(TextInteger({ minimum: 1, maximum, default: fallback }));
 
 export const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 export type IdParam = Static<typeof IdParam>;

@@ -96,6 +96,18 @@ describe('tenants', () => {
   });
 });
 
+const MULTIPART = { 'content-type': 'multipart/form-data; boundary=zg-boundary' };
+/** A multipart image send to a-shop with these fields besides `to` and `type`. */
+const multipart = (fields: Array<[string, string]>): string =>
+  [
+    ...[['to', '15550001111'], ['type', 'image'], ...fields].map(
+      ([name, value]) =>
+        `--zg-boundary\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+    ),
+    '--zg-boundary\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n',
+    'Content-Type: image/png\r\n\r\nnot really a png\r\n--zg-boundary--\r\n',
+  ].join('');
+
 describe('bad requests get coded 4xx, never 500', () => {
   it('refuses missing and wrong keys with 401', async () => {
     for (const client of [
@@ -137,6 +149,28 @@ describe('bad requests get coded 4xx, never 500', () => {
       ],
       ['PATCH', '/api/v1/instances/a-shop', {}, 400, 'ZG_ERR_VALIDATION'],
       ['GET', '/api/v1/instances/a-shop/logs?limit=0', undefined, 400, 'ZG_ERR_VALIDATION'],
+      // ajv turns these into Infinity past the bounds: a 500 from the database, or a silent empty page
+      ['GET', '/api/v1/instances/a-shop/logs?limit=1e309', undefined, 400, 'ZG_ERR_VALIDATION'],
+      ['GET', '/api/v1/instances/a-shop/logs?before=Infinity', undefined, 400, 'ZG_ERR_VALIDATION'],
+      ['GET', '/api/v1/instances/a-shop/messages?limit=Infinity', undefined, 400, 'ZG_ERR_VALIDATION'],
+      ['GET', '/api/v1/webhooks/any/deliveries?limit=Infinity', undefined, 400, 'ZG_ERR_VALIDATION'],
+      [
+        'POST',
+        '/api/v1/instances/a-shop/messages',
+        multipart([['ttl', 'Infinity']]),
+        400,
+        'ZG_ERR_VALIDATION',
+        MULTIPART,
+      ],
+      [
+        'POST',
+        '/api/v1/instances/a-shop/messages',
+        multipart([]).slice(0, 90),
+        400,
+        'ZG_ERR_VALIDATION',
+        MULTIPART,
+      ],
+      ['POST', '/api/v1/instances/a-shop/messages', 'garbage', 400, 'ZG_ERR_VALIDATION', MULTIPART],
       ['GET', '/api/v1/nothing-here', undefined, 404, 'ZG_ERR_ROUTE_NOT_FOUND'],
       ['PUT', '/api/v1/instances', {}, 404, 'ZG_ERR_ROUTE_NOT_FOUND'],
       [

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
-import { errorResponses, IdParam, instanceJson } from '../schemas.ts';
+import { errorResponses, IdParam, instanceJson, Limit, TextInteger } from '../schemas.ts';
 import { openSse } from '../sse.ts';
 
 const tags = ['instances'];
@@ -19,8 +19,8 @@ export const instanceEventRoutes =
           summary: 'Stored lifecycle events, newest first',
           params: IdParam,
           querystring: Type.Object({
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-            before: Type.Optional(Type.Integer({ minimum: 1, description: 'only events with a smaller id' })),
+            limit: Limit(500, 100),
+            before: Type.Optional(TextInteger({ minimum: 1, description: 'only events with a smaller id' })),
           }),
           response: {
             200: Type.Object({

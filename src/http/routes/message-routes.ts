@@ -6,7 +6,8 @@ import { MESSAGE_STATUSES, MESSAGE_TYPES, type Message } from '../../domain/mess
 import { Errors } from '../../errors.ts';
 import { chatJidOf, type SendInput } from '../../outbox/message-input.ts';
 import type { MessageService } from '../../outbox/message-service.ts';
-import { errorResponses, IdParam } from '../schemas.ts';
+import { fromMultipart } from '../error-handler.ts';
+import { errorResponses, IdParam, Limit, TextInteger } from '../schemas.ts';
 
 const tags = ['messages'];
 const enumOf = <T extends string>(values: readonly T[]) =>
@@ -37,11 +38,11 @@ export const SendBody = Type.Object(
     messageId: Type.Optional(Type.String({ maxLength: 128 })),
     emoji: Type.Optional(Type.String({ maxLength: 32 })),
     options: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 12 })),
-    selectableCount: Type.Optional(Type.Integer({ minimum: 0 })),
+    selectableCount: Type.Optional(TextInteger({ minimum: 0 })),
     replyTo: Type.Optional(Type.String({ maxLength: 128 })),
     mentions: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 256 })),
     ttl: Type.Optional(
-      Type.Integer({
+      TextInteger({
         minimum: 1,
         maximum: 30 * 86_400,
         description: 'seconds; still queued after it → failed',
@@ -106,14 +107,18 @@ declare module 'fastify' {
 async function readMultipart(request: FastifyRequest): Promise<void> {
   if (!request.isMultipart()) return;
   const fields: Record<string, unknown> = {};
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      request.upload = await part.toBuffer();
-      fields.fileName ??= part.filename;
-      if (part.mimetype !== 'application/octet-stream') fields.mimetype ??= part.mimetype;
-    } else if (typeof part.value === 'string') {
-      fields[part.fieldname] = part.value;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        request.upload = await part.toBuffer();
+        fields.fileName ??= part.filename;
+        if (part.mimetype !== 'application/octet-stream') fields.mimetype ??= part.mimetype;
+      } else if (typeof part.value === 'string') {
+        fields[part.fieldname] = part.value;
+      }
     }
+  } catch (err) {
+    throw fromMultipart(err);
   }
   if (!request.upload) throw Errors.validation('a multipart send needs a file part');
   request.body = fields;
@@ -189,7 +194,7 @@ export const messageRoutes =
             type: Type.Optional(enumOf(MESSAGE_TYPES)),
             before: Type.Optional(Type.String({ format: 'date-time' })),
             after: Type.Optional(Type.String({ format: 'date-time' })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+            limit: Limit(200, 50),
             cursor: Type.Optional(Type.String({ maxLength: 200 })),
           }),
           response: {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Webhook, WebhookDelivery } from '../../store/repositories.ts';
 import type { WebhookService } from '../../webhooks/webhook-service.ts';
-import { errorResponses, IdParam } from '../schemas.ts';
+import { errorResponses, IdParam, Limit } from '../schemas.ts';
 
 const tags = ['webhooks'];
 const ANY = { 200: Type.Unknown(), 201: Type.Unknown(), 204: Type.Null(), ...errorResponses } as const;
@@ -120,7 +120,7 @@ export const webhookRoutes =
                 enum: ['pending', 'delivered', 'dead'],
               }),
             ),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+            limit: Limit(200, 50),
             cursor: Type.Optional(Type.String({ maxLength: 200 })),
           }),
           response: ANY,
