@@ -15,6 +15,10 @@ export interface WebhookInput {
 
 const EVENT_PATTERN = /^(\*|[a-z]+\.(\*|[a-z_]+))$/;
 
+/** The operator sees every webhook; a tenant only its own. */
+const visibleTo = (principal: Principal, hook: Webhook): boolean =>
+  principal.kind !== 'tenant' || hook.tenantId === principal.tenantId;
+
 /** Webhooks a key owns: an operator's are global (every tenant), a tenant's see only its own events. */
 export class WebhookService {
   constructor(
@@ -104,8 +108,7 @@ export class WebhookService {
 
   async find(principal: Principal, id: string): Promise<Webhook> {
     const hook = await this.store.webhooks.get(id);
-    if (!hook || (principal.kind === 'tenant' && hook.tenantId !== principal.tenantId))
-      throw Errors.notFound(`webhook ${id}`);
+    if (!hook || !visibleTo(principal, hook)) throw Errors.notFound(`webhook ${id}`);
     return hook;
   }
 
@@ -145,8 +148,9 @@ export class WebhookService {
 
   async redeliver(principal: Principal, deliveryId: string) {
     const delivery = await this.store.webhookDeliveries.get(deliveryId);
-    if (!delivery) throw Errors.notFound(`delivery ${deliveryId}`);
-    await this.find(principal, delivery.webhookId);
+    const hook = delivery && (await this.store.webhooks.get(delivery.webhookId));
+    // another tenant's delivery is just not found: its webhook's id is theirs to know
+    if (!delivery || !hook || !visibleTo(principal, hook)) throw Errors.notFound(`delivery ${deliveryId}`);
     const again = await this.store.webhookDeliveries.redeliver(deliveryId, new Date());
     this.wakeWorker();
     return again ?? delivery;

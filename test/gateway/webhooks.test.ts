@@ -384,6 +384,15 @@ describe('webhooks', () => {
     const page = await tenantA.get<{ items: unknown[] }>(`/api/v1/webhooks/${aHook.body.id}/deliveries`);
     expect(page.body.items).toEqual([]);
     expect(socketEvents).toEqual([]);
+    const [hook] = (await api.get<Array<{ id: string }>>('/api/v1/webhooks')).body;
+    const theirs = await api.get<{ items: Array<{ id: string }> }>(`/api/v1/webhooks/${hook?.id}/deliveries`);
+    const id = theirs.body.items[0]?.id ?? '';
+    const again = await tenantA.post<{ error: unknown }>(`/api/v1/webhook-deliveries/${id}/redeliver`);
+    // a plain 404 that names only the id given, not the operator's webhook
+    expect([again.status, again.body.error]).toEqual([
+      404,
+      { code: 'ZG_ERR_NOT_FOUND', message: `delivery ${id} not found` },
+    ]);
     socketA.close();
     stream.close();
   });
