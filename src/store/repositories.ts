@@ -161,7 +161,8 @@ export interface MessageRepository {
   /**
    * The next outbound row to send: the oldest `queued` row that is due (`next_attempt_at` null or
    * past, `expires_at` null or future) whose chat has no older `queued`/`sending` row: one instance
-   * sends in creation order, and a row waiting for a retry holds back only its own chat.
+   * sends in creation order, and a row waiting for a retry holds back only its own chat. An older
+   * row scheduled for later and not yet tried (a campaign's `startAt`) holds back nothing.
    */
   nextDue(instanceId: string, now: Date): Promise<Message | undefined>;
   /** Rows past their `expires_at` still queued: marked failed with code ZG_ERR_EXPIRED; returns ids. */

@@ -85,6 +85,23 @@ describe('campaigns', () => {
     expect((await gw.api.get('/health')).status).toBe(200);
   });
 
+  it('a campaign scheduled for later holds nothing back: a message to one of its recipients goes now', async () => {
+    const to = sim.api.createContact({}).phone;
+    const later = await gw.api.post<CampaignJson>('/api/v1/instances/bulk/campaigns', {
+      template: 'in an hour',
+      recipients: [{ to }],
+      startAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(later.body.status).toBe('scheduled');
+    const now = await gw.api.post('/api/v1/instances/bulk/messages', { to, type: 'text', text: 'right now' });
+    expect(now.status).toBe(202);
+    await eventually('the message sent before the campaign starts', () =>
+      sim.api.contactInbox(to).some((m) => m.content.text === 'right now'),
+    );
+    expect(sim.api.contactInbox(to).map((m) => m.content.text)).not.toContain('in an hour');
+    expect((await gw.api.post(`/api/v1/campaigns/${later.body.id}/cancel`)).status).toBe(200);
+  });
+
   it('pauses, resumes and cancels', async () => {
     await gw.api.post('/api/v1/instances/bulk/stop');
     const recipients = Array.from({ length: 6 }, () => ({ to: sim.api.createContact({}).phone }));

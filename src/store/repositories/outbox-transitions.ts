@@ -33,7 +33,9 @@ import { affected } from './shared.ts';
  * One statement. Walks the instance's queued rows in `seq` order (messages_instance_status_idx)
  * and takes the first that is due and has no older row of its chat still in the outbox
  * (messages_chat_active_idx, partial, so a chat's sent history is never scanned). An older row
- * that has already expired holds nothing back: it will never be sent.
+ * that has already expired holds nothing back: it will never be sent. Nor does one scheduled for
+ * later and not yet tried (a campaign's `startAt`): a chat's order holds among rows that are due.
+ * A row waiting for a retry has been tried, and still holds its chat back.
  */
 export async function nextDue(
   db: Kysely<Database>,
@@ -84,6 +86,14 @@ function dueRows(db: Kysely<Database>, instanceId: string, at: number) {
                 o('o.status', '=', 'sending'),
                 o('o.expires_at', 'is', null),
                 o('o.expires_at', '>', at),
+              ]),
+            )
+            .where((o) =>
+              o.or([
+                o('o.status', '=', 'sending'),
+                o('o.attempts', '>', 0),
+                o('o.next_attempt_at', 'is', null),
+                o('o.next_attempt_at', '<=', at),
               ]),
             ),
         ),

@@ -76,6 +76,26 @@ export function outboxContract(ctx: () => ContractContext): void {
     expect((await messages.nextDue(instanceId, later(60_000)))?.id).toBe(a1);
   });
 
+  it('a row scheduled for later and never tried holds back nothing; one waiting for a retry does', async () => {
+    const { messages } = ctx().store;
+    const { instanceId, ids } = await queue([
+      { chatJid: chat(1), nextAttemptAt: later(3_600_000) },
+      { chatJid: chat(1) },
+      { chatJid: chat(2) },
+      { chatJid: chat(2) },
+    ]);
+    const [scheduled, plain = '', retried = '', behind] = ids;
+    expect((await messages.claimNext(instanceId, NOW))?.id).toBe(plain);
+    await messages.markSent(plain, NOW);
+    expect((await messages.claimNext(instanceId, NOW))?.id).toBe(retried);
+    await messages.scheduleRetry(retried, later(60_000), 'ZG_ERR_TIMEOUT', 'no ack');
+    expect(await messages.nextDue(instanceId, NOW)).toBeUndefined();
+    expect((await messages.claimNext(instanceId, later(60_000)))?.id).toBe(retried);
+    await messages.markSent(retried, later(60_000));
+    expect((await messages.nextDue(instanceId, later(60_000)))?.id).toBe(behind);
+    expect((await messages.nextDue(instanceId, later(3_600_000)))?.id).toBe(scheduled);
+  });
+
   it('nextDue skips expired rows (which then hold nothing back) and rows not queued', async () => {
     const { messages } = ctx().store;
     const { instanceId, ids } = await queue([
