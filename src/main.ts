@@ -24,12 +24,18 @@ function config(overrides: Record<string, string | undefined> = {}): Readonly<Co
   }
 }
 
-/** Stops cleanly on SIGTERM/SIGINT: sockets are closed, not unlinked, so a restart logs straight in. */
+/**
+ * Stops cleanly on SIGTERM/SIGINT: sockets are closed, not unlinked, so a restart logs straight in.
+ * A second signal while that runs (a second Ctrl-C) exits at once, as 128 + the signal's number.
+ */
 function handleSignals(stop: () => Promise<void>, log: (msg: string) => void): void {
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      if (stopping) return;
+      if (stopping) {
+        log(`${signal} during shutdown: exiting now`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
       stopping = true;
       log(`${signal}: shutting down`);
       stop()

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -7,8 +7,27 @@ export interface SseStream {
   onClose(fn: () => void): void;
 }
 
+export type OpenSse = (request: FastifyRequest, reply: FastifyReply) => SseStream;
+
+/**
+ * How a route plugin opens its streams. A stream never ends by itself and Fastify's close waits
+ * for every open response, so the streams still open are ended when the server starts closing.
+ */
+export function sseStreams(app: FastifyInstance): OpenSse {
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
+  return (request, reply) => {
+    const { stream, end } = openSse(request, reply);
+    open.add(end);
+    stream.onClose(() => open.delete(end));
+    return stream;
+  };
+}
+
 /** Takes over the response as a `text/event-stream`, with a heartbeat comment to keep proxies open. */
-export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream {
+function openSse(request: FastifyRequest, reply: FastifyReply): { stream: SseStream; end: () => void } {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -23,7 +42,7 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream
   request.raw.on('close', () => {
     for (const fn of closers.splice(0)) fn();
   });
-  return {
+  const stream: SseStream = {
     send({ id, event, data }) {
       if (res.writableEnded) return;
       const lines = [
@@ -37,4 +56,11 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream
       closers.push(fn);
     },
   };
+  const end = () => {
+    const socket = res.socket;
+    res.end();
+    // the connection was kept alive for the stream: closed too, or the server would wait for it
+    socket?.destroySoon();
+  };
+  return { stream, end };
 }

@@ -4,7 +4,7 @@ import type { EventBus } from '../../events/event-bus.ts';
 import type { GatewayEvent } from '../../events/event-map.ts';
 import type { Store } from '../../store/repositories.ts';
 import { eventMatches } from '../../webhooks/signing.ts';
-import { openSse } from '../sse.ts';
+import { sseStreams } from '../sse.ts';
 
 const REPLAY_LIMIT = 1_000;
 
@@ -15,6 +15,7 @@ const REPLAY_LIMIT = 1_000;
 export const eventStreamRoutes =
   (store: Store, bus: EventBus): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const openSse = sseStreams(app);
     app.get(
       '/events',
       {

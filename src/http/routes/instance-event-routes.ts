@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
 import { errorResponses, IdParam, instanceJson, Limit, TextInteger } from '../schemas.ts';
-import { openSse } from '../sse.ts';
+import { sseStreams } from '../sse.ts';
 
 const tags = ['instances'];
 
@@ -11,6 +11,7 @@ const tags = ['instances'];
 export const instanceEventRoutes =
   (instances: InstanceService, bus: EventBus): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const openSse = sseStreams(app);
     app.get(
       '/instances/:id/logs',
       {
