@@ -28,7 +28,6 @@ export const InstanceBody = Type.Object(
     pushName: Nullable(Type.String()),
     connectedAt: Nullable(Timestamp),
     lastError: Nullable(Type.String()),
-    owner: Nullable(Type.String({ description: 'the fleet node that runs the instance now (fleet mode)' })),
     settings: Type.Record(Type.String(), Type.Unknown()),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -52,7 +51,6 @@ export function instanceJson(i: Instance): InstanceJson {
     pushName: i.pushName,
     connectedAt: iso(i.connectedAt),
     lastError: i.lastError,
-    owner: i.owner,
     settings: i.settings,
     createdAt: i.createdAt.toISOString(),
     updatedAt: i.updatedAt.toISOString(),
@@ -67,9 +65,9 @@ export const InstanceName = Type.String({
 });
 
 /**
- * An integer that may arrive as text (a query string, a multipart field). Ajv coerces "Infinity" and "1e309" to
- * Infinity past its finiteness check, and then skips minimum and maximum for it; the `allOf`
- * checks the coerced value again, so they are a 400 like any other bad number.
+ * An integer that may arrive as text (a query string, a multipart field). Ajv coerces "Infinity"
+ * and "1e309" to Infinity past its finiteness check, and then skips minimum and maximum for it;
+ * the `allOf` checks the coerced value again, so they are a 400 like any other bad number.
  */
 export const TextInteger = (options: TNumberOptions = {}) =>
   Type.Integer({ ...options, allOf: [{ type: 'integer' }] });
