@@ -80,10 +80,16 @@ export class InstanceService {
   async remove(principal: Principal, idOrName: string): Promise<void> {
     const instance = await this.find(principal, idOrName);
     await this.sessions.remove(instance);
-    await this.store.authState.clear(instance.id);
-    await this.store.instanceEvents.deleteByInstance(instance.id);
-    await this.store.webhooks.delete(`instance-${instance.id}`);
-    await this.store.instances.delete(instance.id);
+    // everything that belongs to the instance, in one transaction: all of it goes or none does
+    await this.store.transaction(async (tx) => {
+      await tx.messages.deleteByInstance(instance.id);
+      await tx.campaigns.deleteByInstance(instance.id);
+      await tx.webhookDeliveries.deleteByInstance(instance.id);
+      await tx.webhooks.delete(`instance-${instance.id}`);
+      await tx.instanceEvents.deleteByInstance(instance.id);
+      await tx.authState.clear(instance.id);
+      await tx.instances.delete(instance.id);
+    });
   }
 
   async act(

@@ -348,6 +348,8 @@ export interface WebhookDeliveryRepository {
   /** The soonest next_attempt_at among pending deliveries, to know when to wake. */
   nextDueAt(): Promise<Date | undefined>;
   deleteOlderThan(cutoff: Date): Promise<number>;
+  /** Every delivery of the instance's events, whatever its status or webhook. */
+  deleteByInstance(instanceId: string): Promise<number>;
 }
 
 export interface Store {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
+import { openStore } from '../../src/store/database.ts';
 import { ADMIN_KEY, GatewayProcess, type InstanceJson } from '../support/gateway-harness.ts';
 import type { ApiClient } from '../support/http-client.ts';
 
@@ -93,6 +94,30 @@ describe('tenants', () => {
     );
     expect(keys.body.filter((k) => !k.revokedAt)).toHaveLength(1);
     expect(JSON.stringify(keys.body)).not.toContain(rotated.body.key);
+  });
+
+  it('deletes an instance with its queued messages, their media and its campaigns', async () => {
+    const gone = (await tenantB.post<InstanceJson>('/api/v1/instances', { name: 'b-gone', start: false }))
+      .body;
+    const image = { to: '15550002222', type: 'image', base64: Buffer.from('bytes').toString('base64') };
+    const sent = await tenantB.post<{ id: string }>(`/api/v1/instances/${gone.id}/messages`, image);
+    expect(sent.status).toBe(202);
+    const campaign = await tenantB.post<{ id: string }>(`/api/v1/instances/${gone.id}/campaigns`, {
+      template: 'hi',
+      recipients: [{ to: '15550003333' }],
+    });
+    expect(campaign.status).toBe(201);
+    const queue = async () => (await tenantB.get<{ total: Record<string, number> }>('/api/v1/queue')).body;
+    expect((await queue()).total).toEqual({ queued: 2 });
+    expect((await tenantB.delete(`/api/v1/instances/${gone.id}`)).status).toBe(204);
+    expect(await queue()).toEqual({ total: {}, instances: [], oldestQueuedAgeMs: null });
+    expect((await tenantB.get(`/api/v1/campaigns/${campaign.body.id}`)).status).toBe(404);
+    const store = await openStore(gw.databaseUrl);
+    try {
+      expect(await store.messageMedia.get(sent.body.id)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -90,7 +90,7 @@ export const instanceRoutes =
       {
         schema: {
           tags,
-          summary: 'Unlink and delete an instance, its credentials and history',
+          summary: 'Unlink and delete an instance with its credentials, messages, campaigns and deliveries',
           params: IdParam,
           response: { 204: Type.Null(), ...errorResponses },
         },

@@ -342,6 +342,12 @@ export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
     return affected(result);
   }
 
+  async deleteByInstance(instanceId: string): Promise<number> {
+    return affected(
+      await this.db.deleteFrom('webhook_deliveries').where('instance_id', '=', instanceId).executeTakeFirst(),
+    );
+  }
+
   private async settle(id: string, set: Updateable<WebhookDeliveriesTable>): Promise<void> {
     await this.db
       .updateTable('webhook_deliveries')

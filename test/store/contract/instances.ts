@@ -3,6 +3,8 @@ import type { Instance } from '../../../src/domain/instance.ts';
 import type { NewInstance } from '../../../src/store/repositories.ts';
 import type { ContractContext } from './fixture.ts';
 import { expectCode, sleep, unique } from './fixture.ts';
+import { newMessage } from './message-fixture.ts';
+import { newDelivery, newWebhook } from './webhook-fixture.ts';
 
 const newInstance = (overrides: Partial<NewInstance> = {}): NewInstance => ({
   id: unique('inst'),
@@ -174,6 +176,69 @@ export function instanceContract(ctx: () => ContractContext): void {
     expect(await instances.delete(created.id)).toBe(false);
     expect(await instances.count()).toBe(before);
     await instances.create(newInstance({ name: created.name }));
+  });
+
+  it('one transaction removes an instance with every row of it, or, when it throws, none', async () => {
+    const { store } = ctx();
+    const [gone, kept] = [
+      await store.instances.create(newInstance()),
+      await store.instances.create(newInstance()),
+    ];
+    const seed = async (instanceId: string) => {
+      const campaignId = unique('camp');
+      await store.campaigns.create({
+        id: campaignId,
+        instanceId,
+        tenantId: null,
+        name: null,
+        template: 'hi',
+        status: 'running',
+        total: 1,
+        startAt: null,
+      });
+      const { message } = await store.messages.insert(newMessage({ instanceId, type: 'image', campaignId }));
+      await store.messageMedia.put(message.id, Buffer.from(instanceId));
+      const hook = await store.webhooks.create(newWebhook());
+      await store.webhookDeliveries.insertMany([newDelivery(hook.id, instanceId)]);
+      await store.instanceEvents.append({ instanceId, tenantId: null, type: 'status', data: {} });
+      await store.authState.saveCreds(instanceId, '{}');
+      return async () => ({
+        instance: (await store.instances.get(instanceId)) !== undefined,
+        message: (await store.messages.get(message.id)) !== undefined,
+        media: (await store.messageMedia.get(message.id)) !== undefined,
+        campaign: (await store.campaigns.get(campaignId)) !== undefined,
+        deliveries: (await store.webhookDeliveries.list(hook.id, { limit: 5 })).items.length,
+        events: (await store.instanceEvents.list(instanceId)).length,
+        creds: (await store.authState.loadCreds(instanceId)) !== undefined,
+      });
+    };
+    const [ofGone, ofKept] = [await seed(gone.id), await seed(kept.id)];
+    const remove = (failure?: Error) =>
+      store.transaction(async (tx) => {
+        await tx.messages.deleteByInstance(gone.id);
+        await tx.campaigns.deleteByInstance(gone.id);
+        await tx.webhookDeliveries.deleteByInstance(gone.id);
+        await tx.instanceEvents.deleteByInstance(gone.id);
+        await tx.authState.clear(gone.id);
+        await tx.instances.delete(gone.id);
+        if (failure) throw failure;
+      });
+    const all = {
+      instance: true,
+      message: true,
+      media: true,
+      campaign: true,
+      deliveries: 1,
+      events: 1,
+      creds: true,
+    };
+    const failure = new Error('the last step failed');
+    await expect(remove(failure)).rejects.toBe(failure);
+    expect(await ofGone()).toEqual(all);
+    await remove();
+    const none = { instance: false, message: false, media: false, campaign: false, creds: false };
+    expect(await ofGone()).toEqual({ ...none, deliveries: 0, events: 0 });
+    expect(await ofKept()).toEqual(all);
   });
 
   it('keeps long strings, unicode and nested JSON exactly', async () => {

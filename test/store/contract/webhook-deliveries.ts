@@ -197,6 +197,24 @@ export function webhookDeliveryContract(ctx: () => ContractContext): void {
     expect((await deliveries.get(fresh.id))?.status).toBe('delivered');
   });
 
+  it('deleteByInstance removes every delivery of the instance, whatever its status or webhook', async () => {
+    const { webhookDeliveries: deliveries } = ctx().store;
+    const [one, two] = [await hook(), await hook()];
+    const [gone, kept] = [unique('i'), unique('i')];
+    const rows = [
+      newDelivery(one.id, gone),
+      newDelivery(two.id, gone),
+      newDelivery(one.id, gone),
+      newDelivery(one.id, kept),
+    ];
+    await deliveries.insertMany(rows);
+    await deliveries.markDead(rows[2]?.id ?? '', 400, 'refused', null);
+    expect(await deliveries.deleteByInstance(gone)).toBe(3);
+    for (const d of rows.slice(0, 3)) expect(await deliveries.get(d.id)).toBeUndefined();
+    expect((await deliveries.get(rows[3]?.id ?? ''))?.status).toBe('pending');
+    expect(await deliveries.deleteByInstance(gone)).toBe(0);
+  });
+
   it('a transaction writes a message, its event and its deliveries together', async () => {
     const { store } = ctx();
     const [{ id: webhookId }, instanceId] = [await hook(), unique('i')];
