@@ -1,8 +1,4 @@
-import multipart from '@fastify/multipart';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import { resolveAdminKey } from './auth/admin-key.ts';
 import { TenantService } from './auth/tenant-service.ts';
@@ -13,21 +9,13 @@ import type { WhatsAppEngine } from './engine/engine.ts';
 import { EventBus } from './events/event-bus.ts';
 import { EventPublisher } from './events/event-publisher.ts';
 import { attachSocketIo } from './events/socket-io.ts';
-import { registerAuth } from './http/auth.ts';
-import { registerErrorHandling } from './http/error-handler.ts';
-import { registerJsonBody } from './http/json-body.ts';
-import { campaignRoutes } from './http/routes/campaign-routes.ts';
-import { chatRoutes } from './http/routes/chat-routes.ts';
-import { eventStreamRoutes } from './http/routes/event-stream-routes.ts';
-import { healthRoutes } from './http/routes/health-routes.ts';
-import { instanceEventRoutes } from './http/routes/instance-event-routes.ts';
-import { instanceRoutes } from './http/routes/instance-routes.ts';
-import { linkRoutes } from './http/routes/link-routes.ts';
-import { messageRoutes } from './http/routes/message-routes.ts';
-import { metricsRoutes, operatorRoutes } from './http/routes/metrics-routes.ts';
-import { queueRoutes } from './http/routes/queue-routes.ts';
-import { tenantRoutes } from './http/routes/tenant-routes.ts';
-import { webhookRoutes } from './http/routes/webhook-routes.ts';
+import { CommandRunner } from './fleet/command-runner.ts';
+import { EventTail } from './fleet/event-tail.ts';
+import { LeaseKeeper } from './fleet/lease-keeper.ts';
+import { NodeHeartbeat } from './fleet/node-heartbeat.ts';
+import { QueueWaker } from './fleet/queue-waker.ts';
+import { RemoteSessions } from './fleet/remote-sessions.ts';
+import { createHttpServer, registerApi, registerOperatorRoutes } from './http/http-server.ts';
 import { InboundHandler } from './inbound/inbound-handler.ts';
 import { InstanceService } from './instances/instance-service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -37,20 +25,20 @@ import { CampaignService } from './outbox/campaign-service.ts';
 import { MessageService } from './outbox/message-service.ts';
 import { Outbox } from './outbox/outbox.ts';
 import { startRetention } from './outbox/retention.ts';
+import type { SessionControl } from './sessions/session-control.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import { openStore } from './store/database.ts';
-import type { Store } from './store/repositories.ts';
+import type { NodeRole, Store } from './store/repositories.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
 
 export interface Gateway {
   app: FastifyInstance;
   store: Store;
-  sessions: SessionManager;
   bus: EventBus;
   logger: Logger;
   adminKey: { key: string; created: boolean };
-  /** Listens, then restores the instances that should run; resolves with the base URL. */
+  /** Listens, then restores (serve) or claims (worker) the instances; resolves with the base URL. */
   start(): Promise<string>;
   /** Closes sockets without unlinking, the HTTP server and the database. */
   stop(): Promise<void>;
@@ -59,6 +47,8 @@ export interface Gateway {
 export interface GatewayOverrides {
   logger?: Logger;
   engine?: WhatsAppEngine;
+  /** `serve` (default): everything in one process; `api`: HTTP only; `worker`: sessions only. */
+  role?: NodeRole;
 }
 
 function printQr(logger: Logger) {
@@ -69,16 +59,166 @@ function printQr(logger: Logger) {
   };
 }
 
+/** Something to start after listening and to stop, in reverse order, before the store closes. */
+interface Part {
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
 /** The one composition root: every part of the gateway is built and wired here, nowhere else. */
 export async function buildApp(config: Readonly<Config>, overrides: GatewayOverrides = {}): Promise<Gateway> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const role = overrides.role ?? 'serve';
+  const logger = (overrides.logger ?? createLogger(config.logLevel)).child({
+    role,
+    nodeId: config.fleet.nodeId,
+  });
   const store = await openStore(config.databaseUrl, {
     sqliteSynchronous: config.sqliteSynchronous,
     postgresPoolMax: config.databasePoolMax,
   });
   const adminKey = resolveAdminKey(config.apiKey, config.dataDir);
+  const bus = new EventBus((err) => logger.error({ err }, 'an event listener failed'));
+  const metrics = new Metrics({ store, logger });
+  const parts: Part[] = [
+    new NodeHeartbeat(store, { id: config.fleet.nodeId, role }, config.fleet.leaseRenewMs, logger),
+  ];
+  let delivery: DeliveryWorker | undefined;
+  const events = new EventPublisher(store, bus, logger, () => delivery?.wake());
+
+  let sessions: SessionControl;
+  let outbox: Pick<Outbox, 'wake' | 'instanceUpdated'> = { wake: () => {}, instanceUpdated: () => {} };
+  if (role === 'api') {
+    sessions = new RemoteSessions(store, config.fleet);
+    parts.push(new EventTail(store, bus, logger));
+  } else {
+    let keeper: LeaseKeeper | undefined;
+    const owner = buildOwnerSide(
+      config,
+      { store, events, logger, metrics, engine: overrides.engine },
+      (id) => (keeper ? keeper.mayAct(id) : true),
+    );
+    sessions = owner.sessions;
+    outbox = owner.outbox;
+    parts.push({
+      start: () => {
+        delivery = new DeliveryWorker(store, logger, {
+          allowPrivateUrls: config.allowPrivateUrls,
+          ...config.webhook,
+          onOutcome: (outcome) => metrics.observeWebhookDelivery(outcome === 'retry' ? 'failed' : outcome),
+        });
+      },
+      stop: async () => {
+        await owner.outbox.stop();
+        await delivery?.stop();
+      },
+    });
+    let stopRetention = () => {};
+    parts.push({
+      start: () => {
+        stopRetention = startRetention(store, config.retentionDays, logger);
+      },
+      stop: () => stopRetention(),
+    });
+    if (role === 'worker') {
+      keeper = new LeaseKeeper(store, owner.sessions, config.fleet, logger, {
+        takeover: () => metrics.observeLease('takeover'),
+        lost: () => metrics.observeLease('lost'),
+      });
+      const runner = new CommandRunner(store, owner.sessions, keeper, config.fleet, logger);
+      const lookout = new QueueWaker(
+        store,
+        () => keeper?.heldIds() ?? [],
+        (id) => owner.outbox.wake(id),
+        logger,
+      );
+      const leases = keeper;
+      parts.push(
+        { start: () => leases.start(), stop: () => leases.stop() },
+        { start: () => runner.start(), stop: () => runner.stop() },
+        { start: () => lookout.start(), stop: () => lookout.stop() },
+      );
+    } else {
+      parts.push({ start: () => void owner.sessions.restoreAll(), stop: () => owner.sessions.shutdown() });
+    }
+  }
+
+  const instances = new InstanceService(store, sessions, config.maxInstances);
+  const tenants = new TenantService(store, adminKey.key, () => instances);
+  const messages = new MessageService(store, instances, sessions, outbox, bus);
+  const campaigns = new CampaignService(store, instances, outbox);
+  const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => delivery?.wake());
+  instances.onSettings = (instance, settings) => webhooks.syncInstanceWebhook(instance, settings);
+  instances.onUpdated = (instance) => {
+    sessions.instanceUpdated(instance);
+    outbox.instanceUpdated(instance);
+  };
+  const stats = new StatsService(store, async (scope) => {
+    const counts = await store.webhookDeliveries.countByStatus(
+      scope.tenantId ? { tenantId: scope.tenantId } : {},
+    );
+    return { pending: counts.pending ?? 0, dead: counts.dead ?? 0 };
+  });
+
+  const app = createHttpServer(logger);
+  const metricsToken = config.metricsToken;
+  let closeSocketIo = async () => {};
+  if (role === 'worker') {
+    await registerOperatorRoutes(app, { store, metrics, tenants, metricsToken });
+  } else {
+    const fleet = { store, liveWindowMs: config.fleet.leaseTtlMs };
+    await registerApi(app, {
+      store,
+      bus,
+      metrics,
+      metricsToken,
+      tenants,
+      instances,
+      messages,
+      campaigns,
+      webhooks,
+      stats,
+      fleet,
+    });
+    closeSocketIo = attachSocketIo(app.server, { tenants, instances, bus, logger });
+  }
+
+  let stopped = false;
+  return {
+    app,
+    store,
+    bus,
+    logger,
+    adminKey,
+    async start() {
+      const port = role === 'worker' ? config.fleet.workerPort : config.port;
+      const url = await app.listen({ port, host: config.host });
+      for (const part of parts) await part.start();
+      return url;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const part of [...parts].reverse()) await part.stop();
+      await closeSocketIo();
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+interface OwnerDeps {
+  store: Store;
+  events: EventPublisher;
+  logger: Logger;
+  metrics: Metrics;
+  engine: WhatsAppEngine | undefined;
+}
+
+/** What a process that owns instances runs: the engine, their sessions, senders and receivers. */
+function buildOwnerSide(config: Readonly<Config>, deps: OwnerDeps, mayAct: (instanceId: string) => boolean) {
+  const { store, events, logger, metrics } = deps;
   const engine =
-    overrides.engine ??
+    deps.engine ??
     new BaileysEngine({
       authState: store.authState,
       ...(config.masterKey ? { masterKey: config.masterKey } : {}),
@@ -97,10 +237,6 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       keepAliveIntervalMs: config.keepAliveIntervalMs,
       inboundMediaMaxBytes: config.inboundMediaMaxBytes,
     });
-  const bus = new EventBus((err) => logger.error({ err }, 'an event listener failed'));
-  const metrics = new Metrics({ store, logger });
-  let worker: DeliveryWorker | undefined;
-  const events = new EventPublisher(store, bus, logger, () => worker?.wake());
   // the live sessions know each instance as last saved; the hooks below are built before them
   const instanceOf = (instanceId: string) => sessions.instanceOf(instanceId);
   const outbox = new Outbox(
@@ -111,12 +247,13 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       pacing: config.pacing,
       allowPrivateUrls: config.allowPrivateUrls,
       retry: config.sendRetry,
+      mayAct,
     },
     events,
     instanceOf,
   );
   const inbound = new InboundHandler(store, events, logger, instanceOf);
-  const sessions = new SessionManager({
+  const sessions: SessionManager = new SessionManager({
     hooks: {
       onOpen: (instance, conn) => {
         inbound.hooks.onOpen(instance, conn);
@@ -133,96 +270,5 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     bootStaggerMs: config.bootStaggerMs,
     ...(config.printQr ? { onQr: printQr(logger) } : {}),
   });
-  const instances = new InstanceService(store, sessions, config.maxInstances);
-  const tenants = new TenantService(store, adminKey.key, () => instances);
-  const messages = new MessageService(store, instances, sessions, outbox, bus);
-  const campaigns = new CampaignService(store, instances, outbox);
-  const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => worker?.wake());
-  instances.onSettings = (instance, settings) => webhooks.syncInstanceWebhook(instance, settings);
-  instances.onUpdated = (instance) => {
-    sessions.instanceUpdated(instance);
-    outbox.instanceUpdated(instance);
-  };
-  const stats = new StatsService(store, async (scope) => {
-    const counts = await store.webhookDeliveries.countByStatus(
-      scope.tenantId ? { tenantId: scope.tenantId } : {},
-    );
-    return { pending: counts.pending ?? 0, dead: counts.dead ?? 0 };
-  });
-
-  const app = Fastify({
-    loggerInstance: logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
-    bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
-  }).withTypeProvider<TypeBoxTypeProvider>();
-  registerJsonBody(app);
-  registerErrorHandling(app);
-  await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 40 } });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Zapgate', version: '1', description: 'Self-hosted WhatsApp HTTP gateway' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
-        },
-      },
-      security: [{ bearer: [] }, { apiKey: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(healthRoutes(store));
-  await app.register(operatorRoutes({ metrics, store, tenants, metricsToken: config.metricsToken }));
-  await app.register(
-    async (api) => {
-      registerAuth(api, tenants);
-      await api.register(tenantRoutes(tenants));
-      await api.register(instanceRoutes(instances));
-      await api.register(linkRoutes(instances));
-      await api.register(instanceEventRoutes(instances, bus));
-      await api.register(messageRoutes(messages));
-      await api.register(chatRoutes(messages));
-      await api.register(campaignRoutes(campaigns));
-      await api.register(queueRoutes(store));
-      await api.register(webhookRoutes(webhooks));
-      await api.register(eventStreamRoutes(store, bus));
-      await api.register(metricsRoutes(stats, instances));
-    },
-    { prefix: '/api/v1' },
-  );
-
-  let stopped = false;
-  let stopRetention = () => {};
-  const closeSocketIo = attachSocketIo(app.server, { tenants, instances, bus, logger });
-  return {
-    app,
-    store,
-    sessions,
-    bus,
-    logger,
-    adminKey,
-    async start() {
-      const url = await app.listen({ port: config.port, host: config.host });
-      worker = new DeliveryWorker(store, logger, {
-        allowPrivateUrls: config.allowPrivateUrls,
-        ...config.webhook,
-        onOutcome: (outcome) => metrics.observeWebhookDelivery(outcome === 'retry' ? 'failed' : outcome),
-      });
-      void sessions.restoreAll();
-      stopRetention = startRetention(store, config.retentionDays, logger);
-      return url;
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      stopRetention();
-      await sessions.shutdown();
-      await outbox.stop();
-      await worker?.stop();
-      await closeSocketIo();
-      await app.close();
-      await store.close();
-    },
-  };
+  return { sessions, outbox };
 }

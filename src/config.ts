@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 /** Everything the gateway reads from its environment, validated once, frozen. */
@@ -40,6 +41,38 @@ export interface Config {
   webhook: { timeoutMs: number; maxAgeMs: number; retryBaseMs: number; retryMaxMs: number };
   /** When set, GET /metrics requires `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken: string | undefined;
+  fleet: FleetConfig;
+}
+
+/** How the processes of a fleet find each other and share the instances. */
+export interface FleetConfig {
+  /** This process in the `nodes` table: NODE_ID, or hostname-pid. */
+  nodeId: string;
+  leaseRenewMs: number;
+  leaseTtlMs: number;
+  /** The most instances one worker holds. */
+  workerMaxInstances: number;
+  /** A worker's own port for /health and /metrics. */
+  workerPort: number;
+  /** `serve --workers N`: worker processes beside one API process (0: one process does it all). */
+  workers: number;
+}
+
+function fleet(env: Env): FleetConfig {
+  const leaseRenewMs = int(env, 'LEASE_RENEW_MS', 5_000, 100);
+  const leaseTtlMs = int(env, 'LEASE_TTL_MS', 15_000, 300);
+  if (leaseTtlMs < 2 * leaseRenewMs)
+    throw new ConfigError(
+      `LEASE_TTL_MS (${leaseTtlMs}) must be at least twice LEASE_RENEW_MS (${leaseRenewMs})`,
+    );
+  return {
+    nodeId: env.NODE_ID || `${hostname()}-${process.pid}`,
+    leaseRenewMs,
+    leaseTtlMs,
+    workerMaxInstances: int(env, 'WORKER_MAX_INSTANCES', 1_000, 1),
+    workerPort: int(env, 'WORKER_PORT', 3001),
+    workers: int(env, 'WORKERS', 0),
+  };
 }
 
 export class ConfigError extends Error {
@@ -133,5 +166,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retryMaxMs: int(env, 'WEBHOOK_RETRY_MAX_MS', 3_600_000, 10),
     },
     metricsToken: env.METRICS_TOKEN || undefined,
+    fleet: fleet(env),
   });
 }

@@ -80,6 +80,11 @@ export const Errors = {
     415,
     (type: string) => `content type ${type} is not accepted; send application/json`,
   ),
+  noOwner: coded(
+    'ZG_ERR_NO_OWNER',
+    503,
+    (name: string) => `no live worker holds instance ${name} right now; try again in a few seconds`,
+  ),
   unavailable: coded('ZG_ERR_UNAVAILABLE', 503, (message: string) => message),
   timeout: coded('ZG_ERR_TIMEOUT', 504, (what: string) => `timed out waiting for ${what}`),
 } as const;

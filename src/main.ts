@@ -1,10 +1,15 @@
 import { buildApp, type Gateway } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { Supervisor } from './fleet/supervisor.ts';
 import { createLogger } from './observability/logger.ts';
 import { migrateOnly } from './store/database.ts';
+import type { NodeRole } from './store/repositories.ts';
 
 const USAGE = `usage: zapgate <command>
-  serve     API and WhatsApp sessions in one process (default)
+  serve     API and WhatsApp sessions in one process (default);
+            serve --workers N: one API process and N worker processes
+  api       HTTP, SSE and socket.io only; the instances run on workers (fleet mode)
+  worker    sessions, senders and webhooks of the instances it leases (fleet mode)
   migrate   apply database migrations and exit
   sandbox   the gateway wired to a local WhatsApp simulator, for trying flows offline`;
 
@@ -45,13 +50,20 @@ function handleSignals(stop: () => Promise<void>, log: (msg: string) => void): v
   }
 }
 
-async function serve(cfg: Readonly<Config>, banner: string[] = []): Promise<Gateway> {
-  const gateway = await buildApp(cfg);
+async function serve(
+  cfg: Readonly<Config>,
+  banner: string[] = [],
+  role: NodeRole = 'serve',
+): Promise<Gateway> {
+  const gateway = await buildApp(cfg, { role });
   const { logger } = gateway;
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
   const url = await gateway.start();
-  const lines = [`Zapgate listening on ${url} (API docs: ${url}/docs)`, ...banner];
+  const lines =
+    role === 'worker'
+      ? [`Zapgate worker ${cfg.fleet.nodeId}: health and metrics on ${url}`, ...banner]
+      : [`Zapgate listening on ${url} (API docs: ${url}/docs)`, ...banner];
   if (gateway.adminKey.created) {
     lines.push(
       `Admin API key (generated, shown once; kept in ${cfg.dataDir}/admin-api-key): ${gateway.adminKey.key}`,
@@ -86,10 +98,40 @@ async function sandbox(): Promise<void> {
   };
 }
 
+/** `--workers N` or `--workers=N` after `serve`. */
+function workersFlag(args: string[]): number | undefined {
+  const at = args.findIndex((a) => a === '--workers' || a.startsWith('--workers='));
+  if (at < 0) return undefined;
+  const raw = args[at]?.includes('=') ? args[at]?.split('=')[1] : args[at + 1];
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) fail(`--workers takes a whole number, got "${raw ?? ''}"`);
+  return n;
+}
+
+/** The migrations run once, here, before the API and worker processes open the database. */
+async function supervise(cfg: Readonly<Config>): Promise<void> {
+  await migrateOnly(cfg.databaseUrl);
+  const logger = createLogger(cfg.logLevel);
+  const supervisor = new Supervisor(cfg, logger);
+  supervisor.start();
+  process.stderr.write(
+    `Zapgate: 1 API process and ${cfg.fleet.workers} worker processes (serve --workers)\n`,
+  );
+  handleSignals(
+    () => supervisor.stop(),
+    (m) => logger.info(m),
+  );
+}
+
 async function main(): Promise<void> {
   const command = process.argv[2] ?? 'serve';
   if (command === 'serve') {
-    await serve(config());
+    const workers = workersFlag(process.argv.slice(3));
+    const cfg = config(workers === undefined ? {} : { WORKERS: String(workers) });
+    if (cfg.fleet.workers > 0) await supervise(cfg);
+    else await serve(cfg);
+  } else if (command === 'api' || command === 'worker') {
+    await serve(config(), [], command);
   } else if (command === 'migrate') {
     const applied = await migrateOnly(config().databaseUrl);
     process.stderr.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');

@@ -38,6 +38,8 @@ export interface Instance {
   lastError: string | null;
   /** The server (WhatsApp, or a simulator by its root key) that issued its credentials. */
   linkedServer: string | null;
+  /** In fleet mode, the node holding the instance's lease (null when none holds it now). */
+  owner: string | null;
   settings: InstanceSettings;
   createdAt: Date;
   updatedAt: Date;

@@ -3,7 +3,7 @@ import type { Instance, InstanceEvent, InstanceSettings } from '../domain/instan
 import { normalizePhone } from '../domain/phone.ts';
 import type { Principal } from '../domain/tenant.ts';
 import { Errors } from '../errors.ts';
-import type { SessionManager } from '../sessions/session-manager.ts';
+import type { SessionControl } from '../sessions/session-control.ts';
 import type { Store } from '../store/repositories.ts';
 
 const scopeOf = (p: Principal): string | undefined => (p.kind === 'tenant' ? p.tenantId : undefined);
@@ -12,7 +12,7 @@ const scopeOf = (p: Principal): string | undefined => (p.kind === 'tenant' ? p.t
 export class InstanceService {
   constructor(
     private readonly store: Store,
-    private readonly sessions: SessionManager,
+    private readonly sessions: SessionControl,
     private readonly maxInstances: number,
   ) {}
 

@@ -34,6 +34,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly sendLatency: Histogram;
   private readonly webhookDeliveries: Counter<'outcome'>;
+  private readonly leaseChanges: Counter<'change'>;
   private scrape: Promise<StoreSnapshot | undefined> | undefined;
 
   constructor(private readonly deps: MetricsDeps) {
@@ -52,6 +53,13 @@ export class Metrics {
       registers: [this.registry],
     });
     for (const outcome of WEBHOOK_OUTCOMES) this.webhookDeliveries.inc({ outcome }, 0);
+    this.leaseChanges = new Counter({
+      name: 'zapgate_lease_changes_total',
+      help: 'Instance leases this worker took over (takeover) or lost to another (lost)',
+      labelNames: ['change'],
+      registers: [this.registry],
+    });
+    for (const change of ['takeover', 'lost']) this.leaseChanges.inc({ change }, 0);
   }
 
   /** Gauges read from the database at scrape time; every label value they can take starts at 0. */
@@ -119,6 +127,10 @@ export class Metrics {
   /** A message was sent `latencyMs` after it was created; anything not a finite number is ignored. */
   observeSendLatency(latencyMs: number): void {
     if (Number.isFinite(latencyMs)) this.sendLatency.observe(Math.max(0, latencyMs) / 1000);
+  }
+
+  observeLease(change: 'takeover' | 'lost'): void {
+    this.leaseChanges.inc({ change });
   }
 
   observeWebhookDelivery(outcome: WebhookOutcome): void {

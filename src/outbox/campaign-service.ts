@@ -30,7 +30,7 @@ export class CampaignService {
   constructor(
     private readonly store: Store,
     private readonly instances: InstanceService,
-    private readonly outbox: Outbox,
+    private readonly outbox: Pick<Outbox, 'wake'>,
   ) {}
 
   async create(principal: Principal, idOrName: string, input: CampaignInput): Promise<CampaignView> {

@@ -6,7 +6,7 @@ import type { PresenceState } from '../engine/engine.ts';
 import { Errors, ZapgateError } from '../errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
-import type { SessionManager } from '../sessions/session-manager.ts';
+import type { SessionControl } from '../sessions/session-control.ts';
 import type { MessageListFilter, Store } from '../store/repositories.ts';
 import { sniffMimetype } from './media-source.ts';
 import { chatJidOf, prepareMessage, type SendInput } from './message-input.ts';
@@ -29,8 +29,8 @@ export class MessageService {
   constructor(
     private readonly store: Store,
     private readonly instances: InstanceService,
-    private readonly sessions: SessionManager,
-    private readonly outbox: Outbox,
+    private readonly sessions: SessionControl,
+    private readonly outbox: Pick<Outbox, 'wake'>,
     private readonly bus: EventBus,
   ) {}
 
@@ -210,7 +210,7 @@ export class MessageService {
   }
 
   private connection(instance: Instance) {
-    const conn = this.sessions.connectionOf(instance.id);
+    const conn = this.sessions.connectionOf(instance);
     if (!conn)
       throw Errors.unavailable(`instance ${instance.name} is not connected (status ${instance.status})`);
     return conn;

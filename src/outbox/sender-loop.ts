@@ -20,6 +20,8 @@ export interface SenderDeps {
   record: (change: (messages: Store['messages']) => Promise<Message[]>) => Promise<Message[]>;
   /** A row was sent: how long it took from creation (metrics). */
   onSent?: (latencyMs: number) => void;
+  /** In fleet mode, whether this worker still certainly holds the instance's lease. */
+  mayAct?: (instanceId: string) => boolean;
 }
 
 const IDLE_MS = 30_000;
@@ -124,6 +126,10 @@ export class SenderLoop {
     });
   }
 
+  private owned(): boolean {
+    return this.deps.mayAct?.(this.instanceId) ?? true;
+  }
+
   /** Does one piece of work; returns how long to wait before the next (0: go on at once). */
   private async step(): Promise<number> {
     const now = new Date();
@@ -140,6 +146,7 @@ export class SenderLoop {
     this.gapMs ??= delayBetweenSends(pacing);
     const wait = this.lastSendAt + this.gapMs - Date.now();
     if (wait > 0) return wait;
+    if (!this.owned()) return IDLE_MS;
     const next = await store.messages.claimNext(this.instanceId, new Date());
     if (!next) return this.nothingDue(now.getTime(), expired);
     await this.deliver(conn, next, pacing);
@@ -206,6 +213,8 @@ export class SenderLoop {
     try {
       const outgoing = await this.outgoing(message);
       await this.type(conn, message, pacing);
+      // a lease lost meanwhile: the row stays `sending` and the new owner re-sends it, same id
+      if (!this.owned()) return;
       await conn.send(outgoing);
       const sentAt = new Date();
       await this.deps.record(async (messages) => present(await messages.markSent(message.id, sentAt)));

@@ -91,6 +91,13 @@ export class InstanceSession {
     await this.transition(status, { qr: null, pairingCode: null, pairingExpiresAt: null }, reason);
   }
 
+  /** Closes the socket and writes nothing: another process owns the instance now. */
+  async abandon(): Promise<void> {
+    this.active = false;
+    this.clearTimers();
+    await this.closeConnection();
+  }
+
   /** Unlinks from the phone (when linked), forgets credentials, ends as `logged_out`. */
   async logout(reason = 'logged out by the operator'): Promise<void> {
     this.active = false;

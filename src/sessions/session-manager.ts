@@ -1,12 +1,13 @@
 import type { Instance } from '../domain/instance.ts';
 import type { EngineConnection } from '../engine/engine.ts';
 import { InstanceSession, linkedElsewhere, type SessionDeps } from './instance-session.ts';
+import type { SessionControl } from './session-control.ts';
 
 /** Statuses an instance is not brought back from at boot: it needs the operator (or a new link). */
 const NOT_RESTORED = new Set(['logged_out', 'failed', 'stopped', 'created']);
 
 /** Owns every live session of this process: start, stop, restore at boot, shut down. */
-export class SessionManager {
+export class SessionManager implements SessionControl {
   private readonly sessions = new Map<string, InstanceSession>();
   private restoring: Promise<void> = Promise.resolve();
   private closing = false;
@@ -33,9 +34,33 @@ export class SessionManager {
   }
 
   /** The live connection of a connected instance in this process. */
-  connectionOf(instanceId: string): EngineConnection | undefined {
-    const session = this.sessions.get(instanceId);
+  connectionOf(instance: Pick<Instance, 'id'>): EngineConnection | undefined {
+    const session = this.sessions.get(instance.id);
     return session?.status === 'connected' ? session.connection : undefined;
+  }
+
+  /** Instances with a session in this process. */
+  ids(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  /**
+   * The lease is gone: closes the socket and forgets the session without writing anything, for
+   * the instance's row now belongs to its new owner.
+   */
+  async abandon(instanceId: string): Promise<void> {
+    const session = this.sessions.get(instanceId);
+    this.sessions.delete(instanceId);
+    await session?.abandon();
+  }
+
+  /** Closes the socket as a shutdown does (status disconnected) and forgets the session. */
+  async hand(instanceId: string): Promise<void> {
+    const session = this.sessions.get(instanceId);
+    if (!session) return;
+    this.sessions.delete(instanceId);
+    await session.stop('disconnected', 'handed over to another worker');
+    await session.settled();
   }
 
   async start(instance: Instance): Promise<void> {

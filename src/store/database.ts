@@ -8,6 +8,11 @@ import { ApiKeySqlRepository } from './repositories/api-key-repository.ts';
 import { AuthStateSqlRepository } from './repositories/auth-state-repository.ts';
 import { CampaignSqlRepository } from './repositories/campaign-repository.ts';
 import { EventSqlRepository } from './repositories/event-repository.ts';
+import {
+  CommandSqlRepository,
+  LeaseSqlRepository,
+  NodeSqlRepository,
+} from './repositories/fleet-repositories.ts';
 import { InstanceEventSqlRepository } from './repositories/instance-event-repository.ts';
 import { InstanceSqlRepository } from './repositories/instance-repository.ts';
 import { MessageMediaSqlRepository } from './repositories/message-media-repository.ts';
@@ -144,6 +149,9 @@ function repositoriesOver(db: Kysely<Database>, shared: Shared): Repositories {
     events: new EventSqlRepository(db, shared.dialect),
     webhooks: new WebhookSqlRepository(db, shared.webhookCandidates),
     webhookDeliveries: new WebhookDeliverySqlRepository(db),
+    nodes: new NodeSqlRepository(db),
+    leases: new LeaseSqlRepository(db),
+    commands: new CommandSqlRepository(db),
   };
 }
 
@@ -159,6 +167,9 @@ class SqlStore implements Store {
   readonly events: Repositories['events'];
   readonly webhooks: Repositories['webhooks'];
   readonly webhookDeliveries: Repositories['webhookDeliveries'];
+  readonly nodes: Repositories['nodes'];
+  readonly leases: Repositories['leases'];
+  readonly commands: Repositories['commands'];
   #closed = false;
   readonly #shared: Shared;
 
@@ -179,6 +190,9 @@ class SqlStore implements Store {
     this.events = repositories.events;
     this.webhooks = repositories.webhooks;
     this.webhookDeliveries = repositories.webhookDeliveries;
+    this.nodes = repositories.nodes;
+    this.leases = repositories.leases;
+    this.commands = repositories.commands;
   }
 
   /**

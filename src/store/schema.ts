@@ -41,8 +41,29 @@ export interface InstancesTable {
   owner: string | null;
   lease_until: Millis | null;
   linked_server: string | null;
+  lease_epoch: Generated<number>;
   created_at: Millis;
   updated_at: Millis;
+}
+
+export interface NodesTable {
+  id: string;
+  role: string;
+  version: string;
+  started_at: Millis;
+  heartbeat_at: Millis;
+}
+
+export interface CommandsTable {
+  id: string;
+  instance_id: string;
+  node_id: string;
+  kind: string;
+  args: string;
+  status: string;
+  result: string | null;
+  created_at: Millis;
+  done_at: Millis | null;
 }
 
 export interface AuthCredsTable {
@@ -159,6 +180,8 @@ export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   instances: InstancesTable;
+  nodes: NodesTable;
+  commands: CommandsTable;
   auth_creds: AuthCredsTable;
   auth_keys: AuthKeysTable;
   instance_events: InstanceEventsTable;

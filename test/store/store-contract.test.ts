@@ -3,6 +3,7 @@ import { authStateContract } from './contract/auth-state.ts';
 import { campaignContract } from './contract/campaigns.ts';
 import { eventContract, instanceEventContract } from './contract/events.ts';
 import { type ContractContext, type Dialect, openFreshStore } from './contract/fixture.ts';
+import { fleetContract } from './contract/fleet.ts';
 import { instanceContract } from './contract/instances.ts';
 import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
 import { messageBenchContract } from './contract/message-bench.ts';
@@ -48,6 +49,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('webhooks', () => webhookContract(ctx));
     describe('webhook deliveries', () => webhookDeliveryContract(ctx));
     describe('webhook delivery claims', () => webhookClaimContract(ctx));
+    describe('fleet: nodes, leases, commands', () => fleetContract(ctx));
     describe('message benchmark', () => messageBenchContract(ctx));
   });
 }

@@ -34,6 +34,8 @@ export interface GatewayOptions {
   databaseUrl?: string;
   dataDir?: string;
   env?: Record<string, string>;
+  /** The CLI command: `serve` (default), or a fleet role (a worker serves only /health, /metrics). */
+  role?: 'serve' | 'api' | 'worker';
 }
 
 /**
@@ -61,11 +63,13 @@ export class GatewayProcess {
   async start(): Promise<this> {
     this.port = this.port || (await freePort());
     const { sim } = this.options;
-    this.child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'serve'], {
+    const role = this.options.role ?? 'serve';
+    this.child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), role], {
       cwd: ROOT,
       env: {
         ...process.env,
         PORT: String(this.port),
+        WORKER_PORT: String(this.port),
         HOST: '127.0.0.1',
         DATA_DIR: this.dataDir,
         DATABASE_URL: this.databaseUrl,
@@ -104,7 +108,7 @@ export class GatewayProcess {
   /** Ends the process: SIGTERM (clean shutdown) or SIGKILL (a crash). */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -4,6 +4,7 @@ import * as messages from './002-messages.ts';
 import * as eventsWebhooks from './003-events-webhooks.ts';
 import * as partialMessageIndexes from './004-partial-message-indexes.ts';
 import * as linkedServer from './005-linked-server.ts';
+import * as fleet from './006-fleet.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -12,4 +13,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003-events-webhooks': eventsWebhooks,
   '004-partial-message-indexes': partialMessageIndexes,
   '005-linked-server': linkedServer,
+  '006-fleet': fleet,
 };

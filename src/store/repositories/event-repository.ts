@@ -79,6 +79,14 @@ export class EventSqlRepository implements EventRepository {
     return rows.map(toStoredEvent);
   }
 
+  async lastSeq(): Promise<number> {
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+
   async findSeqById(id: string): Promise<number | undefined> {
     const row = await this.db.selectFrom('events').select('seq').where('id', '=', id).executeTakeFirst();
     return row && Number(row.seq);

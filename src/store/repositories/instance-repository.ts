@@ -26,6 +26,7 @@ function toInstance(row: Row): Instance {
     connectedAt: toDateOrNull(row.connected_at),
     lastError: row.last_error,
     linkedServer: row.linked_server,
+    owner: row.lease_until !== null && row.lease_until >= Date.now() ? row.owner : null,
     settings: parseObject(row.settings),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
@@ -74,6 +75,7 @@ function newRow(input: NewInstance, now: number): Row {
     owner: null,
     lease_until: null,
     linked_server: null,
+    lease_epoch: 0,
     created_at: now,
     updated_at: now,
   };

@@ -11,6 +11,8 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '002-messages',
       '003-events-webhooks',
       '004-partial-message-indexes',
+      '005-linked-server',
+      '006-fleet',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();

@@ -1,0 +1,163 @@
+import type { FleetConfig } from '../config.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { SessionManager } from '../sessions/session-manager.ts';
+import type { Store } from '../store/repositories.ts';
+
+/** How often the keeper checks that its leases are still certainly valid by its own clock. */
+const GUARD_MS = 200;
+
+export interface LeaseEvents {
+  takeover(): void;
+  lost(): void;
+}
+
+/**
+ * A worker's share of the instances: claims free or expired leases up to a fair share of the
+ * live workers, renews them, and hands one back at a time to a worker that holds fewer. A lease
+ * it could not renew in time is given up before anything else: its socket is closed first.
+ */
+export class LeaseKeeper {
+  /** Instance id → the epoch (fencing counter) this worker holds it at. */
+  private readonly held = new Map<string, number>();
+  /** By this process's clock, every held lease is valid until then. */
+  private validUntil = 0;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private guardTimer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly store: Store,
+    private readonly sessions: SessionManager,
+    private readonly fleet: FleetConfig,
+    logger: Logger,
+    private readonly events: LeaseEvents = { takeover: () => {}, lost: () => {} },
+  ) {
+    this.log = logger.child({ component: 'leases', nodeId: fleet.nodeId });
+  }
+
+  async start(): Promise<void> {
+    await this.tick();
+    this.tickTimer = setInterval(() => void this.tick(), this.fleet.leaseRenewMs);
+    this.guardTimer = setInterval(() => void this.guard(), GUARD_MS);
+  }
+
+  /** Whether this worker may act as the instance's owner now: send, write its rows. */
+  mayAct(instanceId: string): boolean {
+    return this.held.has(instanceId) && Date.now() < this.validUntil;
+  }
+
+  heldIds(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** The instance is no longer wanted here (stopped, logged out, removed): give its lease back. */
+  async release(instanceId: string): Promise<void> {
+    const epoch = this.held.get(instanceId);
+    if (epoch === undefined) return;
+    this.held.delete(instanceId);
+    await this.store.leases.release(this.fleet.nodeId, instanceId, epoch);
+  }
+
+  /** SIGTERM: close every socket as a shutdown does, then give the leases back for another to take. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.tickTimer);
+    clearInterval(this.guardTimer);
+    await this.ticking;
+    for (const [instanceId, epoch] of [...this.held]) {
+      await this.sessions
+        .hand(instanceId)
+        .catch((err) => this.log.error({ err, instanceId }, 'hand-over failed'));
+      this.held.delete(instanceId);
+      await this.store.leases.release(this.fleet.nodeId, instanceId, epoch).catch(() => undefined);
+    }
+  }
+
+  /** Past the moment the leases were certainly valid: close everything before anything else. */
+  private async guard(): Promise<void> {
+    if (this.held.size === 0 || Date.now() < this.validUntil) return;
+    this.log.warn({ instances: this.held.size }, 'leases not renewed in time: closing their sockets');
+    const lost = [...this.held.keys()];
+    this.held.clear();
+    await Promise.all(lost.map((id) => this.lose(id)));
+  }
+
+  private tick(): Promise<void> {
+    if (this.ticking || this.stopped) return this.ticking ?? Promise.resolve();
+    this.ticking = this.renewAndBalance()
+      .catch((err) => this.log.error({ err }, 'lease round failed'))
+      .finally(() => {
+        this.ticking = undefined;
+      });
+    return this.ticking;
+  }
+
+  private async renewAndBalance(): Promise<void> {
+    const started = Date.now();
+    const now = new Date(started);
+    const until = new Date(started + this.fleet.leaseTtlMs);
+    const renewed = await this.store.leases.renew(this.fleet.nodeId, this.heldIds(), now, until);
+    // A stalled process wakes up past validUntil: the guard runs first, and the renewal finds
+    // nothing of its own (another worker took the leases and bumped their epochs).
+    for (const [instanceId, epoch] of [...this.held]) {
+      if (renewed.get(instanceId) === epoch) continue;
+      this.held.delete(instanceId);
+      await this.lose(instanceId);
+    }
+    if (this.held.size) this.validUntil = started + this.fleet.leaseTtlMs - this.fleet.leaseRenewMs;
+    await this.balance(now, until);
+  }
+
+  private async lose(instanceId: string): Promise<void> {
+    this.events.lost();
+    this.log.warn({ instanceId }, 'lease lost: socket closed, another worker owns the instance now');
+    await this.sessions
+      .abandon(instanceId)
+      .catch((err) => this.log.error({ err, instanceId }, 'closing failed'));
+  }
+
+  /** Takes free leases up to a fair share; hands one over when another worker holds two fewer. */
+  private async balance(now: Date, until: Date): Promise<void> {
+    const liveSince = new Date(now.getTime() - this.fleet.leaseTtlMs);
+    const workers = (await this.store.nodes.live(liveSince)).filter((n) => n.role !== 'api');
+    const peers = Math.max(1, workers.length);
+    const wanted = await this.store.leases.countWanted();
+    const share = Math.min(this.fleet.workerMaxInstances, Math.ceil(wanted / peers));
+    if (this.held.size < share) {
+      for (const instanceId of await this.store.leases.claimable(now, share - this.held.size)) {
+        const epoch = await this.store.leases.claim(this.fleet.nodeId, instanceId, now, until);
+        if (epoch === undefined) continue;
+        if (this.held.size === 0)
+          this.validUntil = now.getTime() + this.fleet.leaseTtlMs - this.fleet.leaseRenewMs;
+        this.held.set(instanceId, epoch);
+        this.events.takeover();
+        void this.startOwned(instanceId);
+      }
+      return;
+    }
+    const counts = await this.store.leases.countByOwner(now);
+    const least = Math.min(...workers.map((w) => counts.get(w.id) ?? 0));
+    const give = this.held.size - least >= 2 ? this.heldIds().at(-1) : undefined;
+    if (give) {
+      this.log.info(
+        { instanceId: give, held: this.held.size, least },
+        'handing an instance to a less loaded worker',
+      );
+      await this.sessions.hand(give);
+      await this.release(give);
+    }
+  }
+
+  private async startOwned(instanceId: string): Promise<void> {
+    try {
+      const instance = await this.store.instances.get(instanceId);
+      if (!instance) return void (await this.release(instanceId));
+      this.log.info({ instanceId, status: instance.status }, 'lease taken: starting the instance');
+      await this.sessions.start(instance);
+    } catch (err) {
+      this.log.error({ err, instanceId }, 'starting an owned instance failed');
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TenantService } from '../auth/tenant-service.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { InstanceService } from '../instances/instance-service.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { StatsService } from '../observability/stats.ts';
+import type { CampaignService } from '../outbox/campaign-service.ts';
+import type { MessageService } from '../outbox/message-service.ts';
+import type { Store } from '../store/repositories.ts';
+import type { WebhookService } from '../webhooks/webhook-service.ts';
+import { registerAuth } from './auth.ts';
+import { registerErrorHandling } from './error-handler.ts';
+import { registerJsonBody } from './json-body.ts';
+import { campaignRoutes } from './routes/campaign-routes.ts';
+import { chatRoutes } from './routes/chat-routes.ts';
+import { eventStreamRoutes } from './routes/event-stream-routes.ts';
+import { type FleetView, fleetRoutes } from './routes/fleet-routes.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import { instanceEventRoutes } from './routes/instance-event-routes.ts';
+import { instanceRoutes } from './routes/instance-routes.ts';
+import { linkRoutes } from './routes/link-routes.ts';
+import { messageRoutes } from './routes/message-routes.ts';
+import { metricsRoutes, operatorRoutes } from './routes/metrics-routes.ts';
+import { queueRoutes } from './routes/queue-routes.ts';
+import { tenantRoutes } from './routes/tenant-routes.ts';
+import { webhookRoutes } from './routes/webhook-routes.ts';
+
+/** A Fastify server with the gateway's body parsing and coded error handling. */
+export function createHttpServer(logger: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  registerJsonBody(app);
+  registerErrorHandling(app);
+  return app;
+}
+
+export interface ApiServices {
+  store: Store;
+  bus: EventBus;
+  metrics: Metrics;
+  metricsToken: string | undefined;
+  tenants: TenantService;
+  instances: InstanceService;
+  messages: MessageService;
+  campaigns: CampaignService;
+  webhooks: WebhookService;
+  stats: StatsService;
+  fleet: FleetView;
+}
+
+/** Health, metrics, the OpenAPI document and every /api/v1 route, each behind the key check. */
+export async function registerApi(app: FastifyInstance, s: ApiServices): Promise<void> {
+  await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 40 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Zapgate', version: '1', description: 'Self-hosted WhatsApp HTTP gateway' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOperatorRoutes(app, s);
+  await app.register(
+    async (api) => {
+      registerAuth(api, s.tenants);
+      await api.register(tenantRoutes(s.tenants));
+      await api.register(instanceRoutes(s.instances));
+      await api.register(linkRoutes(s.instances));
+      await api.register(instanceEventRoutes(s.instances, s.bus));
+      await api.register(messageRoutes(s.messages));
+      await api.register(chatRoutes(s.messages));
+      await api.register(campaignRoutes(s.campaigns));
+      await api.register(queueRoutes(s.store));
+      await api.register(webhookRoutes(s.webhooks));
+      await api.register(eventStreamRoutes(s.store, s.bus));
+      await api.register(metricsRoutes(s.stats, s.instances));
+      await api.register(fleetRoutes(s.fleet));
+    },
+    { prefix: '/api/v1' },
+  );
+}
+
+/** `/health`, `/health/ready`, `/health/detailed` and `/metrics`: all a worker serves. */
+export async function registerOperatorRoutes(
+  app: FastifyInstance,
+  s: Pick<ApiServices, 'store' | 'metrics' | 'tenants' | 'metricsToken'>,
+): Promise<void> {
+  await app.register(healthRoutes(s.store));
+  await app.register(
+    operatorRoutes({ metrics: s.metrics, store: s.store, tenants: s.tenants, metricsToken: s.metricsToken }),
+  );
+}

@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
+import {
+  GatewayProcess,
+  type InstanceJson,
+  linkByQr,
+  PACING_OFF,
+  waitForStatus,
+} from '../support/gateway-harness.ts';
+import { type ApiClient, eventually, SseReader } from '../support/http-client.ts';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.ts';
+
+/** Fast leases, so that a takeover is seconds, not the default 15. */
+const FLEET_ENV = { ...PACING_OFF, LEASE_RENEW_MS: '300', LEASE_TTL_MS: '1500' };
+
+let sim: RunningSimulator;
+let pg: TestPostgres;
+const procs: GatewayProcess[] = [];
+
+function node(role: 'api' | 'worker', nodeId: string): GatewayProcess {
+  const proc = new GatewayProcess({
+    sim: sim.info,
+    databaseUrl: pg.url,
+    role,
+    env: { ...FLEET_ENV, NODE_ID: nodeId },
+  });
+  procs.push(proc);
+  return proc;
+}
+
+let api1: GatewayProcess;
+let api2: GatewayProcess;
+const workers = new Map<string, GatewayProcess>();
+const names = ['f-a', 'f-b', 'f-c', 'f-d'];
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  pg = await startTestPostgres();
+  api1 = await node('api', 'api-1').start();
+  [api2] = await Promise.all([node('api', 'api-2').start()]);
+  for (const id of ['w1', 'w2']) workers.set(id, await node('worker', id).start());
+});
+afterAll(async () => {
+  for (const p of procs) await p.dispose();
+  await pg?.stop();
+  await sim?.close();
+});
+
+const instances = (api: ApiClient) => api.get<InstanceJson[]>('/api/v1/instances').then((r) => r.body);
+const ownersOf = async (api: ApiClient) =>
+  new Map((await instances(api)).map((i) => [i.name, i.owner as string | null]));
+
+describe('fleet mode: API nodes and workers on one PostgreSQL', () => {
+  it('spreads instances created through either API node over the workers, and links them', async () => {
+    for (const [i, name] of names.entries()) {
+      const api = i % 2 ? api2.api : api1.api;
+      const { phone } = sim.api.createAccount({ name });
+      const created = await api.post<InstanceJson>('/api/v1/instances', { name });
+      expect(created.status).toBe(201);
+      await linkByQr(api, sim.info.adminUrl, created.body.id, phone);
+    }
+    const owners = await eventually('every instance owned, two per worker', async () => {
+      const o = await ownersOf(api1.api);
+      const counts = [...o.values()].reduce(
+        (m, w) => m.set(w, (m.get(w) ?? 0) + 1),
+        new Map<string | null, number>(),
+      );
+      return counts.get('w1') === 2 && counts.get('w2') === 2 ? o : undefined;
+    });
+    expect(owners.size).toBe(4);
+    const nodes = await api2.api.get<Array<{ id: string; role: string; instances: number }>>('/api/v1/nodes');
+    expect(nodes.body.map((n) => [n.id, n.role, n.instances]).sort()).toEqual([
+      ['api-1', 'api', 0],
+      ['api-2', 'api', 0],
+      ['w1', 'worker', 2],
+      ['w2', 'worker', 2],
+    ]);
+  });
+
+  it('sends through either API node, and streams every worker’s events on both', async () => {
+    const sse = new SseReader(`${api2.api.baseUrl}/api/v1/events?events=message.status`, api2.api.key ?? '');
+    const contact = sim.api.createContact({}).phone;
+    for (const [i, name] of names.entries()) {
+      const api = i % 2 ? api1.api : api2.api;
+      const res = await api.post('/api/v1/instances/' + name + '/messages', {
+        to: contact,
+        type: 'text',
+        text: `hi from ${name}`,
+      });
+      expect(res.status).toBe(202);
+    }
+    await eventually('all four texts at the contact', () => sim.api.contactInbox(contact).length === 4);
+    const seen = await eventually('sent statuses of all four on api-2', () => {
+      const from = new Set(
+        sse.events
+          .filter((e) => (e.data.data as { status: string }).status === 'sent')
+          .map((e) => (e.data.instance as { name: string }).name),
+      );
+      return from.size === 4 ? from : undefined;
+    });
+    expect([...seen].sort()).toEqual(names);
+    sse.close();
+  });
+
+  it('carries out a pairing code and a logout asked of an API node on the owning worker', async () => {
+    const created = await api1.api.post<InstanceJson>('/api/v1/instances', { name: 'f-pair' });
+    const { phone } = sim.api.createAccount({ name: 'Pair' });
+    const code = await api2.api.post<{ pairingCode: string }>('/api/v1/instances/f-pair/pairing-code', {
+      phoneNumber: phone,
+    });
+    expect(code.status).toBe(200);
+    expect(code.body.pairingCode).toMatch(/^[0-9A-Z]{8}$/);
+    const entered = await fetch(`${sim.info.adminUrl}/accounts/${phone}/link-code`, {
+      method: 'POST',
+      body: JSON.stringify({ code: code.body.pairingCode }),
+    });
+    expect(entered.ok).toBe(true);
+    await waitForStatus(api1.api, created.body.id, 'connected');
+    const out = await api2.api.post<InstanceJson>('/api/v1/instances/f-pair/logout');
+    expect(out.status).toBe(200);
+    expect(out.body.status).toBe('logged_out');
+    expect((await api1.api.delete('/api/v1/instances/f-pair')).status).toBe(204);
+  });
+
+  it('after a SIGKILL of a worker mid-campaign, the other takes its instances over; every message arrives once', {
+    timeout: 240_000,
+  }, async () => {
+    const owners = await ownersOf(api1.api);
+    const victim = [...owners.entries()].filter(([, w]) => w === 'w1').map(([name]) => name);
+    expect(victim).toHaveLength(2);
+    const contacts = Array.from({ length: 200 }, (_, n) => ({ phone: sim.api.createContact({}).phone, n }));
+    const campaigns = [];
+    for (const [i, name] of victim.entries()) {
+      const mine = contacts.slice(i * 100, i * 100 + 100);
+      const res = await api2.api.post<{ id: string; total: number }>(`/api/v1/instances/${name}/campaigns`, {
+        template: 'Order {{n}} ready',
+        recipients: mine.map((c) => ({ to: c.phone, vars: { n: c.n } })),
+      });
+      expect(res.body.total).toBe(100);
+      campaigns.push(res.body.id);
+    }
+    await eventually(
+      'a first few sent',
+      () => contacts.filter((c) => sim.api.contactInbox(c.phone).length).length >= 10,
+    );
+    await workers.get('w1')?.stop('SIGKILL');
+    await eventually(
+      'both instances connected on w2',
+      async () => {
+        const all = await instances(api1.api);
+        return victim.every((name) =>
+          all.some((i) => i.name === name && i.status === 'connected' && i.owner === 'w2'),
+        );
+      },
+      60_000,
+    );
+    await eventually(
+      'all 200 at their contacts',
+      () => contacts.every((c) => sim.api.contactInbox(c.phone).length > 0),
+      120_000,
+    );
+    const received = contacts.flatMap((c) =>
+      sim.api.contactInbox(c.phone).map((m) => ({ id: m.id, text: m.content.text, c })),
+    );
+    expect(new Set(received.map((r) => r.id)).size).toBe(200);
+    for (const r of received) expect(r.text).toBe(`Order ${r.c.n} ready`);
+  });
+
+  it('a worker stopping on SIGTERM hands its instances to a worker that joined', {
+    timeout: 120_000,
+  }, async () => {
+    workers.set('w3', await node('worker', 'w3').start());
+    await workers.get('w2')?.stop('SIGTERM');
+    await eventually(
+      'all four connected on w3',
+      async () => (await instances(api1.api)).every((i) => i.status === 'connected' && i.owner === 'w3'),
+      30_000,
+    );
+    const contact = sim.api.createContact({}).phone;
+    await api1.api.post('/api/v1/instances/f-a/messages', { to: contact, type: 'text', text: 'still here' });
+    await eventually('the text sent after the hand-over', () => sim.api.contactInbox(contact).length === 1);
+  });
+
+  it('a worker frozen past its lease gives its sockets up when it wakes; every text arrives once', {
+    timeout: 180_000,
+  }, async () => {
+    workers.set('w4', await node('worker', 'w4').start());
+    await eventually(
+      'two instances handed to w4',
+      async () => {
+        const o = [...(await ownersOf(api1.api)).values()];
+        return o.filter((w) => w === 'w4').length === 2 && o.filter((w) => w === 'w3').length === 2;
+      },
+      60_000,
+    );
+    const frozen = workers.get('w3');
+    const pid = frozen?.child?.pid ?? 0;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await eventually(
+        'all four connected on w4',
+        async () => (await instances(api1.api)).every((i) => i.status === 'connected' && i.owner === 'w4'),
+        60_000,
+      );
+      const contact = sim.api.createContact({}).phone;
+      for (const name of names)
+        await api2.api.post(`/api/v1/instances/${name}/messages`, {
+          to: contact,
+          type: 'text',
+          text: `while frozen ${name}`,
+        });
+      await eventually('the four texts sent meanwhile', () => sim.api.contactInbox(contact).length === 4);
+      process.kill(pid, 'SIGCONT');
+      await eventually('the woken worker to give its leases up', () =>
+        /leases not renewed in time|lease lost/.test(frozen?.output ?? ''),
+      );
+      for (const name of names)
+        await api1.api.post(`/api/v1/instances/${name}/messages`, {
+          to: contact,
+          type: 'text',
+          text: `after ${name}`,
+        });
+      await eventually('the four texts sent after it woke', () => sim.api.contactInbox(contact).length === 8);
+      const texts = sim.api.contactInbox(contact).map((m) => String(m.content.text));
+      expect(new Set(texts).size).toBe(8);
+      // it may take a fair share back afterwards, but only through a new claim (a new epoch)
+      await eventually('all four connected, each on a live worker', async () =>
+        (await instances(api1.api)).every(
+          (i) => i.status === 'connected' && ['w3', 'w4'].includes(String(i.owner)),
+        ),
+      );
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  });
+});

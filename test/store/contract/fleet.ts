@@ -1,0 +1,96 @@
+import { expect, it } from 'vitest';
+import type { ContractContext } from './fixture.ts';
+import { unique } from './fixture.ts';
+
+const at = (ms: number) => new Date(ms);
+
+export function fleetContract(ctx: () => ContractContext): void {
+  const newInstance = async (desiredState: 'running' | 'stopped' = 'running') =>
+    ctx().store.instances.create({
+      id: unique('i'),
+      tenantId: null,
+      name: unique('fleet'),
+      desiredState,
+      settings: {},
+    });
+
+  it('a lease is taken only while free or expired, and every takeover bumps the epoch', async () => {
+    const { leases } = ctx().store;
+    const instance = await newInstance();
+    const t = Date.now();
+    const first = await leases.claim('node-a', instance.id, at(t), at(t + 1_000));
+    expect(first).toBeGreaterThan(0);
+    expect(await leases.claim('node-b', instance.id, at(t + 10), at(t + 1_010))).toBeUndefined();
+    expect(await leases.ownerOf(instance.id, at(t + 10))).toBe('node-a');
+    expect((await ctx().store.instances.get(instance.id))?.owner).toBe('node-a');
+    // past its end, the lease is anyone's; the new holder has a higher epoch
+    const second = await leases.claim('node-b', instance.id, at(t + 2_000), at(t + 3_000));
+    expect(second).toBe((first ?? 0) + 1);
+    expect(await leases.holds('node-a', instance.id, first ?? 0, at(t + 2_000))).toBe(false);
+    expect(await leases.holds('node-b', instance.id, second ?? 0, at(t + 2_000))).toBe(true);
+  });
+
+  it('renews only unexpired leases of the node, and releases only at the epoch held', async () => {
+    const { leases } = ctx().store;
+    const node = unique('node');
+    const [a, b] = [await newInstance(), await newInstance()];
+    const t = Date.now();
+    const epochA = (await leases.claim(node, a.id, at(t), at(t + 1_000))) ?? 0;
+    await leases.claim(node, b.id, at(t), at(t + 100));
+    const renewed = await leases.renew(node, [a.id, b.id], at(t + 500), at(t + 1_500));
+    expect((await leases.renew(node, [], at(t + 500), at(t + 1_500))).size).toBe(0);
+    expect([...renewed.keys()]).toEqual([a.id]);
+    expect(renewed.get(a.id)).toBe(epochA);
+    expect(await leases.release(node, a.id, epochA + 1)).toBe(false);
+    expect(await leases.release(node, a.id, epochA)).toBe(true);
+    expect(await leases.ownerOf(a.id, at(t + 600))).toBeUndefined();
+  });
+
+  it('offers instances that should run and are free, counts them, and never a stopped one', async () => {
+    const { leases } = ctx().store;
+    const running = await newInstance();
+    const stopped = await newInstance('stopped');
+    const t = Date.now();
+    const offered = await leases.claimable(at(t), 1_000);
+    expect(offered).toContain(running.id);
+    expect(offered).not.toContain(stopped.id);
+    expect(await leases.claim('n', stopped.id, at(t), at(t + 1_000))).toBeUndefined();
+    expect(await leases.countWanted()).toBeGreaterThanOrEqual(1);
+    const node = unique('counted');
+    await leases.claim(node, running.id, at(t), at(t + 60_000));
+    expect((await leases.countByOwner(at(t))).get(node)).toBe(1);
+  });
+
+  it('keeps nodes with their heartbeats and forgets the silent ones', async () => {
+    const { nodes } = ctx().store;
+    const id = unique('n');
+    const t = Date.now();
+    await nodes.heartbeat({ id, role: 'worker', version: '1', startedAt: at(t) }, at(t));
+    await nodes.heartbeat({ id, role: 'worker', version: '1', startedAt: at(t) }, at(t + 5_000));
+    const live = (await nodes.live(at(t + 1_000))).find((n) => n.id === id);
+    expect(live).toMatchObject({ role: 'worker', heartbeatAt: at(t + 5_000) });
+    expect((await nodes.live(at(t + 6_000))).some((n) => n.id === id)).toBe(false);
+    await nodes.remove(id);
+    expect((await nodes.live(at(0))).some((n) => n.id === id)).toBe(false);
+  });
+
+  it('hands a command to its node once, with its outcome', async () => {
+    const { commands } = ctx().store;
+    const node = unique('w');
+    const id = unique('c');
+    await commands.create({
+      id,
+      instanceId: 'i-1',
+      nodeId: node,
+      kind: 'pairing-code',
+      args: { phone: '1555' },
+    });
+    expect((await commands.pendingFor(node, 10)).map((c) => [c.id, c.args])).toEqual([
+      [id, { phone: '1555' }],
+    ]);
+    await commands.finish(id, 'done', { pairingCode: 'ABCD1234' });
+    await commands.finish(id, 'failed', { code: 'late' });
+    expect(await commands.get(id)).toMatchObject({ status: 'done', result: { pairingCode: 'ABCD1234' } });
+    expect(await commands.pendingFor(node, 10)).toEqual([]);
+  });
+}
