@@ -1,6 +1,7 @@
 import { fileTypeFromBuffer } from 'file-type';
 import type { MediaType } from '../domain/message.ts';
 import { SendError } from '../engine/engine.ts';
+import { readBounded } from '../net/bounded-body.ts';
 import { assertFetchableUrl, UrlRefused } from '../net/url-guard.ts';
 import { MEDIA_LIMITS } from './message-input.ts';
 
@@ -14,26 +15,34 @@ export async function fetchMedia(url: string, type: MediaType, allowPrivate: boo
     if (err instanceof UrlRefused) throw new SendError('ZG_ERR_MEDIA_URL_REFUSED', err.message, false);
     throw err;
   }
+  const abort = new AbortController();
+  const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]);
+  const unreachable = (err: unknown) =>
+    new SendError('ZG_ERR_MEDIA_UNREACHABLE', `could not fetch ${url}: ${(err as Error).message}`, false);
   let res: Response;
   try {
-    res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    res = await fetch(url, { redirect: 'error', signal });
   } catch (err) {
-    throw new SendError(
-      'ZG_ERR_MEDIA_UNREACHABLE',
-      `could not fetch ${url}: ${(err as Error).message}`,
-      false,
-    );
+    throw unreachable(err);
   }
-  if (res.status >= 500)
-    throw new SendError('ZG_ERR_MEDIA_UNREACHABLE', `${url} answered ${res.status}`, true);
-  if (!res.ok) throw new SendError('ZG_ERR_MEDIA_UNREACHABLE', `${url} answered ${res.status}`, false);
   const limit = MEDIA_LIMITS[type];
-  if (Number(res.headers.get('content-length') ?? 0) > limit)
-    throw new SendError('ZG_ERR_MEDIA_TOO_LARGE', `${url} is larger than ${limit} bytes`, false);
-  const bytes = Buffer.from(await res.arrayBuffer());
-  if (bytes.length > limit)
-    throw new SendError('ZG_ERR_MEDIA_TOO_LARGE', `${url} is larger than ${limit} bytes`, false);
-  return bytes;
+  const tooLarge = () =>
+    new SendError('ZG_ERR_MEDIA_TOO_LARGE', `${url} is larger than ${limit} bytes`, false);
+  try {
+    if (res.status >= 500)
+      throw new SendError('ZG_ERR_MEDIA_UNREACHABLE', `${url} answered ${res.status}`, true);
+    if (!res.ok) throw new SendError('ZG_ERR_MEDIA_UNREACHABLE', `${url} answered ${res.status}`, false);
+    if (Number(res.headers.get('content-length') ?? 0) > limit) throw tooLarge();
+    // read as a stream and stop at the limit: an endless body must not be held in memory whole
+    const body = await readBounded(res.body, limit).catch((err: unknown) => {
+      throw unreachable(err);
+    });
+    if (body.truncated) throw tooLarge();
+    return body.bytes;
+  } finally {
+    // whatever was not read is not wanted: the connection goes rather than wait for the rest
+    abort.abort();
+  }
 }
 
 /** The mime type from the bytes themselves, when the caller did not say. */

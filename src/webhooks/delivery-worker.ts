@@ -1,3 +1,4 @@
+import { readBounded } from '../net/bounded-body.ts';
 import { assertFetchableUrl, UrlRefused } from '../net/url-guard.ts';
 import type { Logger } from '../observability/logger.ts';
 import { reconnectDelay } from '../sessions/reconnect-policy.ts';
@@ -21,6 +22,8 @@ const LEASE_MS = 60_000;
 const POLL_MS = 2_000;
 const DISABLED_RECHECK_MS = 60_000;
 const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
+/** How much of a receiver's answer is kept for the deliveries log; the rest is not even read. */
+const RESPONSE_KEPT_BYTES = 2048;
 
 interface Attempt {
   status: number | null;
@@ -195,11 +198,12 @@ export class DeliveryWorker {
       throw err;
     }
     const timestamp = String(Math.floor(Date.now() / 1000));
+    const abort = new AbortController();
     try {
       const res = await fetch(url, {
         method: 'POST',
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.options.timeoutMs)]),
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Zapgate-Webhook/1',
@@ -211,7 +215,10 @@ export class DeliveryWorker {
         },
         body: d.payload,
       });
-      const response = (await res.text().catch(() => '')).slice(0, 2048);
+      const head = await readBounded(res.body, RESPONSE_KEPT_BYTES).catch(() => undefined);
+      // the status is the answer: an endless or slow body after it is not waited for
+      abort.abort();
+      const response = head ? head.bytes.toString('utf8') : '';
       return {
         status: res.status,
         error: null,

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../sim/simulator.ts';
+import { EndlessServer } from '../support/endless-server.ts';
 import { type InstanceJson, waitForStatus } from '../support/gateway-harness.ts';
 import { type ApiClient, eventually } from '../support/http-client.ts';
 import { type LinkedGateway, startLinkedGateway } from '../support/linked-gateway.ts';
@@ -22,6 +23,8 @@ let sim: RunningSimulator;
 let api: ApiClient;
 let media: Server;
 let mediaUrl: string;
+// past the 1 MB sticker limit, bounded: it stops writing at 32 MB and waits for the client to go
+const endless = new EndlessServer(32 * 1024 * 1024, { 'content-type': 'image/webp' });
 const png = randomBytes(20_000);
 let contact: string;
 
@@ -50,6 +53,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => media.listen(0, '127.0.0.1', r));
   mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
+  await endless.start();
   linked = await startLinkedGateway({ name: 'shop', env: { ALLOW_PRIVATE_URLS: '1' } });
   ({ sim, api } = linked);
   contact = sim.api.createContact({ name: 'Customer' }).phone;
@@ -57,6 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await linked?.close();
   media?.close();
+  await endless.close();
 });
 
 describe('sending every type through the outbox', () => {
@@ -272,6 +277,16 @@ describe('sending every type through the outbox', () => {
     expect((await rowStatus(unreachable.body.id, 'failed')).error?.code).toBe('ZG_ERR_MEDIA_UNREACHABLE');
     const stranger = await send({ to: '19990001234', type: 'text', text: 'hello?' });
     expect((await rowStatus(stranger.body.id, 'failed')).error?.code).toMatch(/^ZG_ERR_WA_/);
+  });
+
+  it('stops reading media by URL past its size limit: an endless body fails the message and is cut off', async () => {
+    const res = await send({ to: contact, type: 'sticker', url: `${endless.url}/forever.webp` });
+    expect(res.status).toBe(202);
+    expect((await rowStatus(res.body.id, 'failed')).error?.code).toBe('ZG_ERR_MEDIA_TOO_LARGE');
+    const stream = await eventually('the download to be cut off', () =>
+      endless.streams.find((s) => s.path === '/forever.webp' && s.closedByClient),
+    );
+    expect(stream.written).toBeLessThan(32 * 1024 * 1024);
   });
 
   it('holds the queue while the instance is down and flushes it on reconnect', async () => {
