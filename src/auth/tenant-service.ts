@@ -4,6 +4,7 @@ import { Errors } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Store } from '../store/repositories.ts';
 import { generateApiKey, hashApiKey, sameSecret } from './api-keys.ts';
+import { KeyBoundStreams } from './key-bound-streams.ts';
 
 export interface IssuedKey {
   id: string;
@@ -14,6 +15,12 @@ export interface IssuedKey {
 
 /** Tenants and their API keys (stored hashed, shown once), and who a presented key belongs to. */
 export class TenantService {
+  /** The SSE streams and sockets open per key: a key that stops working ends them. */
+  readonly streams = new KeyBoundStreams(async (tenantId) => {
+    const keys = await this.store.apiKeys.listByTenant(tenantId);
+    return new Set(keys.filter((k) => !k.revokedAt).map((k) => k.id));
+  });
+
   constructor(
     private readonly store: Store,
     private readonly adminKey: string,
@@ -39,7 +46,10 @@ export class TenantService {
   /** A new key for the tenant; with `revokeOthers`, every older key stops working at once. */
   async rotate(tenantId: string, revokeOthers: boolean): Promise<IssuedKey> {
     await this.require(tenantId);
-    if (revokeOthers) await this.store.apiKeys.revokeAllOfTenant(tenantId);
+    if (revokeOthers) {
+      await this.store.apiKeys.revokeAllOfTenant(tenantId);
+      this.streams.endTenant(tenantId);
+    }
     return this.issueKey(tenantId);
   }
 
@@ -48,6 +58,7 @@ export class TenantService {
     const keys = await this.store.apiKeys.listByTenant(tenantId);
     if (!keys.some((k) => k.id === keyId)) throw Errors.notFound(`key ${keyId} of tenant ${tenantId}`);
     await this.store.apiKeys.revoke(keyId);
+    this.streams.endKeys([keyId]);
   }
 
   async listKeys(tenantId: string) {
@@ -68,6 +79,7 @@ export class TenantService {
     for (const instance of await this.instances().list(principal))
       await this.instances().remove(principal, instance.id);
     await this.store.apiKeys.revokeAllOfTenant(tenantId);
+    this.streams.endTenant(tenantId);
     await this.store.tenants.delete(tenantId);
   }
 

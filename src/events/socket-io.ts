@@ -39,6 +39,9 @@ export function attachSocketIo(
         } else {
           await socket.join(principal.kind === 'admin' ? ADMIN_ROOM : tenantRoom(principal.tenantId));
         }
+        // a revoked key, or its deleted tenant, takes its sockets with it
+        const release = deps.tenants.streams.bind(principal, () => socket.disconnect(true));
+        socket.on('disconnect', release);
         next();
       })
       .catch((err: Error) => next(new Error(err.message)));

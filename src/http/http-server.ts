@@ -80,13 +80,13 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
       await api.register(tenantRoutes(s.tenants));
       await api.register(instanceRoutes(s.instances));
       await api.register(linkRoutes(s.instances));
-      await api.register(instanceEventRoutes(s.instances, s.bus));
+      await api.register(instanceEventRoutes(s.instances, s.bus, s.tenants.streams));
       await api.register(messageRoutes(s.messages));
       await api.register(chatRoutes(s.messages));
       await api.register(campaignRoutes(s.campaigns));
       await api.register(queueRoutes(s.store));
       await api.register(webhookRoutes(s.webhooks));
-      await api.register(eventStreamRoutes(s.store, s.bus));
+      await api.register(eventStreamRoutes(s.store, s.bus, s.tenants.streams));
       await api.register(metricsRoutes(s.stats, s.instances));
       await api.register(fleetRoutes(s.fleet));
     },

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { KeyBoundStreams } from '../auth/key-bound-streams.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -11,9 +12,10 @@ export type OpenSse = (request: FastifyRequest, reply: FastifyReply) => SseStrea
 
 /**
  * How a route plugin opens its streams. A stream never ends by itself and Fastify's close waits
- * for every open response, so the streams still open are ended when the server starts closing.
+ * for every open response, so the streams still open are ended when the server starts closing;
+ * a stream is also bound to the key that opened it, and ends when that key is revoked.
  */
-export function sseStreams(app: FastifyInstance): OpenSse {
+export function sseStreams(app: FastifyInstance, keyStreams: KeyBoundStreams): OpenSse {
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const end of open) end();
@@ -21,7 +23,11 @@ export function sseStreams(app: FastifyInstance): OpenSse {
   return (request, reply) => {
     const { stream, end } = openSse(request, reply);
     open.add(end);
-    stream.onClose(() => open.delete(end));
+    const release = keyStreams.bind(request.principal, end);
+    stream.onClose(() => {
+      open.delete(end);
+      release();
+    });
     return stream;
   };
 }
@@ -33,7 +39,8 @@ function openSse(request: FastifyRequest, reply: FastifyReply): { stream: SseStr
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    // never reused: a client's next request must not land on a connection the stream's end closes
+    connection: 'close',
     'x-accel-buffering': 'no',
   });
   res.write(': connected\n\n');
@@ -59,7 +66,7 @@ function openSse(request: FastifyRequest, reply: FastifyReply): { stream: SseStr
   const end = () => {
     const socket = res.socket;
     res.end();
-    // the connection was kept alive for the stream: closed too, or the server would wait for it
+    // the connection goes with the stream, or the server would wait for it
     socket?.destroySoon();
   };
   return { stream, end };

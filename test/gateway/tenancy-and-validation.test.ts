@@ -1,8 +1,9 @@
+import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { openStore } from '../../src/store/database.ts';
 import { ADMIN_KEY, GatewayProcess, type InstanceJson } from '../support/gateway-harness.ts';
-import type { ApiClient } from '../support/http-client.ts';
+import { type ApiClient, eventually, SseReader } from '../support/http-client.ts';
 
 let sim: RunningSimulator;
 let gw: GatewayProcess;
@@ -94,6 +95,52 @@ describe('tenants', () => {
     );
     expect(keys.body.filter((k) => !k.revokedAt)).toHaveLength(1);
     expect(JSON.stringify(keys.body)).not.toContain(rotated.body.key);
+  });
+
+  it('ends the SSE streams and sockets of a key when it is revoked, rotated away or its tenant deleted', async () => {
+    const c = await admin.post<Issued>('/api/v1/tenants', { name: 'Tenant C' });
+    const tenantC = c.body.tenant.id;
+    const instance = (
+      await admin
+        .withKey(c.body.apiKey.key)
+        .post<InstanceJson>('/api/v1/instances', { name: 'c', start: false })
+    ).body;
+    /** Both SSE routes and a socket.io connection, open on `key`; `closed` settles once all three end. */
+    const openAll = async (key: string) => {
+      const streams = [
+        new SseReader(`${admin.baseUrl}/api/v1/events`, key),
+        new SseReader(`${admin.baseUrl}/api/v1/instances/${instance.id}/events`, key),
+      ];
+      const socket = connectSocket(admin.baseUrl, {
+        path: '/socket.io',
+        auth: { apiKey: key },
+        transports: ['websocket'],
+        reconnection: false,
+      });
+      const socketClosed = new Promise<void>((resolve) => socket.on('disconnect', () => resolve()));
+      await eventually('the streams and the socket to open', () =>
+        streams.every((s) => s.status === 200) ? socket.connected : false,
+      );
+      return {
+        open: () => streams.every((s) => !s.ended) && socket.connected,
+        closed: () => Promise.all([...streams.map((s) => s.done), socketClosed]),
+      };
+    };
+    const other = await openAll(c.body.apiKey.key);
+    const extra = await admin.post<{ id: string; key: string }>(`/api/v1/tenants/${tenantC}/keys`);
+    const revoked = await openAll(extra.body.key);
+    expect((await admin.delete(`/api/v1/tenants/${tenantC}/keys/${extra.body.id}`)).status).toBe(204);
+    await revoked.closed();
+    expect(other.open()).toBe(true);
+
+    const rotated = await admin.post<{ key: string }>(`/api/v1/tenants/${tenantC}/keys`, {
+      revokeOthers: true,
+    });
+    await other.closed();
+
+    const last = await openAll(rotated.body.key);
+    expect((await admin.delete(`/api/v1/tenants/${tenantC}`)).status).toBe(204);
+    await last.closed();
   });
 
   it('deletes an instance with its queued messages, their media and its campaigns', async () => {

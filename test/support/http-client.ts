@@ -65,16 +65,25 @@ export class SseReader {
   private readonly controller = new AbortController();
   /** The server answered: events published from now on reach this reader. */
   opened = false;
+  /** The answer's status, once it came. */
+  status: number | undefined;
+  /** The stream ended (the server closed it, or it failed). */
+  ended = false;
   readonly done: Promise<void>;
 
   constructor(url: string, key: string, lastEventId?: string) {
-    this.done = this.read(url, key, lastEventId).catch(() => undefined);
+    this.done = this.read(url, key, lastEventId)
+      .catch(() => undefined)
+      .finally(() => {
+        this.ended = true;
+      });
   }
 
   private async read(url: string, key: string, lastEventId?: string): Promise<void> {
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'text/event-stream' };
     if (lastEventId) headers['last-event-id'] = lastEventId;
     const res = await fetch(url, { headers, signal: this.controller.signal });
+    this.status = res.status;
     this.opened = true;
     if (!res.body) return;
     const decoder = new TextDecoder();

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import type { KeyBoundStreams } from '../../auth/key-bound-streams.ts';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { GatewayEvent } from '../../events/event-map.ts';
 import type { Store } from '../../store/repositories.ts';
@@ -13,9 +14,9 @@ const REPLAY_LIMIT = 1_000;
  * with `Last-Event-ID` first gets what it missed from the stored events, then the live ones.
  */
 export const eventStreamRoutes =
-  (store: Store, bus: EventBus): FastifyPluginAsyncTypebox =>
+  (store: Store, bus: EventBus, keyStreams: KeyBoundStreams): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const openSse = sseStreams(app);
+    const openSse = sseStreams(app, keyStreams);
     app.get(
       '/events',
       {

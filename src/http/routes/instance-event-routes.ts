@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import type { KeyBoundStreams } from '../../auth/key-bound-streams.ts';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
 import { errorResponses, IdParam, instanceJson, Limit, TextInteger } from '../schemas.ts';
@@ -9,9 +10,9 @@ const tags = ['instances'];
 
 /** What happened to an instance: its stored transitions, and a live stream of status and QR changes. */
 export const instanceEventRoutes =
-  (instances: InstanceService, bus: EventBus): FastifyPluginAsyncTypebox =>
+  (instances: InstanceService, bus: EventBus, keyStreams: KeyBoundStreams): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const openSse = sseStreams(app);
+    const openSse = sseStreams(app, keyStreams);
     app.get(
       '/instances/:id/logs',
       {
