@@ -2,7 +2,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import type { MediaType } from '../domain/message.ts';
 import { SendError } from '../engine/engine.ts';
 import { readBounded } from '../net/bounded-body.ts';
-import { assertFetchableUrl, UrlRefused } from '../net/url-guard.ts';
+import { assertFetchableUrl, fetchDispatcher, refusalOf, UrlRefused } from '../net/url-guard.ts';
 import { MEDIA_LIMITS } from './message-input.ts';
 
 const FETCH_TIMEOUT_MS = 30_000;
@@ -21,8 +21,12 @@ export async function fetchMedia(url: string, type: MediaType, allowPrivate: boo
     new SendError('ZG_ERR_MEDIA_UNREACHABLE', `could not fetch ${url}: ${(err as Error).message}`, false);
   let res: Response;
   try {
-    res = await fetch(url, { redirect: 'error', signal });
+    // the dispatcher checks the addresses the connection is made to, not just the ones checked above
+    const dispatcher = fetchDispatcher(allowPrivate);
+    res = await fetch(url, { redirect: 'error', signal, ...(dispatcher ? { dispatcher } : {}) });
   } catch (err) {
+    const refused = refusalOf(err);
+    if (refused) throw new SendError('ZG_ERR_MEDIA_URL_REFUSED', refused.message, false);
     throw unreachable(err);
   }
   const limit = MEDIA_LIMITS[type];

@@ -1,5 +1,5 @@
 import { readBounded } from '../net/bounded-body.ts';
-import { assertFetchableUrl, UrlRefused } from '../net/url-guard.ts';
+import { assertFetchableUrl, fetchDispatcher, refusalOf, UrlRefused } from '../net/url-guard.ts';
 import type { Logger } from '../observability/logger.ts';
 import { reconnectDelay } from '../sessions/reconnect-policy.ts';
 import type { Store, WebhookDelivery } from '../store/repositories.ts';
@@ -199,8 +199,10 @@ export class DeliveryWorker {
     }
     const timestamp = String(Math.floor(Date.now() / 1000));
     const abort = new AbortController();
+    const dispatcher = fetchDispatcher(this.options.allowPrivateUrls);
     try {
       const res = await fetch(url, {
+        ...(dispatcher ? { dispatcher } : {}),
         method: 'POST',
         redirect: 'manual',
         signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.options.timeoutMs)]),
@@ -226,6 +228,9 @@ export class DeliveryWorker {
         retryAfterMs: retryAfter(res.headers.get('retry-after')),
       };
     } catch (err) {
+      const refused = refusalOf(err);
+      if (refused)
+        return { status: null, error: `refused: ${refused.message}`, response: null, refused: true };
       const e = err as Error;
       return {
         status: null,
