@@ -42,6 +42,20 @@ export interface Config {
   /** When set, GET /metrics requires `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken: string | undefined;
   fleet: FleetConfig;
+  http: HttpConfig;
+}
+
+/** What the HTTP server allows its clients. */
+export interface HttpConfig {
+  /** A request's headers and body must have arrived within this (0: no limit); a stream's life is not counted. */
+  requestTimeoutMs: number;
+}
+
+/** The HTTP settings alone, for the parts that are handed no Config. */
+export function httpConfig(env: Env = process.env): HttpConfig {
+  return {
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000),
+  };
 }
 
 /** How the processes of a fleet find each other and share the instances. */
@@ -167,5 +181,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     metricsToken: env.METRICS_TOKEN || undefined,
     fleet: fleet(env),
+    http: httpConfig(env),
   });
 }

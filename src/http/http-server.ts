@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TenantService } from '../auth/tenant-service.ts';
+import { type HttpConfig, httpConfig } from '../config.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -30,17 +31,37 @@ import { queueRoutes } from './routes/queue-routes.ts';
 import { tenantRoutes } from './routes/tenant-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
 
-/** A Fastify server with the gateway's body parsing and coded error handling. */
-export function createHttpServer(logger: Logger): FastifyInstance {
+/**
+ * A Fastify server with the gateway's body parsing, coded error handling and request timeout.
+ * `http` defaults to the environment's settings (the composition root passes `config.http`).
+ */
+export function createHttpServer(logger: Logger, http: HttpConfig = httpConfig()): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
+    ...requestTimeouts(http.requestTimeoutMs),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerJsonBody(app);
   registerErrorHandling(app);
   return app;
+}
+
+/**
+ * Node closes a connection whose request (headers, then body) is not in by `ms`, with a 408; a
+ * request is complete once its body is, so an SSE stream or a socket.io upgrade is never cut.
+ * Node looks every `connectionsCheckingInterval`, which is tied to the timeout to keep it prompt.
+ */
+function requestTimeouts(ms: number) {
+  if (ms === 0) return {};
+  return {
+    requestTimeout: ms,
+    http: {
+      headersTimeout: Math.min(ms, 60_000),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.ceil(ms / 4))),
+    },
+  };
 }
 
 export interface ApiServices {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
@@ -17,7 +18,10 @@ type Issued = { tenant: { id: string }; apiKey: { key: string; id: string } };
 
 beforeAll(async () => {
   sim = await startSimulator();
-  gw = await new GatewayProcess({ sim: sim.info, env: { MAX_INSTANCES: '4' } }).start();
+  gw = await new GatewayProcess({
+    sim: sim.info,
+    env: { MAX_INSTANCES: '4', REQUEST_TIMEOUT_MS: '1000' },
+  }).start();
   admin = gw.api;
   const a = await admin.post<Issued>('/api/v1/tenants', { name: 'Tenant A' });
   const b = await admin.post<Issued>('/api/v1/tenants', { name: 'Tenant B' });
@@ -326,5 +330,33 @@ describe('bad requests get coded 4xx, never 500', () => {
     expect(res.status).toBe(204);
     expect((await admin.get(`/api/v1/instances/${instanceA.id}`)).status).toBe(404);
     expect((await tenantA.get('/api/v1/instances')).status).toBe(401);
+  });
+});
+
+describe('slow clients', () => {
+  it('closes a connection whose request is not in by REQUEST_TIMEOUT_MS, but no open stream', async () => {
+    const stream = new SseReader(`${admin.baseUrl}/api/v1/events`, ADMIN_KEY);
+    await eventually('the stream to open', () => stream.status === 200);
+    const body = 'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name": "sl';
+    const partial = [
+      `POST /api/v1/instances HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n${body}`,
+      `POST /api/v1/instances HTTP/1.1\r\nHost: gw\r\n${body}`,
+      'GET /health HTTP/1.1\r\nHost: gw\r\n',
+    ];
+    // each sends part of a request, then nothing: closed by the gateway, not by this test
+    await Promise.all(
+      partial.map(
+        (text) =>
+          new Promise<void>((resolve) => {
+            const socket = connect(gw.port, '127.0.0.1', () => socket.write(text));
+            socket.on('error', () => undefined);
+            socket.on('close', () => resolve());
+            socket.resume();
+          }),
+      ),
+    );
+    // opened before them, so open for longer than the timeout
+    expect(stream.ended).toBe(false);
+    stream.close();
   });
 });
