@@ -49,12 +49,21 @@ export interface Config {
 export interface HttpConfig {
   /** A request's headers and body must have arrived within this (0: no limit); a stream's life is not counted. */
   requestTimeoutMs: number;
+  /** Requests a minute per tenant key, and per client address for the routes without a key (0: off). */
+  rateLimitPerMinute: number;
+  /** Requests a minute with a missing or wrong key, per client address (0: off). */
+  authFailuresPerMinute: number;
+  /** SSE streams and socket.io connections one key may hold open at once. */
+  maxStreamsPerKey: number;
 }
 
 /** The HTTP settings alone, for the parts that are handed no Config. */
 export function httpConfig(env: Env = process.env): HttpConfig {
   return {
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6_000),
+    authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 300),
+    maxStreamsPerKey: int(env, 'MAX_STREAMS_PER_KEY', 20, 1),
   };
 }
 

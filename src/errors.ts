@@ -43,6 +43,17 @@ export const Errors = {
     401,
     () => 'missing or invalid metrics token (send Authorization: Bearer <METRICS_TOKEN>)',
   ),
+  rateLimited: coded(
+    'ZG_ERR_RATE_LIMITED',
+    429,
+    (what: string, retryAfterSeconds: number) => `${what}; retry in ${retryAfterSeconds} s`,
+  ),
+  streamLimit: coded(
+    'ZG_ERR_RATE_LIMITED',
+    429,
+    (max: number) =>
+      `this key already holds ${max} open streams and sockets (MAX_STREAMS_PER_KEY); close one first`,
+  ),
   forbidden: coded('ZG_ERR_FORBIDDEN', 403, (what: string) => `this key may not ${what}`),
   notFound: coded('ZG_ERR_NOT_FOUND', 404, (what: string) => `${what} not found`),
   routeNotFound: coded(

@@ -1,6 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { TenantService } from '../auth/tenant-service.ts';
+import { type HttpConfig, httpConfig } from '../config.ts';
+import { Errors } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventBus } from './event-bus.ts';
@@ -16,8 +18,16 @@ const instanceRoom = (id: string) => `instance:${id}`;
  */
 export function attachSocketIo(
   server: HttpServer,
-  deps: { tenants: TenantService; instances: InstanceService; bus: EventBus; logger: Logger },
+  deps: {
+    tenants: TenantService;
+    instances: InstanceService;
+    bus: EventBus;
+    logger: Logger;
+    /** The HTTP settings; the environment's when not given. */
+    http?: HttpConfig;
+  },
 ): () => Promise<void> {
+  const http = deps.http ?? httpConfig();
   const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
   io.use((socket, next) => {
     const { auth, headers } = socket.handshake;
@@ -33,6 +43,8 @@ export function attachSocketIo(
       .authenticate(key)
       .then(async (principal) => {
         if (!principal) return next(new Error('ZG_ERR_UNAUTHORIZED: missing or invalid API key'));
+        if (deps.tenants.streams.count(principal) >= http.maxStreamsPerKey)
+          return next(new Error(`ZG_ERR_RATE_LIMITED: ${Errors.streamLimit(http.maxStreamsPerKey).message}`));
         if (typeof auth.instance === 'string' && auth.instance) {
           const instance = await deps.instances.find(principal, auth.instance);
           await socket.join(instanceRoom(instance.id));

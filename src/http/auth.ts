@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TenantService } from '../auth/tenant-service.ts';
+import type { HttpConfig } from '../config.ts';
 import type { Principal } from '../domain/tenant.ts';
 import { Errors } from '../errors.ts';
+import { authFailureBudget } from './rate-limits.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,12 +22,17 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 /**
  * Every route registered in `scope` requires a key; the principal it names is on
  * `request.principal`. Bound to the routes the router matched, never to the raw URL: the router
- * decodes `/%61pi/…` into `/api/…`, and a check on the URL's text would let it pass.
+ * decodes `/%61pi/…` into `/api/…`, and a check on the URL's text would let it pass. Failures
+ * count against the client address's budget (`AUTH_FAILURES_PER_MINUTE`).
  */
-export function registerAuth(scope: FastifyInstance, tenants: TenantService): void {
-  scope.addHook('onRequest', async (request) => {
+export function registerAuth(scope: FastifyInstance, tenants: TenantService, http: HttpConfig): void {
+  const failed = authFailureBudget(scope, http);
+  scope.addHook('onRequest', async (request, reply) => {
     const principal = await tenants.authenticate(presentedKey(request));
-    if (!principal) throw Errors.unauthorized();
+    if (!principal) {
+      await failed(request, reply);
+      throw Errors.unauthorized();
+    }
     request.principal = principal;
   });
 }

@@ -17,6 +17,7 @@ import type { WebhookService } from '../webhooks/webhook-service.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { registerJsonBody } from './json-body.ts';
+import { registerRateLimits } from './rate-limits.ts';
 import { campaignRoutes } from './routes/campaign-routes.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
@@ -45,6 +46,7 @@ export function createHttpServer(logger: Logger, http: HttpConfig = httpConfig()
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerJsonBody(app);
   registerErrorHandling(app);
+  registerRateLimits(app, http);
   return app;
 }
 
@@ -76,10 +78,14 @@ export interface ApiServices {
   webhooks: WebhookService;
   stats: StatsService;
   fleet: FleetView;
+  /** The HTTP settings; the environment's when not given. */
+  http?: HttpConfig;
 }
 
 /** Health, metrics, the OpenAPI document and every /api/v1 route, each behind the key check. */
 export async function registerApi(app: FastifyInstance, s: ApiServices): Promise<void> {
+  const http = s.http ?? httpConfig();
+  const streams = { keys: s.tenants.streams, maxPerKey: http.maxStreamsPerKey };
   await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 40 } });
   await app.register(swagger, {
     openapi: {
@@ -97,17 +103,17 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
   await registerOperatorRoutes(app, s);
   await app.register(
     async (api) => {
-      registerAuth(api, s.tenants);
+      registerAuth(api, s.tenants, http);
       await api.register(tenantRoutes(s.tenants));
       await api.register(instanceRoutes(s.instances));
       await api.register(linkRoutes(s.instances));
-      await api.register(instanceEventRoutes(s.instances, s.bus, s.tenants.streams));
+      await api.register(instanceEventRoutes(s.instances, s.bus, streams));
       await api.register(messageRoutes(s.messages));
       await api.register(chatRoutes(s.messages));
       await api.register(campaignRoutes(s.campaigns));
       await api.register(queueRoutes(s.store));
       await api.register(webhookRoutes(s.webhooks));
-      await api.register(eventStreamRoutes(s.store, s.bus, s.tenants.streams));
+      await api.register(eventStreamRoutes(s.store, s.bus, streams));
       await api.register(metricsRoutes(s.stats, s.instances));
       await api.register(fleetRoutes(s.fleet));
     },

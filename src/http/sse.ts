@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyBoundStreams } from '../auth/key-bound-streams.ts';
+import { Errors } from '../errors.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -10,20 +11,28 @@ export interface SseStream {
 
 export type OpenSse = (request: FastifyRequest, reply: FastifyReply) => SseStream;
 
+/** The streams open per key, and how many one key may hold (`MAX_STREAMS_PER_KEY`). */
+export interface StreamLimits {
+  keys: KeyBoundStreams;
+  maxPerKey: number;
+}
+
 /**
  * How a route plugin opens its streams. A stream never ends by itself and Fastify's close waits
  * for every open response, so the streams still open are ended when the server starts closing;
  * a stream is also bound to the key that opened it, and ends when that key is revoked.
  */
-export function sseStreams(app: FastifyInstance, keyStreams: KeyBoundStreams): OpenSse {
+export function sseStreams(app: FastifyInstance, limits: StreamLimits): OpenSse {
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const end of open) end();
   });
   return (request, reply) => {
+    // thrown before the response is taken over, so it is answered as a coded 429
+    if (limits.keys.count(request.principal) >= limits.maxPerKey) throw Errors.streamLimit(limits.maxPerKey);
     const { stream, end } = openSse(request, reply);
     open.add(end);
-    const release = keyStreams.bind(request.principal, end);
+    const release = limits.keys.bind(request.principal, end);
     stream.onClose(() => {
       open.delete(end);
       release();

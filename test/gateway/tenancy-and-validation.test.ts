@@ -5,6 +5,7 @@ import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { openStore } from '../../src/store/database.ts';
 import { ADMIN_KEY, GatewayProcess, type InstanceJson } from '../support/gateway-harness.ts';
 import { type ApiClient, eventually, SseReader } from '../support/http-client.ts';
+import { pngBytes } from '../support/media-fixtures.ts';
 
 let sim: RunningSimulator;
 let gw: GatewayProcess;
@@ -20,7 +21,12 @@ beforeAll(async () => {
   sim = await startSimulator();
   gw = await new GatewayProcess({
     sim: sim.info,
-    env: { MAX_INSTANCES: '4', REQUEST_TIMEOUT_MS: '1000' },
+    env: {
+      MAX_INSTANCES: '4',
+      REQUEST_TIMEOUT_MS: '1000',
+      RATE_LIMIT_PER_MINUTE: '500',
+      MAX_STREAMS_PER_KEY: '3',
+    },
   }).start();
   admin = gw.api;
   const a = await admin.post<Issued>('/api/v1/tenants', { name: 'Tenant A' });
@@ -150,7 +156,12 @@ describe('tenants', () => {
   it('deletes an instance with its queued messages, their media and its campaigns', async () => {
     const gone = (await tenantB.post<InstanceJson>('/api/v1/instances', { name: 'b-gone', start: false }))
       .body;
-    const image = { to: '15550002222', type: 'image', base64: Buffer.from('bytes').toString('base64') };
+    // linked once and stopped now, as far as the gateway can tell: its sends wait in the queue
+    const setup = await openStore(gw.databaseUrl);
+    await setup.instances
+      .update(gone.id, { jid: '15550001111@s.whatsapp.net', phone: '15550001111' })
+      .finally(() => setup.close());
+    const image = { to: '15550002222', type: 'image', base64: pngBytes(64).toString('base64') };
     const sent = await tenantB.post<{ id: string }>(`/api/v1/instances/${gone.id}/messages`, image);
     expect(sent.status).toBe(202);
     const campaign = await tenantB.post<{ id: string }>(`/api/v1/instances/${gone.id}/campaigns`, {
@@ -358,5 +369,65 @@ describe('slow clients', () => {
     // opened before them, so open for longer than the timeout
     expect(stream.ended).toBe(false);
     stream.close();
+  });
+});
+
+// last: the bursts use up this address's budget of failed keys for the minute
+describe('rate limits', () => {
+  type Coded = { error: { code: string; message: string } };
+  const burst = async (client: ApiClient, count: number) => {
+    const answers: Array<{ status: number; body: Coded; headers: Headers }> = [];
+    for (let sent = 0; sent < count; sent += 50)
+      answers.push(
+        ...(await Promise.all(Array.from({ length: 50 }, () => client.get<Coded>('/api/v1/instances')))),
+      );
+    return answers;
+  };
+  const expectLimited = (answers: Array<{ status: number; body: Coded; headers: Headers }>) => {
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]?.body.error.code).toBe('ZG_ERR_RATE_LIMITED');
+    expect(Number(limited[0]?.headers.get('retry-after'))).toBeGreaterThan(0);
+  };
+
+  it('meets a burst of wrong keys with 429s within AUTH_FAILURES_PER_MINUTE; a valid key keeps working', async () => {
+    const answers = await burst(admin.withKey('zg_wrong_key_of_a_burst'), 400);
+    expect(answers.filter((a) => a.status === 401).length).toBeLessThanOrEqual(300);
+    expectLimited(answers);
+    expect((await tenantB.get('/api/v1/instances')).status).toBe(200);
+    expect((await admin.get('/api/v1/instances')).status).toBe(200);
+  });
+
+  it('holds each tenant key to RATE_LIMIT_PER_MINUTE, and not the others', async () => {
+    const d = await admin.post<Issued>('/api/v1/tenants', { name: 'Tenant D' });
+    const answers = await burst(admin.withKey(d.body.apiKey.key), 550);
+    expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(500);
+    expectLimited(answers);
+    expect((await tenantB.get('/api/v1/instances')).status).toBe(200);
+  });
+
+  it('refuses a stream or socket past MAX_STREAMS_PER_KEY with a 429', async () => {
+    const key = tenantB.key ?? '';
+    const streams = Array.from({ length: 3 }, () => new SseReader(`${admin.baseUrl}/api/v1/events`, key));
+    await eventually('three streams to open', () => streams.every((s) => s.status === 200));
+    const fourth = await tenantB.get<Coded>('/api/v1/events');
+    expect(fourth.status).toBe(429);
+    expect(fourth.body.error.code).toBe('ZG_ERR_RATE_LIMITED');
+    const socket = connectSocket(admin.baseUrl, {
+      path: '/socket.io',
+      auth: { apiKey: key },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const error = await new Promise<Error>((resolve) => socket.on('connect_error', resolve));
+    expect(error.message).toMatch(/RATE_LIMITED/);
+    socket.close();
+    for (const s of streams) s.close();
+    await Promise.all(streams.map((s) => s.done));
+    // the admin key has streams of its own
+    const own = new SseReader(`${admin.baseUrl}/api/v1/events`, ADMIN_KEY);
+    await eventually('the admin stream to open', () => own.status);
+    expect(own.status).toBe(200);
+    own.close();
   });
 });

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { KeyBoundStreams } from '../../auth/key-bound-streams.ts';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { GatewayEvent } from '../../events/event-map.ts';
 import type { Store } from '../../store/repositories.ts';
 import { eventMatches } from '../../webhooks/signing.ts';
-import { sseStreams } from '../sse.ts';
+import { type StreamLimits, sseStreams } from '../sse.ts';
 
 const REPLAY_LIMIT = 1_000;
 
@@ -14,9 +13,9 @@ const REPLAY_LIMIT = 1_000;
  * with `Last-Event-ID` first gets what it missed from the stored events, then the live ones.
  */
 export const eventStreamRoutes =
-  (store: Store, bus: EventBus, keyStreams: KeyBoundStreams): FastifyPluginAsyncTypebox =>
+  (store: Store, bus: EventBus, streams: StreamLimits): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const openSse = sseStreams(app, keyStreams);
+    const openSse = sseStreams(app, streams);
     app.get(
       '/events',
       {

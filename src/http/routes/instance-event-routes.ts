@@ -1,18 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { KeyBoundStreams } from '../../auth/key-bound-streams.ts';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
 import { errorResponses, IdParam, instanceJson, Limit, TextInteger } from '../schemas.ts';
-import { sseStreams } from '../sse.ts';
+import { type StreamLimits, sseStreams } from '../sse.ts';
 
 const tags = ['instances'];
 
 /** What happened to an instance: its stored transitions, and a live stream of status and QR changes. */
 export const instanceEventRoutes =
-  (instances: InstanceService, bus: EventBus, keyStreams: KeyBoundStreams): FastifyPluginAsyncTypebox =>
+  (instances: InstanceService, bus: EventBus, streams: StreamLimits): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const openSse = sseStreams(app, keyStreams);
+    const openSse = sseStreams(app, streams);
     app.get(
       '/instances/:id/logs',
       {
