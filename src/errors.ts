@@ -80,6 +80,18 @@ export const Errors = {
     (max: number) =>
       `the gateway runs at most ${max} instances (MAX_INSTANCES); delete one or raise the limit`,
   ),
+  invalidMedia: coded(
+    'ZG_ERR_INVALID_MEDIA',
+    400,
+    (message: string, _field: string) => message,
+    (_message: string, field: string) => ({ field }),
+  ),
+  notLinked: coded(
+    'ZG_ERR_NOT_LINKED',
+    409,
+    (name: string, status: string) =>
+      `instance ${name} is not linked to a phone (status ${status}): nothing sent to it can go; link it first`,
+  ),
   notAcceptable: coded('ZG_ERR_NOT_ACCEPTABLE', 406, (what: string) => what),
   payloadTooLarge: coded(
     'ZG_ERR_PAYLOAD_TOO_LARGE',

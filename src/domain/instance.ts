@@ -62,3 +62,13 @@ export const LIVE_STATUSES: ReadonlySet<InstanceStatus> = new Set([
   'connected',
   'disconnected',
 ]);
+
+/** Statuses that say the instance holds no credentials: unlinked, or showing a QR or pairing code. */
+const UNLINKED_STATUSES: ReadonlySet<InstanceStatus> = new Set(['logged_out', 'qr', 'pairing']);
+
+/**
+ * Whether the instance is linked to a phone (it was once, and has not been logged out since), so a
+ * message for it can go once it is connected; a stopped or disconnected linked instance still is.
+ */
+export const isLinked = (instance: Pick<Instance, 'jid' | 'status'>): boolean =>
+  instance.jid !== null && !UNLINKED_STATUSES.has(instance.status);

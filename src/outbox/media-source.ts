@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 import type { MediaType } from '../domain/message.ts';
 import { SendError } from '../engine/engine.ts';
 import { readBounded } from '../net/bounded-body.ts';
@@ -47,9 +46,4 @@ export async function fetchMedia(url: string, type: MediaType, allowPrivate: boo
     // whatever was not read is not wanted: the connection goes rather than wait for the rest
     abort.abort();
   }
-}
-
-/** The mime type from the bytes themselves, when the caller did not say. */
-export async function sniffMimetype(bytes: Buffer): Promise<string | undefined> {
-  return (await fileTypeFromBuffer(bytes))?.mime;
 }

@@ -32,7 +32,7 @@ export interface PreparedMessage {
   media?: Buffer;
 }
 
-const isMedia = (t: MessageType): t is MediaType => (MEDIA_TYPES as readonly string[]).includes(t);
+export const isMediaType = (t: MessageType): t is MediaType => (MEDIA_TYPES as readonly string[]).includes(t);
 
 /** `15550001111`, `+1 555 000 1111`, a user jid or a group jid → the chat jid. */
 export function chatJidOf(to: string): string {
@@ -51,6 +51,14 @@ const need = (cond: unknown, field: string, why: string): void => {
   if (!cond) throw Errors.validation(`${field} ${why}`, { field });
 };
 
+/** Standard or URL-safe base64, padded or not, line breaks allowed; anything else is refused. */
+function decodeBase64(text: string): Buffer {
+  const compact = text.replace(/\s+/g, '');
+  if (!/^([A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}$/.test(compact) || compact.replace(/=+$/, '').length % 4 === 1)
+    throw Errors.invalidMedia('base64 is not valid base64 (A-Z, a-z, 0-9, + and /, = padding)', 'base64');
+  return Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64');
+}
+
 function mediaOf(
   input: SendInput,
   upload: Buffer | undefined,
@@ -60,7 +68,7 @@ function mediaOf(
   need(sources === 1, 'media', `: give exactly one of url, base64 or an uploaded file for a ${type}`);
   const limit = MEDIA_LIMITS[type];
   if (input.url) return { url: input.url };
-  const bytes = upload ?? Buffer.from(input.base64 ?? '', 'base64');
+  const bytes = upload ?? decodeBase64(input.base64 ?? '');
   need(bytes.length > 0, 'base64', 'decodes to no bytes');
   if (bytes.length > limit)
     throw Errors.validation(`a ${type} may be at most ${limit} bytes; this one has ${bytes.length}`, {
@@ -138,7 +146,7 @@ export function prepareMessage(input: SendInput, upload?: Buffer): PreparedMessa
     ...(input.replyTo && input.type !== 'reaction' ? { replyTo: input.replyTo } : {}),
     ...(input.mentions?.length ? { mentions: input.mentions.map(chatJidOf) } : {}),
   };
-  if (!isMedia(input.type)) return { chatJid, type: input.type, content: { ...base, ...extras } };
+  if (!isMediaType(input.type)) return { chatJid, type: input.type, content: { ...base, ...extras } };
   const { media, url } = mediaOf(input, upload, input.type);
   const content: MessageContent = {
     ...(url ? { url } : {}),

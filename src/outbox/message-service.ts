@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Instance } from '../domain/instance.ts';
+import { type Instance, isLinked } from '../domain/instance.ts';
 import type { Message, MessageStatus } from '../domain/message.ts';
 import type { Principal } from '../domain/tenant.ts';
 import type { PresenceState } from '../engine/engine.ts';
@@ -8,8 +8,8 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { SessionControl } from '../sessions/session-control.ts';
 import type { MessageListFilter, Store } from '../store/repositories.ts';
-import { sniffMimetype } from './media-source.ts';
-import { chatJidOf, prepareMessage, type SendInput } from './message-input.ts';
+import { checkedMimetype } from './media-check.ts';
+import { chatJidOf, isMediaType, prepareMessage, type SendInput } from './message-input.ts';
 import type { Outbox } from './outbox.ts';
 
 /** WhatsApp Web's id shape, chosen at insert so a re-send repeats it and recipients drop the copy. */
@@ -43,6 +43,8 @@ export class MessageService {
   ): Promise<{ message: Message; created: boolean }> {
     const instance = await this.instances.find(principal, idOrName);
     const prepared = prepareMessage(input, options.upload);
+    // queued for an instance without credentials, a message would wait for a link that may never come
+    if (!isLinked(instance)) throw Errors.notLinked(instance.name, instance.status);
     const target = prepared.type === 'reaction' ? prepared.content.messageId : prepared.content.replyTo;
     if (target && !(await this.store.messages.find(instance.id, target))) {
       throw new ZapgateError(
@@ -51,9 +53,9 @@ export class MessageService {
         `no message ${target} in this instance's history to ${prepared.type === 'reaction' ? 'react' : 'reply'} to`,
       );
     }
-    if (prepared.media && !prepared.content.mimetype) {
-      const sniffed = await sniffMimetype(prepared.media);
-      if (sniffed) prepared.content.mimetype = sniffed;
+    if (prepared.media && isMediaType(prepared.type)) {
+      const mimetype = await checkedMimetype(prepared.type, prepared.media, prepared.content.mimetype);
+      if (mimetype) prepared.content.mimetype = mimetype;
     }
     const id = randomUUID();
     const media = prepared.media;

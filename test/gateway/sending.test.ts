@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../sim/simulator.ts';
 import { EndlessServer } from '../support/endless-server.ts';
-import { type InstanceJson, waitForStatus } from '../support/gateway-harness.ts';
+import { type InstanceJson, linkByQr, waitForStatus } from '../support/gateway-harness.ts';
 import { type ApiClient, eventually } from '../support/http-client.ts';
 import { type LinkedGateway, startLinkedGateway } from '../support/linked-gateway.ts';
+import { mp4Bytes, oggOpusBytes, pngBytes, webpBytes } from '../support/media-fixtures.ts';
 
 type Sent = { id: string; waMessageId: string; status: string };
 type Row = {
@@ -25,7 +26,10 @@ let media: Server;
 let mediaUrl: string;
 // past the 1 MB sticker limit, bounded: it stops writing at 32 MB and waits for the client to go
 const endless = new EndlessServer(32 * 1024 * 1024, { 'content-type': 'image/webp' });
-const png = randomBytes(20_000);
+const png = pngBytes(20_000);
+const mp4 = mp4Bytes(20_000);
+const ogg = oggOpusBytes(20_000);
+const webp = webpBytes(20_000);
 let contact: string;
 
 const inbox = (phone: string) => sim.api.contactInbox(phone);
@@ -77,17 +81,17 @@ describe('sending every type through the outbox', () => {
         (c) => expect(Buffer.from(String(c.data), 'base64').equals(png)).toBe(true),
       ],
       [
-        { type: 'video', base64: png.toString('base64'), mimetype: 'video/mp4' },
-        (c) => expect(Buffer.from(String(c.data), 'base64').equals(png)).toBe(true),
+        { type: 'video', base64: mp4.toString('base64'), mimetype: 'video/mp4' },
+        (c) => expect(Buffer.from(String(c.data), 'base64').equals(mp4)).toBe(true),
       ],
-      [{ type: 'audio', base64: png.toString('base64'), voice: true }, (c) => expect(c.ptt).toBe(true)],
+      [{ type: 'audio', base64: ogg.toString('base64'), voice: true }, (c) => expect(c.ptt).toBe(true)],
       [
         { type: 'document', base64: png.toString('base64'), fileName: 'r.pdf', mimetype: 'application/pdf' },
         (c) => expect(c.fileName).toBe('r.pdf'),
       ],
       [
-        { type: 'sticker', base64: png.toString('base64') },
-        (c) => expect(Buffer.from(String(c.data), 'base64').equals(png)).toBe(true),
+        { type: 'sticker', base64: webp.toString('base64') },
+        (c) => expect(Buffer.from(String(c.data), 'base64').equals(webp)).toBe(true),
       ],
       [
         { type: 'location', latitude: 48.85, longitude: 2.35, name: 'Paris' },
@@ -261,6 +265,18 @@ describe('sending every type through the outbox', () => {
         'ZG_ERR_VALIDATION',
       ],
       [{ to: contact, type: 'image' }, 400, 'ZG_ERR_VALIDATION'],
+      [{ to: contact, type: 'image', base64: 'not base64 at all!!' }, 400, 'ZG_ERR_INVALID_MEDIA'],
+      [{ to: contact, type: 'image', base64: mp4.toString('base64') }, 400, 'ZG_ERR_INVALID_MEDIA'],
+      [
+        { to: contact, type: 'audio', base64: randomBytes(64).toString('base64') },
+        400,
+        'ZG_ERR_INVALID_MEDIA',
+      ],
+      [
+        { to: contact, type: 'image', base64: png.toString('base64'), mimetype: 'application/pdf' },
+        400,
+        'ZG_ERR_INVALID_MEDIA',
+      ],
       [{ to: contact, type: 'text', text: 'x', replyTo: 'NO-SUCH-ID' }, 400, 'ZG_ERR_UNKNOWN_MESSAGE'],
       [{ to: contact, type: 'poll', name: 'p', options: ['only one'] }, 400, 'ZG_ERR_VALIDATION'],
     ];
@@ -289,13 +305,38 @@ describe('sending every type through the outbox', () => {
     expect(stream.written).toBeLessThan(32 * 1024 * 1024);
   });
 
+  it('refuses (409) a send to an instance never linked, showing a QR, or logged out', async () => {
+    const spare = sim.api.createAccount({ name: 'spare' }).phone;
+    const created = await api.post<InstanceJson>('/api/v1/instances', { name: 'spare', start: false });
+    const sendSpare = () =>
+      api.request<{ error: { code: string } }>('POST', '/api/v1/instances/spare/messages', {
+        to: contact,
+        type: 'text',
+        text: 'cannot go',
+      });
+    const refused = async () => {
+      const res = await sendSpare();
+      expect([res.status, res.body.error?.code]).toEqual([409, 'ZG_ERR_NOT_LINKED']);
+    };
+    await refused();
+    await api.post('/api/v1/instances/spare/start');
+    await waitForStatus(api, 'spare', 'qr');
+    await refused();
+    await linkByQr(api, sim.info.adminUrl, created.body.id, spare);
+    expect((await sendSpare()).status).toBe(202);
+    await api.post('/api/v1/instances/spare/logout');
+    await waitForStatus(api, 'spare', 'logged_out');
+    await refused();
+    expect((await api.delete('/api/v1/instances/spare')).status).toBe(204);
+  });
+
   it('holds the queue while the instance is down and flushes it on reconnect', async () => {
     await api.post('/api/v1/instances/shop/stop');
     const held = await Promise.all(
       [1, 2, 3].map((i) => send({ to: contact, type: 'text', text: `held ${i}` })),
     );
     await new Promise((r) => setTimeout(r, 500));
-    for (const h of held) expect((await row(h.body.id)).body.status).toBe('queued');
+    for (const h of held) expect([h.status, (await row(h.body.id)).body.status]).toEqual([202, 'queued']);
     const queue = await api.get<{ total: Record<string, number> }>('/api/v1/queue');
     expect(queue.body.total.queued).toBeGreaterThanOrEqual(3);
     await api.post('/api/v1/instances/shop/start');

@@ -144,6 +144,7 @@ export const messageRoutes =
           response: {
             201: MessageJson,
             202: Type.Object({ id: Type.String(), waMessageId: Type.String(), status: Type.String() }),
+            409: errorResponses[400],
             422: errorResponses[400],
             504: errorResponses[400],
             ...errorResponses,
