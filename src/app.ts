@@ -11,6 +11,7 @@ import { EventPublisher } from './events/event-publisher.ts';
 import { attachSocketIo } from './events/socket-io.ts';
 import { CommandRunner } from './fleet/command-runner.ts';
 import { EventTail } from './fleet/event-tail.ts';
+import { fencedAuthState } from './fleet/fenced-auth-state.ts';
 import { LeaseKeeper } from './fleet/lease-keeper.ts';
 import { NodeHeartbeat } from './fleet/node-heartbeat.ts';
 import { QueueWaker } from './fleet/queue-waker.ts';
@@ -28,7 +29,7 @@ import { startRetention } from './outbox/retention.ts';
 import type { SessionControl } from './sessions/session-control.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import { openStore } from './store/database.ts';
-import type { NodeRole, Store } from './store/repositories.ts';
+import type { LeaseFence, NodeRole, Store } from './store/repositories.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
 
@@ -95,7 +96,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     const owner = buildOwnerSide(
       config,
       { store, events, logger, metrics, engine: overrides.engine },
-      (id) => (keeper ? keeper.mayAct(id) : true),
+      role === 'worker' ? (id) => keeper?.fence(id) : undefined,
     );
     sessions = owner.sessions;
     outbox = owner.outbox;
@@ -215,12 +216,16 @@ interface OwnerDeps {
 }
 
 /** What a process that owns instances runs: the engine, their sessions, senders and receivers. */
-function buildOwnerSide(config: Readonly<Config>, deps: OwnerDeps, mayAct: (instanceId: string) => boolean) {
+function buildOwnerSide(
+  config: Readonly<Config>,
+  deps: OwnerDeps,
+  lease: ((instanceId: string) => LeaseFence | undefined) | undefined,
+) {
   const { store, events, logger, metrics } = deps;
   const engine =
     deps.engine ??
     new BaileysEngine({
-      authState: store.authState,
+      authState: lease ? fencedAuthState(store.authState, (id) => lease(id) !== undefined) : store.authState,
       ...(config.masterKey ? { masterKey: config.masterKey } : {}),
       ...(config.waServerUrl && config.waServerRootKey
         ? {
@@ -247,7 +252,7 @@ function buildOwnerSide(config: Readonly<Config>, deps: OwnerDeps, mayAct: (inst
       pacing: config.pacing,
       allowPrivateUrls: config.allowPrivateUrls,
       retry: config.sendRetry,
-      mayAct,
+      ...(lease ? { lease } : {}),
     },
     events,
     instanceOf,

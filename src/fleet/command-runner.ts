@@ -74,6 +74,8 @@ export class CommandRunner {
     const instance = await this.store.instances.get(command.instanceId);
     if (!instance) throw Errors.notFound(`instance ${command.instanceId}`);
     if (!this.leases.mayAct(instance.id)) throw Errors.noOwner(instance.name);
+    // a command right after a takeover (a pairing code for a new instance) waits for its start
+    await this.leases.started(instance.id);
     const args = command.args;
     switch (command.kind) {
       case 'start':

@@ -1,7 +1,7 @@
 import type { FleetConfig } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SessionManager } from '../sessions/session-manager.ts';
-import type { Store } from '../store/repositories.ts';
+import type { LeaseFence, Store } from '../store/repositories.ts';
 
 /** How often the keeper checks that its leases are still certainly valid by its own clock. */
 const GUARD_MS = 200;
@@ -19,6 +19,8 @@ export interface LeaseEvents {
 export class LeaseKeeper {
   /** Instance id → the epoch (fencing counter) this worker holds it at. */
   private readonly held = new Map<string, number>();
+  /** The start of each instance taken over, for commands that must not race it. */
+  private readonly starting = new Map<string, Promise<void>>();
   /** By this process's clock, every held lease is valid until then. */
   private validUntil = 0;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -46,6 +48,17 @@ export class LeaseKeeper {
   /** Whether this worker may act as the instance's owner now: send, write its rows. */
   mayAct(instanceId: string): boolean {
     return this.held.has(instanceId) && Date.now() < this.validUntil;
+  }
+
+  /** The lease an owner-only write is conditioned on, while this worker may act on it. */
+  fence(instanceId: string): LeaseFence | undefined {
+    const epoch = this.held.get(instanceId);
+    return epoch !== undefined && this.mayAct(instanceId) ? { nodeId: this.fleet.nodeId, epoch } : undefined;
+  }
+
+  /** Resolves once the instance, if it was just taken over, has been started here. */
+  async started(instanceId: string): Promise<void> {
+    await this.starting.get(instanceId);
   }
 
   heldIds(): string[] {
@@ -133,7 +146,8 @@ export class LeaseKeeper {
           this.validUntil = now.getTime() + this.fleet.leaseTtlMs - this.fleet.leaseRenewMs;
         this.held.set(instanceId, epoch);
         this.events.takeover();
-        void this.startOwned(instanceId);
+        const started = this.startOwned(instanceId).finally(() => this.starting.delete(instanceId));
+        this.starting.set(instanceId, started);
       }
       return;
     }

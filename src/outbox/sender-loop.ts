@@ -3,7 +3,7 @@ import { MEDIA_TYPES, type MediaType, type Message } from '../domain/message.ts'
 import { type EngineConnection, type OutgoingMessage, SendError } from '../engine/engine.ts';
 import type { Logger } from '../observability/logger.ts';
 import { reconnectDelay } from '../sessions/reconnect-policy.ts';
-import type { Store } from '../store/repositories.ts';
+import type { LeaseFence, Store } from '../store/repositories.ts';
 import { fetchMedia } from './media-source.ts';
 import { dailyAllowance, delayBetweenSends, type Pacing, resolvePacing, typingTime } from './pacing.ts';
 
@@ -20,8 +20,8 @@ export interface SenderDeps {
   record: (change: (messages: Store['messages']) => Promise<Message[]>) => Promise<Message[]>;
   /** A row was sent: how long it took from creation (metrics). */
   onSent?: (latencyMs: number) => void;
-  /** In fleet mode, whether this worker still certainly holds the instance's lease. */
-  mayAct?: (instanceId: string) => boolean;
+  /** In fleet mode: the instance's lease while this worker certainly holds it, else undefined. */
+  lease?: (instanceId: string) => LeaseFence | undefined;
 }
 
 const IDLE_MS = 30_000;
@@ -126,8 +126,10 @@ export class SenderLoop {
     });
   }
 
-  private owned(): boolean {
-    return this.deps.mayAct?.(this.instanceId) ?? true;
+  /** Undefined: no fence (one process owns every instance); null: the lease is not held now. */
+  private fence(): LeaseFence | null | undefined {
+    if (!this.deps.lease) return undefined;
+    return this.deps.lease(this.instanceId) ?? null;
   }
 
   /** Does one piece of work; returns how long to wait before the next (0: go on at once). */
@@ -146,8 +148,9 @@ export class SenderLoop {
     this.gapMs ??= delayBetweenSends(pacing);
     const wait = this.lastSendAt + this.gapMs - Date.now();
     if (wait > 0) return wait;
-    if (!this.owned()) return IDLE_MS;
-    const next = await store.messages.claimNext(this.instanceId, new Date());
+    const fence = this.fence();
+    if (fence === null) return IDLE_MS;
+    const next = await store.messages.claimNext(this.instanceId, new Date(), fence);
     if (!next) return this.nothingDue(now.getTime(), expired);
     await this.deliver(conn, next, pacing);
     return 0;
@@ -214,7 +217,7 @@ export class SenderLoop {
       const outgoing = await this.outgoing(message);
       await this.type(conn, message, pacing);
       // a lease lost meanwhile: the row stays `sending` and the new owner re-sends it, same id
-      if (!this.owned()) return;
+      if (this.fence() === null) return;
       await conn.send(outgoing);
       const sentAt = new Date();
       await this.deps.record(async (messages) => present(await messages.markSent(message.id, sentAt)));

@@ -168,7 +168,7 @@ export interface MessageRepository {
   /** Rows past their `expires_at` still queued: marked failed with code ZG_ERR_EXPIRED; returns ids. */
   expireDue(instanceId: string, now: Date): Promise<string[]>;
   /** The row nextDue gives, moved to `sending` with its attempt counted, in one statement. */
-  claimNext(instanceId: string, now: Date): Promise<Message | undefined>;
+  claimNext(instanceId: string, now: Date, fence?: LeaseFence): Promise<Message | undefined>;
   /** Moves `queued` → `sending` and counts the attempt; false when the row is no longer queued. */
   claim(id: string, now: Date): Promise<boolean>;
   /** The send completed: the row as it is now, or undefined when a refusal had already failed it. */
@@ -352,6 +352,12 @@ export interface WebhookDeliveryRepository {
   deleteOlderThan(cutoff: Date): Promise<number>;
   /** Every delivery of the instance's events, whatever its status or webhook. */
   deleteByInstance(instanceId: string): Promise<number>;
+}
+
+/** The lease a write is conditioned on: it happens only while the node holds it at this epoch. */
+export interface LeaseFence {
+  nodeId: string;
+  epoch: number;
 }
 
 export type NodeRole = 'serve' | 'api' | 'worker';

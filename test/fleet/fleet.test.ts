@@ -11,7 +11,7 @@ import { type ApiClient, eventually, SseReader } from '../support/http-client.ts
 import { startTestPostgres, type TestPostgres } from '../support/postgres.ts';
 
 /** Fast leases, so that a takeover is seconds, not the default 15. */
-const FLEET_ENV = { ...PACING_OFF, LEASE_RENEW_MS: '300', LEASE_TTL_MS: '1500' };
+const FLEET_ENV = { ...PACING_OFF, LEASE_RENEW_MS: '500', LEASE_TTL_MS: '3000' };
 
 let sim: RunningSimulator;
 let pg: TestPostgres;
@@ -46,7 +46,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const instances = (api: ApiClient) => api.get<InstanceJson[]>('/api/v1/instances').then((r) => r.body);
+/** The four instances the suite spreads and moves around (a test's own extra ones left out). */
+const instances = (api: ApiClient) =>
+  api.get<InstanceJson[]>('/api/v1/instances').then((r) => r.body.filter((i) => names.includes(i.name)));
 const ownersOf = async (api: ApiClient) =>
   new Map((await instances(api)).map((i) => [i.name, i.owner as string | null]));
 

@@ -3,6 +3,7 @@ import type { Message, MessageContent, MessageStatus } from '../../domain/messag
 import { Errors } from '../../errors.ts';
 import type {
   DirectionStatusCount,
+  LeaseFence,
   MessageCountFilter,
   MessageListFilter,
   MessageRepository,
@@ -127,8 +128,8 @@ export class MessageSqlRepository implements MessageRepository {
     return outbox.nextDue(this.db, instanceId, now);
   }
 
-  claimNext(instanceId: string, now: Date): Promise<Message | undefined> {
-    return outbox.claimNext(this.db, instanceId, now);
+  claimNext(instanceId: string, now: Date, fence?: LeaseFence): Promise<Message | undefined> {
+    return outbox.claimNext(this.db, instanceId, now, fence);
   }
 
   expireDue(instanceId: string, now: Date): Promise<string[]> {

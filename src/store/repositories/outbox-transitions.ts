@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Message } from '../../domain/message.ts';
+import type { LeaseFence } from '../repositories.ts';
 import type { Database } from '../schema.ts';
 import {
   EXPIRED_CODE,
@@ -46,20 +47,36 @@ export async function nextDue(
   return row && toMessage(row);
 }
 
-/** nextDue and claim in one statement: the row, now `sending` with its attempt counted. */
+/**
+ * nextDue and claim in one statement: the row, now `sending` with its attempt counted. With a
+ * fence, only while `fence.nodeId` still holds the instance's lease at `fence.epoch`: a worker
+ * that stalled past its lease claims nothing once another has taken the instance over.
+ */
 export async function claimNext(
   db: Kysely<Database>,
   instanceId: string,
   now: Date,
+  fence?: LeaseFence,
 ): Promise<Message | undefined> {
   const at = now.getTime();
-  const row = await db
+  let claim = db
     .updateTable('messages')
     .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: at }))
     .where('id', '=', dueRows(db, instanceId, at).select('m.id').limit(1))
-    .where('status', '=', 'queued')
-    .returningAll()
-    .executeTakeFirst();
+    .where('status', '=', 'queued');
+  if (fence)
+    claim = claim.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('instances as i')
+          .select(sql.lit(1).as('one'))
+          .where('i.id', '=', instanceId)
+          .where('i.owner', '=', fence.nodeId)
+          .where('i.lease_epoch', '=', fence.epoch)
+          .where('i.lease_until', '>=', at),
+      ),
+    );
+  const row = await claim.returningAll().executeTakeFirst();
   return row && toMessage(row);
 }
 

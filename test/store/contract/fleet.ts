@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import type { ContractContext } from './fixture.ts';
 import { unique } from './fixture.ts';
+import { newMessage } from './message-fixture.ts';
 
 const at = (ms: number) => new Date(ms);
 
@@ -92,5 +93,18 @@ export function fleetContract(ctx: () => ContractContext): void {
     await commands.finish(id, 'failed', { code: 'late' });
     expect(await commands.get(id)).toMatchObject({ status: 'done', result: { pairingCode: 'ABCD1234' } });
     expect(await commands.pendingFor(node, 10)).toEqual([]);
+  });
+
+  it('a fenced claim takes a row only while the node holds the lease at that epoch', async () => {
+    const { leases, messages } = ctx().store;
+    const instance = await newInstance();
+    const t = Date.now();
+    const epoch = (await leases.claim('stale', instance.id, at(t), at(t + 1_000))) ?? 0;
+    await messages.insert(newMessage({ instanceId: instance.id, createdAt: at(t - 10) }));
+    // another worker took the instance over once the lease ran out
+    const taken = (await leases.claim('fresh', instance.id, at(t + 2_000), at(t + 60_000))) ?? 0;
+    expect(await messages.claimNext(instance.id, at(t + 2_000), { nodeId: 'stale', epoch })).toBeUndefined();
+    const claimed = await messages.claimNext(instance.id, at(t + 2_000), { nodeId: 'fresh', epoch: taken });
+    expect(claimed?.status).toBe('sending');
   });
 }
