@@ -84,7 +84,7 @@ describe('fleet mode: API nodes and workers on one PostgreSQL', () => {
     const contact = sim.api.createContact({}).phone;
     for (const [i, name] of names.entries()) {
       const api = i % 2 ? api1.api : api2.api;
-      const res = await api.post('/api/v1/instances/' + name + '/messages', {
+      const res = await api.post(`/api/v1/instances/${name}/messages`, {
         to: contact,
         type: 'text',
         text: `hi from ${name}`,
