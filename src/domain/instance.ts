@@ -20,6 +20,17 @@ export interface InstanceSettings {
   [key: string]: unknown;
 }
 
+/**
+ * Settings as they are stored and shown: the secret of the instance's own webhook
+ * (`settings.webhook.secret`) is kept in its webhook row only, never in the settings.
+ */
+export function withoutSecrets(settings: InstanceSettings): InstanceSettings {
+  const hook = settings.webhook;
+  if (!hook || typeof hook !== 'object' || !('secret' in hook)) return settings;
+  const { secret: _secret, ...rest } = hook as Record<string, unknown>;
+  return { ...settings, webhook: rest };
+}
+
 export interface Instance {
   id: string;
   tenantId: string | null;

@@ -1,5 +1,5 @@
 import { type Static, type TNumberOptions, Type } from 'typebox';
-import { INSTANCE_STATUSES, type Instance, type InstanceStatus } from '../domain/instance.ts';
+import { INSTANCE_STATUSES, type Instance, type InstanceStatus, withoutSecrets } from '../domain/instance.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ format: 'date-time' });
@@ -53,7 +53,8 @@ export function instanceJson(i: Instance): InstanceJson {
     connectedAt: iso(i.connectedAt),
     lastError: i.lastError,
     owner: i.owner,
-    settings: i.settings,
+    // rows saved before secrets were kept out of settings may still hold one
+    settings: withoutSecrets(i.settings),
     createdAt: i.createdAt.toISOString(),
     updatedAt: i.updatedAt.toISOString(),
   };

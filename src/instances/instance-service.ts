@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Instance, InstanceEvent, InstanceSettings } from '../domain/instance.ts';
+import {
+  type Instance,
+  type InstanceEvent,
+  type InstanceSettings,
+  withoutSecrets,
+} from '../domain/instance.ts';
 import { normalizePhone } from '../domain/phone.ts';
 import type { Principal } from '../domain/tenant.ts';
 import { Errors } from '../errors.ts';
@@ -50,13 +55,22 @@ export class InstanceService {
     if (tenantId && !(await this.store.tenants.get(tenantId))) throw Errors.notFound(`tenant ${tenantId}`);
     if ((await this.store.instances.count()) >= this.maxInstances)
       throw Errors.instanceLimit(this.maxInstances);
+    const settings = input.settings ?? {};
     const instance = await this.store.instances.create({
       id: randomUUID(),
       tenantId,
       name: input.name,
       desiredState: input.start ? 'running' : 'stopped',
-      settings: input.settings ?? {},
+      settings: withoutSecrets(settings),
     });
+    try {
+      // checked and applied as a PATCH would (settings.webhook becomes the instance's webhook)
+      await this.onSettings?.(instance, settings);
+    } catch (err) {
+      // refused settings: the instance is not created (its name taken first, so a conflict is a 409)
+      await this.store.instances.delete(instance.id);
+      throw err;
+    }
     if (input.start) await this.sessions.start(instance);
     return (await this.store.instances.get(instance.id)) ?? instance;
   }
@@ -71,7 +85,7 @@ export class InstanceService {
     if (settings) await this.onSettings?.(instance, settings);
     const updated = await this.store.instances.update(instance.id, {
       ...(patch.name ? { name: patch.name } : {}),
-      ...(settings ? { settings } : {}),
+      ...(settings ? { settings: withoutSecrets(settings) } : {}),
     });
     if (updated) this.onUpdated?.(updated);
     return updated ?? instance;

@@ -1,7 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
+import { verifySignature } from '../../src/webhooks/signing.ts';
 import { EndlessServer } from '../support/endless-server.ts';
-import { GatewayProcess } from '../support/gateway-harness.ts';
+import { GatewayProcess, type InstanceJson } from '../support/gateway-harness.ts';
 import { type ApiClient, eventually } from '../support/http-client.ts';
 
 type Delivery = { id: string; status: string; lastStatusCode: number | null; lastResponse: string | null };
@@ -12,7 +15,26 @@ let api: ApiClient;
 // answers 200, then a body that does not end (it stops writing at 32 MB and waits for the client)
 const endless = new EndlessServer(32 * 1024 * 1024, { 'content-type': 'text/plain' });
 
+/** What a plain receiver got: the path and whether the signature checks with the instance's secret. */
+const hits: Array<{ path: string; signedWithOwnSecret: boolean }> = [];
+const OWN_SECRET = 'own-secret-of-the-instance';
+const receiver = createServer((req, res) => {
+  let raw = '';
+  req.on('data', (chunk: Buffer) => {
+    raw += chunk;
+  });
+  req.on('end', () => {
+    const h = (n: string) => String(req.headers[n] ?? '');
+    const signed = verifySignature(OWN_SECRET, h('x-webhook-timestamp'), raw, h('x-webhook-signature'));
+    hits.push({ path: req.url ?? '', signedWithOwnSecret: signed });
+    res.end('ok');
+  });
+});
+let receiverUrl = '';
+
 beforeAll(async () => {
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   await endless.start();
   sim = await startSimulator();
   gw = await new GatewayProcess({ sim: sim.info, env: { WEBHOOK_ALLOW_PRIVATE: '1' } }).start();
@@ -22,6 +44,7 @@ afterAll(async () => {
   await gw?.dispose();
   await sim?.close();
   await endless.close();
+  receiver.close();
 });
 
 describe('webhook receivers', () => {
@@ -46,5 +69,50 @@ describe('webhook receivers', () => {
     );
     expect(stream.written).toBeLessThan(32 * 1024 * 1024);
     await api.delete(`/api/v1/webhooks/${hook.body.id}`);
+  });
+
+  it('checks settings.webhook at create as at PATCH: a bad one refuses the instance', async () => {
+    for (const webhook of [{ url: 'ftp://nope' }, { url: receiverUrl, events: ['Not An Event'] }]) {
+      const res = await api.post<{ error: { code: string } }>('/api/v1/instances', {
+        name: 'refused',
+        start: false,
+        settings: { webhook },
+      });
+      expect([res.status, res.body.error.code]).toEqual([400, 'ZG_ERR_VALIDATION']);
+      expect((await api.get('/api/v1/instances/refused')).status).toBe(404);
+    }
+  });
+
+  it('makes settings.webhook given at create the instance webhook, and never shows its secret', async () => {
+    const created = await api.post<InstanceJson>('/api/v1/instances', {
+      name: 'hooked-at-birth',
+      start: false,
+      settings: { webhook: { url: `${receiverUrl}/own`, events: ['instance.status'], secret: OWN_SECRET } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.settings).toEqual({
+      webhook: { url: `${receiverUrl}/own`, events: ['instance.status'] },
+    });
+    const hooks = await api.get<Array<{ id: string; url: string }>>('/api/v1/webhooks');
+    expect(hooks.body).toContainEqual(
+      expect.objectContaining({ id: `instance-${created.body.id}`, url: `${receiverUrl}/own` }),
+    );
+    // an unrelated change later is not refused over the webhook, and keeps its secret
+    const patched = await api.patch<InstanceJson>('/api/v1/instances/hooked-at-birth', {
+      settings: { pacing: { minDelayMs: 0 } },
+    });
+    expect(patched.status).toBe(200);
+    await api.post('/api/v1/instances/hooked-at-birth/start');
+    const hit = await eventually('an event at the instance webhook', () =>
+      hits.find((h) => h.path === '/own'),
+    );
+    expect(hit.signedWithOwnSecret).toBe(true);
+    const shown = [
+      created.body,
+      patched.body,
+      (await api.get('/api/v1/instances/hooked-at-birth')).body,
+      (await api.get('/api/v1/instances')).body,
+    ];
+    for (const body of shown) expect(JSON.stringify(body)).not.toContain(OWN_SECRET);
   });
 });
