@@ -55,6 +55,23 @@ export interface HttpConfig {
   authFailuresPerMinute: number;
   /** SSE streams and socket.io connections one key may hold open at once. */
   maxStreamsPerKey: number;
+  /** Browser origins (`https://app.example.com`) allowed to call the API and socket.io; none by default. */
+  allowedOrigins: string[];
+}
+
+function origins(env: Env): string[] {
+  const list = (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
+    if (!parsed || parsed.origin !== origin || !/^https?:$/.test(parsed.protocol))
+      throw new ConfigError(
+        `ALLOWED_ORIGINS must be comma-separated origins like https://app.example.com, got "${origin}"`,
+      );
+  }
+  return list;
 }
 
 /** The HTTP settings alone, for the parts that are handed no Config. */
@@ -64,6 +81,7 @@ export function httpConfig(env: Env = process.env): HttpConfig {
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6_000),
     authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 300),
     maxStreamsPerKey: int(env, 'MAX_STREAMS_PER_KEY', 20, 1),
+    allowedOrigins: origins(env),
   };
 }
 

@@ -28,7 +28,9 @@ export function attachSocketIo(
   },
 ): () => Promise<void> {
   const http = deps.http ?? httpConfig();
-  const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
+  // the same browser origins as the API's CORS (ALLOWED_ORIGINS); none by default
+  const origin = http.allowedOrigins.length > 0 ? http.allowedOrigins : false;
+  const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin } });
   io.use((socket, next) => {
     const { auth, headers } = socket.handshake;
     const bearer =

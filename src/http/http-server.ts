@@ -31,6 +31,7 @@ import { metricsRoutes, operatorRoutes } from './routes/metrics-routes.ts';
 import { queueRoutes } from './routes/queue-routes.ts';
 import { tenantRoutes } from './routes/tenant-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
+import { registerSecurityHeaders } from './security.ts';
 
 /**
  * A Fastify server with the gateway's body parsing, coded error handling and request timeout.
@@ -46,6 +47,7 @@ export function createHttpServer(logger: Logger, http: HttpConfig = httpConfig()
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerJsonBody(app);
   registerErrorHandling(app);
+  registerSecurityHeaders(app, http);
   registerRateLimits(app, http);
   return app;
 }

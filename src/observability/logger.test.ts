@@ -48,6 +48,21 @@ describe('logger', () => {
     });
   });
 
+  it('never logs an API key put in a query string, in a field or in the message', () => {
+    const { logger, lines } = capture();
+    const key = 'zg_Q2xpZW50S2V5SW5BVXJsMDEyMzQ1Njc4OWFiY2RlZg';
+    for (const name of ['apiKey', 'key', 'token', 'api_key', 'access_token'])
+      logger.info(
+        { url: `/api/v1/events?${name}=${key}&events=message.*` },
+        `GET /api/v1/events?${name}=${key}`,
+      );
+    logger.info({ err: new Error(`no route GET /x?key=${key}`) }, 'failed');
+    const out = lines.join('');
+    expect(out).not.toContain(key);
+    expect(out).not.toContain(key.slice(3));
+    expect(JSON.parse(lines[0] ?? '{}').url).toBe('/api/v1/events?apiKey=[redacted]&events=message.*');
+  });
+
   it('leaves short numbers and timestamps that are not phone-like alone', () => {
     expect(maskPhones('port 3000, attempt 12')).toBe('port 3000, attempt 12');
   });

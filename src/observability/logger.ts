@@ -7,6 +7,17 @@ const PHONE_RUN = /\+?\b(\d{3})(\d{0,8})(\d{4})\b/g;
 const SECRET_KEY =
   /(authorization|api[-_]?key|secret|password|master[-_]?key|token|^key$|qr|pairing[-_]?code)/i;
 
+/** A secret in a URL's query string (`?apiKey=…`, `&token=…`): its value is logged as `[redacted]`. */
+const QUERY_SECRET =
+  /([?&](?:api[-_]?key|key|token|access[-_]?token|auth|authorization|secret|password)=)[^&#\s"']*/gi;
+/** A gateway API key anywhere in a string, however it got there. */
+const API_KEY_TEXT = /\bzg_[A-Za-z0-9_-]{8,}/g;
+
+/** Replaces query-string secrets and API keys in a string (a logged URL, a message). */
+export function maskSecrets(text: string): string {
+  return text.replace(QUERY_SECRET, '$1[redacted]').replace(API_KEY_TEXT, 'zg_[redacted]');
+}
+
 /** Masks phone numbers in a string: `15550001111@s.whatsapp.net` → `155****1111@s.whatsapp.net`. */
 export function maskPhones(text: string): string {
   return text.replace(PHONE_RUN, (whole, head: string, middle: string, tail: string) =>
@@ -14,12 +25,14 @@ export function maskPhones(text: string): string {
   );
 }
 
+const maskText = (text: string): string => maskPhones(maskSecrets(text));
+
 /** A copy of a log record with secrets replaced and phone numbers masked, at any depth. */
 export function maskRecord(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return maskPhones(value);
+  if (typeof value === 'string') return maskText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error)
-    return { type: value.name, message: maskPhones(value.message), stack: maskPhones(value.stack ?? '') };
+    return { type: value.name, message: maskText(value.message), stack: maskText(value.stack ?? '') };
   if (Array.isArray(value)) return value.map((v) => maskRecord(v, depth + 1));
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `<${value.length} bytes>`;
   const out: Record<string, unknown> = {};
@@ -40,9 +53,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       formatters: { log: (record) => maskRecord(record) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          const masked = args.map((a) => (typeof a === 'string' ? maskPhones(a) : a)) as Parameters<
-            typeof method
-          >;
+          const masked = args.map((a) =>
+            typeof a === 'string' ? maskPhones(maskSecrets(a)) : a,
+          ) as Parameters<typeof method>;
           method.apply(this, masked);
         },
       },

@@ -311,6 +311,23 @@ describe('bad requests get coded 4xx, never 500', () => {
     expect((await anon.get('/docs')).status).toBeLessThan(400);
   });
 
+  it('sends security headers, and Swagger UI at /docs still loads under its policy', async () => {
+    const anon = admin.withKey(undefined);
+    const health = await anon.get('/health');
+    expect(health.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(health.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const page = await anon.get<string>('/docs/');
+    expect(page.status).toBeLessThan(400);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // every script and stylesheet of the page is served by the gateway itself, as the policy demands
+    const assets = [...page.body.matchAll(/(?:src|href)="\.?([^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThan(2);
+    for (const asset of assets) {
+      expect(asset?.startsWith('/'), String(asset)).toBe(true);
+      expect((await anon.get(`/docs${asset}`)).status, String(asset)).toBe(200);
+    }
+  });
+
   it('demands a key on every API route of the OpenAPI document, however its path is spelled', async () => {
     const anon = admin.withKey(undefined);
     const doc = await anon.get<{ paths: Record<string, Record<string, unknown>> }>('/docs/json');
