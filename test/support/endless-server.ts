@@ -22,8 +22,6 @@ export class EndlessServer {
   constructor(
     private readonly capBytes: number,
     private readonly headers: Record<string, string> = { 'content-type': 'application/octet-stream' },
-    /** The first bytes of the body (a file signature), before the filler. */
-    private readonly head: Buffer = Buffer.alloc(0),
   ) {
     this.server = createServer((req, res) => void this.stream(req, res));
   }
@@ -39,10 +37,6 @@ export class EndlessServer {
     });
     res.writeHead(200, this.headers);
     const chunk = Buffer.alloc(64 * 1024, 0x61);
-    if (this.head.length) {
-      res.write(this.head);
-      s.written += this.head.length;
-    }
     while (!res.destroyed && s.written < this.capBytes) {
       s.written += chunk.length;
       if (!res.write(chunk))
