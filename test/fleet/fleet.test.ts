@@ -1,3 +1,4 @@
+import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import {
@@ -81,6 +82,19 @@ describe('fleet mode: API nodes and workers on one PostgreSQL', () => {
 
   it('sends through either API node, and streams every worker’s events on both', async () => {
     const sse = new SseReader(`${api2.api.baseUrl}/api/v1/events?events=message.status`, api2.api.key ?? '');
+    const socket = connectSocket(api1.api.baseUrl, {
+      path: '/socket.io',
+      auth: { apiKey: api1.api.key },
+      transports: ['websocket'],
+    });
+    const overSocket: Array<{
+      id: string;
+      event: string;
+      instance: { name: string };
+      data: { status?: string };
+    }> = [];
+    socket.on('event', (e) => overSocket.push(e));
+    await eventually('the socket to connect', () => socket.connected);
     const contact = sim.api.createContact({}).phone;
     for (const [i, name] of names.entries()) {
       const api = i % 2 ? api1.api : api2.api;
@@ -101,7 +115,29 @@ describe('fleet mode: API nodes and workers on one PostgreSQL', () => {
       return from.size === 4 ? from : undefined;
     });
     expect([...seen].sort()).toEqual(names);
+    const onSocket = await eventually('the same statuses on socket.io at api-1', () => {
+      const from = new Set(
+        overSocket
+          .filter((e) => e.event === 'message.status' && e.data.status === 'sent')
+          .map((e) => e.instance.name),
+      );
+      return from.size === 4 ? from : undefined;
+    });
+    expect([...onSocket].sort()).toEqual(names);
+    socket.close();
+    // a client that drops off api-2 and resumes on api-1 misses nothing
+    const firstId = sse.events[0]?.id ?? '';
     sse.close();
+    const resumed = new SseReader(
+      `${api1.api.baseUrl}/api/v1/events?events=message.status`,
+      api1.api.key ?? '',
+      firstId,
+    );
+    const after = sse.events.slice(1).map((e) => e.id);
+    await eventually('the events after the first, replayed on api-1', () =>
+      after.every((id) => resumed.events.some((e) => e.id === id)),
+    );
+    resumed.close();
   });
 
   it('carries out a pairing code and a logout asked of an API node on the owning worker', async () => {
