@@ -1,11 +1,10 @@
-import { connect } from 'node:net';
-import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { openStore } from '../../src/store/database.ts';
 import { ADMIN_KEY, GatewayProcess, type InstanceJson } from '../support/gateway-harness.ts';
-import { type ApiClient, eventually, SseReader } from '../support/http-client.ts';
+import { type ApiClient, type ApiResponse, eventually, SseReader } from '../support/http-client.ts';
 import { pngBytes } from '../support/media-fixtures.ts';
+import { burst, gatewaySocket, openKeyStreams, sendAndStall } from '../support/stream-clients.ts';
 
 let sim: RunningSimulator;
 let gw: GatewayProcess;
@@ -115,27 +114,8 @@ describe('tenants', () => {
         .withKey(c.body.apiKey.key)
         .post<InstanceJson>('/api/v1/instances', { name: 'c', start: false })
     ).body;
-    /** Both SSE routes and a socket.io connection, open on `key`; `closed` settles once all three end. */
-    const openAll = async (key: string) => {
-      const streams = [
-        new SseReader(`${admin.baseUrl}/api/v1/events`, key),
-        new SseReader(`${admin.baseUrl}/api/v1/instances/${instance.id}/events`, key),
-      ];
-      const socket = connectSocket(admin.baseUrl, {
-        path: '/socket.io',
-        auth: { apiKey: key },
-        transports: ['websocket'],
-        reconnection: false,
-      });
-      const socketClosed = new Promise<void>((resolve) => socket.on('disconnect', () => resolve()));
-      await eventually('the streams and the socket to open', () =>
-        streams.every((s) => s.status === 200) ? socket.connected : false,
-      );
-      return {
-        open: () => streams.every((s) => !s.ended) && socket.connected,
-        closed: () => Promise.all([...streams.map((s) => s.done), socketClosed]),
-      };
-    };
+    const openAll = (key: string) =>
+      openKeyStreams(admin.baseUrl, key, ['/api/v1/events', `/api/v1/instances/${instance.id}/events`]);
     const other = await openAll(c.body.apiKey.key);
     const extra = await admin.post<{ id: string; key: string }>(`/api/v1/tenants/${tenantC}/keys`);
     const revoked = await openAll(extra.body.key);
@@ -372,17 +352,7 @@ describe('slow clients', () => {
       'GET /health HTTP/1.1\r\nHost: gw\r\n',
     ];
     // each sends part of a request, then nothing: closed by the gateway, not by this test
-    await Promise.all(
-      partial.map(
-        (text) =>
-          new Promise<void>((resolve) => {
-            const socket = connect(gw.port, '127.0.0.1', () => socket.write(text));
-            socket.on('error', () => undefined);
-            socket.on('close', () => resolve());
-            socket.resume();
-          }),
-      ),
-    );
+    await sendAndStall(gw.port, partial);
     // opened before them, so open for longer than the timeout
     expect(stream.ended).toBe(false);
     stream.close();
@@ -392,15 +362,7 @@ describe('slow clients', () => {
 // last: the bursts use up this address's budget of failed keys for the minute
 describe('rate limits', () => {
   type Coded = { error: { code: string; message: string } };
-  const burst = async (client: ApiClient, count: number) => {
-    const answers: Array<{ status: number; body: Coded; headers: Headers }> = [];
-    for (let sent = 0; sent < count; sent += 50)
-      answers.push(
-        ...(await Promise.all(Array.from({ length: 50 }, () => client.get<Coded>('/api/v1/instances')))),
-      );
-    return answers;
-  };
-  const expectLimited = (answers: Array<{ status: number; body: Coded; headers: Headers }>) => {
+  const expectLimited = (answers: ApiResponse<Coded>[]) => {
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]?.body.error.code).toBe('ZG_ERR_RATE_LIMITED');
@@ -408,7 +370,7 @@ describe('rate limits', () => {
   };
 
   it('meets a burst of wrong keys with 429s within AUTH_FAILURES_PER_MINUTE; a valid key keeps working', async () => {
-    const answers = await burst(admin.withKey('zg_wrong_key_of_a_burst'), 400);
+    const answers = await burst<Coded>(admin.withKey('zg_wrong_key_of_a_burst'), '/api/v1/instances', 400);
     expect(answers.filter((a) => a.status === 401).length).toBeLessThanOrEqual(300);
     expectLimited(answers);
     expect((await tenantB.get('/api/v1/instances')).status).toBe(200);
@@ -417,7 +379,7 @@ describe('rate limits', () => {
 
   it('holds each tenant key to RATE_LIMIT_PER_MINUTE, and not the others', async () => {
     const d = await admin.post<Issued>('/api/v1/tenants', { name: 'Tenant D' });
-    const answers = await burst(admin.withKey(d.body.apiKey.key), 550);
+    const answers = await burst<Coded>(admin.withKey(d.body.apiKey.key), '/api/v1/instances', 550);
     expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(500);
     expectLimited(answers);
     expect((await tenantB.get('/api/v1/instances')).status).toBe(200);
@@ -430,12 +392,7 @@ describe('rate limits', () => {
     const fourth = await tenantB.get<Coded>('/api/v1/events');
     expect(fourth.status).toBe(429);
     expect(fourth.body.error.code).toBe('ZG_ERR_RATE_LIMITED');
-    const socket = connectSocket(admin.baseUrl, {
-      path: '/socket.io',
-      auth: { apiKey: key },
-      transports: ['websocket'],
-      reconnection: false,
-    });
+    const socket = gatewaySocket(admin.baseUrl, key);
     const error = await new Promise<Error>((resolve) => socket.on('connect_error', resolve));
     expect(error.message).toMatch(/RATE_LIMITED/);
     socket.close();
