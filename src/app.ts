@@ -29,6 +29,7 @@ import { startRetention } from './outbox/retention.ts';
 import type { SessionControl } from './sessions/session-control.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import { openStore } from './store/database.ts';
+import { openNotifications } from './store/notifications.ts';
 import type { LeaseFence, NodeRole, Store } from './store/repositories.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
@@ -80,9 +81,16 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const adminKey = resolveAdminKey(config.apiKey, config.dataDir);
   const bus = new EventBus((err) => logger.error({ err }, 'an event listener failed'));
   const metrics = new Metrics({ store, logger });
-  const parts: Part[] = [
-    new NodeHeartbeat(store, { id: config.fleet.nodeId, role }, config.fleet.leaseRenewMs, logger),
-  ];
+  const heartbeat = new NodeHeartbeat(
+    store,
+    { id: config.fleet.nodeId, role },
+    config.fleet.leaseRenewMs,
+    logger,
+  );
+  const notifications = openNotifications(config.databaseUrl, (err) =>
+    logger.warn({ err }, 'fleet notifications: connection failed'),
+  );
+  const parts: Part[] = [heartbeat, { start: () => {}, stop: () => notifications.close() }];
   let delivery: DeliveryWorker | undefined;
   const events = new EventPublisher(store, bus, logger, () => delivery?.wake());
 
@@ -122,8 +130,12 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     });
     if (role === 'worker') {
       keeper = new LeaseKeeper(store, owner.sessions, config.fleet, logger, {
-        takeover: () => metrics.observeLease('takeover'),
-        lost: () => metrics.observeLease('lost'),
+        events: {
+          takeover: () => metrics.observeLease('takeover'),
+          lost: () => metrics.observeLease('lost'),
+        },
+        notifications,
+        leave: () => heartbeat.stop(),
       });
       const runner = new CommandRunner(store, owner.sessions, keeper, config.fleet, logger);
       const lookout = new QueueWaker(
@@ -160,7 +172,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     return { pending: counts.pending ?? 0, dead: counts.dead ?? 0 };
   });
 
-  const app = createHttpServer(logger);
+  const app = createHttpServer(logger, config.http);
   const metricsToken = config.metricsToken;
   let closeSocketIo = async () => {};
   if (role === 'worker') {
@@ -179,8 +191,9 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       webhooks,
       stats,
       fleet,
+      http: config.http,
     });
-    closeSocketIo = attachSocketIo(app.server, { tenants, instances, bus, logger });
+    closeSocketIo = attachSocketIo(app.server, { tenants, instances, bus, logger, http: config.http });
   }
 
   let stopped = false;

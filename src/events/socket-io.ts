@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { TenantService } from '../auth/tenant-service.ts';
-import { type HttpConfig, httpConfig } from '../config.ts';
+import type { HttpConfig } from '../config.ts';
 import { Errors } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -24,10 +24,10 @@ export function attachSocketIo(
     bus: EventBus;
     logger: Logger;
     /** The HTTP settings; the environment's when not given. */
-    http?: HttpConfig;
+    http: HttpConfig;
   },
 ): () => Promise<void> {
-  const http = deps.http ?? httpConfig();
+  const { http } = deps;
   // the same browser origins as the API's CORS (ALLOWED_ORIGINS); none by default
   const origin = http.allowedOrigins.length > 0 ? http.allowedOrigins : false;
   const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin } });

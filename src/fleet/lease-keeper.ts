@@ -1,6 +1,7 @@
 import type { FleetConfig } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SessionManager } from '../sessions/session-manager.ts';
+import type { Notifications } from '../store/notifications.ts';
 import type { LeaseFence, Store } from '../store/repositories.ts';
 
 /** How often the keeper checks that its leases are still certainly valid by its own clock. */
@@ -9,6 +10,18 @@ const GUARD_MS = 200;
 export interface LeaseEvents {
   takeover(): void;
   lost(): void;
+}
+
+/** The channel on which a worker that gave leases back tells the others to look now. */
+export const LEASES_CHANNEL = 'zapgate_leases';
+/** Sockets closed at once when a worker hands its instances over on SIGTERM. */
+const HAND_OVER_AT_ONCE = 10;
+
+export interface LeaseKeeperOptions {
+  events?: LeaseEvents;
+  notifications?: Notifications;
+  /** Called first on stop: the node leaves the live set, so others take its whole share. */
+  leave?: () => Promise<void>;
 }
 
 /**
@@ -34,12 +47,16 @@ export class LeaseKeeper {
     private readonly sessions: SessionManager,
     private readonly fleet: FleetConfig,
     logger: Logger,
-    private readonly events: LeaseEvents = { takeover: () => {}, lost: () => {} },
+    private readonly options: LeaseKeeperOptions = {},
   ) {
     this.log = logger.child({ component: 'leases', nodeId: fleet.nodeId });
+    this.events = options.events ?? { takeover: () => {}, lost: () => {} };
   }
 
+  private readonly events: LeaseEvents;
+
   async start(): Promise<void> {
+    await this.options.notifications?.listen(LEASES_CHANNEL, () => void this.tick());
     await this.tick();
     this.tickTimer = setInterval(() => void this.tick(), this.fleet.leaseRenewMs);
     this.guardTimer = setInterval(() => void this.guard(), GUARD_MS);
@@ -79,13 +96,20 @@ export class LeaseKeeper {
     clearInterval(this.tickTimer);
     clearInterval(this.guardTimer);
     await this.ticking;
-    for (const [instanceId, epoch] of [...this.held]) {
-      await this.sessions
-        .hand(instanceId)
-        .catch((err) => this.log.error({ err, instanceId }, 'hand-over failed'));
-      this.held.delete(instanceId);
-      await this.store.leases.release(this.fleet.nodeId, instanceId, epoch).catch(() => undefined);
-    }
+    await this.options.leave?.().catch((err) => this.log.error({ err }, 'leaving the live nodes failed'));
+    const queue = [...this.held];
+    const handOver = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [instanceId, epoch] = next;
+        await this.sessions
+          .hand(instanceId)
+          .catch((err) => this.log.error({ err, instanceId }, 'hand-over failed'));
+        this.held.delete(instanceId);
+        await this.store.leases.release(this.fleet.nodeId, instanceId, epoch).catch(() => undefined);
+        await this.options.notifications?.notify(LEASES_CHANNEL);
+      }
+    };
+    await Promise.all(Array.from({ length: HAND_OVER_AT_ONCE }, handOver));
   }
 
   /** Past the moment the leases were certainly valid: close everything before anything else. */
@@ -161,6 +185,7 @@ export class LeaseKeeper {
       );
       await this.sessions.hand(give);
       await this.release(give);
+      await this.options.notifications?.notify(LEASES_CHANNEL);
     }
   }
 

@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TenantService } from '../auth/tenant-service.ts';
-import { type HttpConfig, httpConfig } from '../config.ts';
+import type { HttpConfig } from '../config.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -37,7 +37,7 @@ import { registerSecurityHeaders } from './security.ts';
  * A Fastify server with the gateway's body parsing, coded error handling and request timeout.
  * `http` defaults to the environment's settings (the composition root passes `config.http`).
  */
-export function createHttpServer(logger: Logger, http: HttpConfig = httpConfig()): FastifyInstance {
+export function createHttpServer(logger: Logger, http: HttpConfig): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
     disableRequestLogging: true,
@@ -81,12 +81,12 @@ export interface ApiServices {
   stats: StatsService;
   fleet: FleetView;
   /** The HTTP settings; the environment's when not given. */
-  http?: HttpConfig;
+  http: HttpConfig;
 }
 
 /** Health, metrics, the OpenAPI document and every /api/v1 route, each behind the key check. */
 export async function registerApi(app: FastifyInstance, s: ApiServices): Promise<void> {
-  const http = s.http ?? httpConfig();
+  const { http } = s;
   const streams = { keys: s.tenants.streams, maxPerKey: http.maxStreamsPerKey };
   await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 40 } });
   await app.register(swagger, {
