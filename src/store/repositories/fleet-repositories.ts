@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type {
   CommandRecord,
   CommandRepository,
@@ -6,7 +6,7 @@ import type {
   NodeRecord,
   NodeRepository,
 } from '../repositories.ts';
-import type { Database } from '../schema.ts';
+import type { CommandsTable, Database } from '../schema.ts';
 import { affected, toDate } from './shared.ts';
 
 /** Statuses a worker does not take an instance in: it waits for the operator or a new link. */
@@ -166,16 +166,7 @@ export class LeaseSqlRepository implements LeaseRepository {
   }
 }
 
-const toCommand = (r: {
-  id: string;
-  instance_id: string;
-  node_id: string;
-  kind: string;
-  args: string;
-  status: string;
-  result: string | null;
-  created_at: number;
-}): CommandRecord => ({
+const toCommand = (r: Selectable<CommandsTable>): CommandRecord => ({
   id: r.id,
   instanceId: r.instance_id,
   nodeId: r.node_id,
