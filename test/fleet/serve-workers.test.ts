@@ -110,9 +110,11 @@ describe('serve --workers 2 on SQLite', () => {
       },
       60_000,
     );
-    await eventually('all 40 texts at the contact', () => sim.api.contactInbox(contact).length >= 40, 60_000);
+    // the text in flight at the kill may go twice, with the same WhatsApp id: the phone drops it
+    const distinct = () => new Set(sim.api.contactInbox(contact).map((m) => m.id)).size;
+    await eventually('all 40 texts at the contact', () => distinct() === 40, 60_000);
     const got = sim.api.contactInbox(contact);
-    expect(new Set(got.map((m) => m.id)).size).toBe(40);
+    expect(got.length - distinct()).toBeLessThanOrEqual(1);
     expect(new Set(got.map((m) => String(m.content.text)))).toEqual(new Set(texts));
     await eventually('the supervisor to start the killed worker again', () => {
       const again = pidOfNode(String(victim?.owner));
