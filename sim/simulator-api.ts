@@ -1,6 +1,7 @@
 import { composeMessage } from './content/compose-message.ts';
 import { badInput } from './errors.ts';
 import type { ReceivedMessage } from './network/model.ts';
+import { ProfileApi } from './profiles-api.ts';
 import { enterPairingCode, type LinkResult, phoneForPushName, scanQr } from './server/linking.ts';
 import { sendContactReceipt } from './server/relay.ts';
 import { newMessageId, type SimCore } from './server/sim-core.ts';
@@ -28,7 +29,12 @@ export interface FaultRequest {
 
 /** What the admin API (and in-process tests) can ask of the simulated network. */
 export class SimulatorApi {
-  constructor(private readonly core: SimCore) {}
+  /** Profiles, privacy, block lists and presences. */
+  readonly profiles: ProfileApi;
+
+  constructor(private readonly core: SimCore) {
+    this.profiles = new ProfileApi(core);
+  }
 
   createAccount(input: { phone?: string; name?: string }): { phone: string; lid: string } {
     const account = this.core.directory.createAccount(input.phone, input.name);
@@ -97,6 +103,11 @@ export class SimulatorApi {
       chatJid: `${account.phone}@${S_WA}`,
     });
     const id = typeof input.id === 'string' && input.id ? input.id : newMessageId();
+    // a contact the account blocked gets its one tick, and the account never sees the message
+    if (this.profiles.isBlocked(account.phone, contact.phone)) {
+      this.core.log('blocked-message-dropped', { id, from: contact.phone, to: account.phone });
+      return { id };
+    }
     for (const device of account.devices.values()) {
       const enc = await contact.party.encrypt(account.phone, device.id, device.keys, composed.message);
       this.core.deliverToDevice(account, device.id, {

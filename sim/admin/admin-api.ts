@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { badInput, notFound } from '../errors.ts';
 import { FAULT_KINDS, type FaultKind, type SimulatorApi } from '../simulator-api.ts';
 import { optionalString, readJson, requiredString, sendError, sendJson } from './http-json.ts';
+import { profileRoutes } from './profile-routes.ts';
 
-type Handler = (params: string[], body: Record<string, unknown>) => Promise<unknown> | unknown;
-interface Route {
+export type Handler = (params: string[], body: Record<string, unknown>) => Promise<unknown> | unknown;
+export interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
@@ -112,6 +113,7 @@ function routes(api: SimulatorApi, info: () => unknown): Route[] {
         });
       },
     },
+    ...profileRoutes(api),
   ];
 }
 

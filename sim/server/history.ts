@@ -13,16 +13,23 @@ export function buildHistory(
   directory: Directory,
   account: Account,
   options: HistorySyncOptions,
-): { conversations: proto.IConversation[]; pushnames: proto.IPushname[] } {
+): {
+  conversations: proto.IConversation[];
+  pushnames: proto.IPushname[];
+  phoneNumberToLidMappings: proto.IPhoneNumberToLIDMapping[];
+} {
   const known = [...directory.contacts.values()];
   const conversations: proto.IConversation[] = [];
   const pushnames: proto.IPushname[] = [];
+  const phoneNumberToLidMappings: proto.IPhoneNumberToLIDMapping[] = [];
   const now = Math.floor(Date.now() / 1000);
   for (let i = 0; i < options.chats; i++) {
     const contact = known[i];
     const phone = contact?.phone ?? `1999${String(i).padStart(7, '0')}`;
     const jid = `${phone}@${S_WA}`;
+    const lidJid = contact ? `${contact.lidUser}@lid` : undefined;
     if (contact) pushnames.push({ id: jid, pushname: contact.name });
+    if (lidJid) phoneNumberToLidMappings.push({ pnJid: jid, lidJid });
     const messages: proto.IHistorySyncMsg[] = [];
     for (let m = 0; m < options.messagesPerChat; m++) {
       const fromMe = m % 2 === 1;
@@ -36,7 +43,15 @@ export function buildHistory(
         },
       });
     }
-    conversations.push({ id: jid, messages, conversationTimestamp: now, unreadCount: 0 });
+    // the chat's name as the phone's address book has it, and unread when the newest is theirs
+    const lastIsTheirs = options.messagesPerChat % 2 === 1;
+    conversations.push({
+      id: jid,
+      messages,
+      conversationTimestamp: now,
+      unreadCount: lastIsTheirs ? 1 : 0,
+      ...(contact ? { name: contact.name, lidJid } : {}),
+    });
   }
-  return { conversations, pushnames };
+  return { conversations, pushnames, phoneNumberToLidMappings };
 }

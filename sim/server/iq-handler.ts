@@ -6,25 +6,16 @@ import {
   firstChild,
   readUint,
   S_WA,
+  serverOf,
 } from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
 import { onGroupIq } from './groups.ts';
 import { onCompanionFinish, onCompanionHello, onPairDeviceSign } from './linking.ts';
 import { shareAppStateKey } from './login.ts';
 import { keyBundle, usyncResult } from './lookup.ts';
+import { onBlocklistIq, onBusinessIq, onPictureIq, onPrivacySettingsIq, onStatusIq } from './profile-iqs.ts';
 import type { SimCore } from './sim-core.ts';
 import { removeDevice } from './unlink.ts';
-
-/** WhatsApp's defaults: read receipts on, so clients send `read` (not `read-self`) receipts. */
-const PRIVACY_DEFAULTS: BinaryNode[] = [
-  ['readreceipts', 'all'],
-  ['last', 'all'],
-  ['online', 'all'],
-  ['profile', 'all'],
-  ['status', 'contacts'],
-  ['groupadd', 'all'],
-  ['calladd', 'all'],
-].map(([name, value]) => ({ tag: 'category', attrs: { name: name ?? '', value: value ?? '' } }));
 
 /** Every iq Baileys sends, answered promptly: an unanswered iq costs the client a 60 s timeout. */
 export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Promise<void> {
@@ -72,7 +63,14 @@ export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Pro
     case 'w':
       return reply([{ tag: 'props', attrs: { protocol: '2', hash: 'sim' }, content: [] }]);
     case 'blocklist':
-      return reply([{ tag: 'list', attrs: {} }]);
+      return onBlocklistIq(core, conn, iq, reply);
+    case 'w:profile:picture':
+      if (serverOf(attrs.target ?? '') !== 'g.us') return onPictureIq(core, conn, iq, reply);
+      return reply();
+    case 'status':
+      return onStatusIq(core, conn, iq, reply);
+    case 'w:biz':
+      return onBusinessIq(core, iq, reply);
     case 'privacy':
       if (attrs.type === 'set' && op?.tag === 'tokens') {
         // A device issuing its trusted-contact token to contacts (after it messages them).
@@ -83,7 +81,7 @@ export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Pro
         }
         return reply();
       }
-      return reply([{ tag: 'privacy', attrs: {}, content: PRIVACY_DEFAULTS }]);
+      return onPrivacySettingsIq(core, conn, iq, reply);
     case 'w:m':
       return reply([
         {
@@ -93,7 +91,7 @@ export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Pro
         },
       ]);
     default:
-      // passive, w:p (ping), w:stats, dirty, status, profile pictures…: an empty success
+      // passive, w:p (ping), w:stats, dirty…: an empty success
       return reply();
   }
 }

@@ -89,10 +89,12 @@ function userResult(core: SimCore, jid: string | undefined, protocols: string[])
     } else if (p === 'lid') content.push({ tag: 'lid', attrs: lid ? { val: lid } : {} });
     else if (p === 'contact') content.push({ tag: 'contact', attrs: { type: lid ? 'in' : 'out' } });
     else if (p === 'status') {
+      const phone = account?.phone ?? contact?.phone;
+      const profile = phone ? core.profiles.of(phone) : undefined;
       content.push({
         tag: 'status',
-        attrs: { t: unixNow() },
-        content: Buffer.from('Hey there! I am using WhatsApp.'),
+        attrs: { t: profile ? String(profile.aboutSetAt) : unixNow() },
+        content: Buffer.from(profile?.about ?? ''),
       });
     } else content.push({ tag: p, attrs: {} });
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { MediaHost } from '../media/media-host.ts';
 import { Directory } from '../network/directory.ts';
 import type { Account } from '../network/model.ts';
+import { ProfileBook } from '../network/profiles.ts';
 import type { BinaryNode } from '../wire/binary-node.ts';
 import type { ServerIdentity } from '../wire/cert-chain.ts';
 import type { Connection } from './connection.ts';
@@ -40,6 +41,8 @@ export const newMessageId = (): string => `3EB0${randomBytes(8).toString('hex').
 /** The simulator's shared state: who exists, who is connected, and how to reach a device. */
 export class SimCore {
   readonly directory = new Directory();
+  /** About texts, pictures, business profiles, privacy, block lists, presence subscriptions. */
+  readonly profiles = new ProfileBook();
   readonly connections = new Set<Connection>();
   readonly pendingQr = new Map<string, Connection>();
   readonly pendingCodes = new Map<string, PendingCodeLink>();

@@ -3,6 +3,7 @@ import type { Connection } from './connection.ts';
 import { relayGroupMessage } from './groups.ts';
 import { onIq } from './iq-handler.ts';
 import { onKeyShareReceipt } from './login.ts';
+import { onPresence } from './presence.ts';
 import { forwardChatState, forwardReceipt } from './receipts.ts';
 import { relayDirectMessage } from './relay.ts';
 import type { SimCore } from './sim-core.ts';
@@ -20,8 +21,10 @@ export async function routeStanza(core: SimCore, conn: Connection, node: BinaryN
       return onReceipt(core, conn, node);
     case 'chatstate':
       return forwardChatState(core, conn, node);
+    case 'presence':
+      return onPresence(core, conn, node);
     default:
-      // presence, ack, ib (unified_session), notification acks: nothing to answer
+      // ack, ib (unified_session), notification acks: nothing to answer
       return;
   }
 }
