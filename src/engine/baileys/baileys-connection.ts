@@ -20,6 +20,8 @@ import { quotedMessage, toBaileysContent } from './outgoing-content.ts';
 import { statusFromUpdates, statusFromUpserts } from './status-events.ts';
 
 const SEND_TIMEOUT_MS = 60_000;
+/** How long a send waits for the server's ack, which may refuse it; past this it counts as sent. */
+const ACK_WAIT_MS = 10_000;
 const MEDIA: ReadonlySet<string> = new Set(['image', 'video', 'audio', 'document', 'sticker']);
 
 /** Downloads (and decrypts) an inbound message's media, within a size cap. */
@@ -66,6 +68,8 @@ export class BaileysConnection implements EngineConnection {
    * inbound (the outbox row already tells its story) and its media is not downloaded again.
    */
   private readonly sentIds = new Set<string>();
+  /** Sends awaiting the server's ack, told its error code (or undefined: accepted). */
+  private readonly ackWaiters = new Map<string, (error: string | undefined) => void>();
 
   constructor(
     config: SocketConfig,
@@ -83,6 +87,8 @@ export class BaileysConnection implements EngineConnection {
     // merged away by its event buffer, so the ack itself is the source.
     this.sock.ws.on('CB:ack,class:message', (node: { attrs: Record<string, string> }) => {
       const { id, error, from } = node.attrs;
+      const waiter = id ? this.ackWaiters.get(id) : undefined;
+      if (waiter) return waiter(error);
       if (id && error) this.emit('status', { waMessageId: id, chatJid: from ?? '', status: 'failed', error });
     });
     this.sock.ev.on('presence.update', (u) => this.notices(presenceNotices(u)));
@@ -115,6 +121,7 @@ export class BaileysConnection implements EngineConnection {
     if (u.connection === 'open') this.emit('open', this.identity());
     if (u.connection === 'close' && !this.closed) {
       this.closed = true;
+      for (const settle of this.ackWaiters.values()) settle(undefined);
       this.emit('close', classifyClose(u.lastDisconnect?.error, this.closedByUs));
     }
   }
@@ -173,6 +180,7 @@ export class BaileysConnection implements EngineConnection {
     this.sentIds.add(message.waMessageId);
     // an echo that never came (a send that failed first) must not keep its id for ever
     if (this.sentIds.size > MAX_ECHOES_AWAITED) this.sentIds.delete(this.sentIds.values().next().value ?? '');
+    const acked = this.serverAck(message.waMessageId);
     try {
       await withTimeout(
         this.sock.sendMessage(message.chatJid, content, {
@@ -182,8 +190,27 @@ export class BaileysConnection implements EngineConnection {
         SEND_TIMEOUT_MS,
       );
     } catch (err) {
+      acked.cancel();
       throw sendError(err);
     }
+    const refusal = await acked.result;
+    if (refusal)
+      throw new SendError(`ZG_ERR_WA_${refusal}`, `WhatsApp refused the message (${refusal})`, false);
+  }
+
+  /** The server's verdict on a sent id: its error code, or undefined once accepted (or not heard). */
+  private serverAck(waMessageId: string): { result: Promise<string | undefined>; cancel(): void } {
+    let settle: (error: string | undefined) => void = () => {};
+    const result = new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => settle(undefined), ACK_WAIT_MS);
+      settle = (error) => {
+        clearTimeout(timer);
+        this.ackWaiters.delete(waMessageId);
+        resolve(error);
+      };
+    });
+    this.ackWaiters.set(waMessageId, settle);
+    return { result, cancel: () => settle(undefined) };
   }
 
   async edit(chatJid: string, waMessageId: string, text: string): Promise<void> {

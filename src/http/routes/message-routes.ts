@@ -139,7 +139,18 @@ export const messageRoutes =
           summary:
             'Queue a message (202), or with ?wait=sent wait for the outcome (201 sent, or the coded error)',
           params: IdParam,
-          querystring: Type.Object({ wait: Type.Optional(Type.Literal('sent')) }),
+          querystring: Type.Object({
+            wait: Type.Optional(Type.Literal('sent')),
+            waitMs: Type.Optional(
+              TextInteger({
+                minimum: 100,
+                maximum: WAIT_MS,
+                default: WAIT_MS,
+                description: 'with ?wait=sent: how long to wait before a 504 (the message stays queued)',
+                examples: [10_000],
+              }),
+            ),
+          }),
           body: SendBody,
           response: {
             201: MessageJson,
@@ -165,7 +176,7 @@ export const messageRoutes =
           return reply
             .status(202)
             .send({ id: message.id, waMessageId: message.waMessageId, status: message.status });
-        const outcome = await messages.waitForOutcome(message, WAIT_MS);
+        const outcome = await messages.waitForOutcome(message, request.query.waitMs ?? WAIT_MS);
         if (outcome.status === 'failed') {
           return reply.status(422).send({
             error: {
