@@ -1,7 +1,7 @@
 /** A request the simulator cannot act on; the admin API answers it with `status` and `message`. */
 export class SimError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 403 | 404 | 409,
     message: string,
   ) {
     super(message);

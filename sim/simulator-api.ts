@@ -1,5 +1,6 @@
 import { composeMessage } from './content/compose-message.ts';
 import { badInput } from './errors.ts';
+import { GroupAdminApi } from './group-admin-api.ts';
 import type { ReceivedMessage } from './network/model.ts';
 import { ProfileApi } from './profiles-api.ts';
 import { enterPairingCode, type LinkResult, phoneForPushName, scanQr } from './server/linking.ts';
@@ -31,9 +32,12 @@ export interface FaultRequest {
 export class SimulatorApi {
   /** Profiles, privacy, block lists and presences. */
   readonly profiles: ProfileApi;
+  /** Groups from the server's side, and calls contacts place. */
+  readonly groups: GroupAdminApi;
 
   constructor(private readonly core: SimCore) {
     this.profiles = new ProfileApi(core);
+    this.groups = new GroupAdminApi(core);
   }
 
   createAccount(input: { phone?: string; name?: string }): { phone: string; lid: string } {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { badInput, notFound } from '../errors.ts';
 import { FAULT_KINDS, type FaultKind, type SimulatorApi } from '../simulator-api.ts';
+import { groupAdminRoutes } from './group-routes.ts';
 import { optionalString, readJson, requiredString, sendError, sendJson } from './http-json.ts';
 import { profileRoutes } from './profile-routes.ts';
 
@@ -114,6 +115,7 @@ function routes(api: SimulatorApi, info: () => unknown): Route[] {
       },
     },
     ...profileRoutes(api),
+    ...groupAdminRoutes(api),
   ];
 }
 

@@ -69,6 +69,21 @@ export interface Group {
   creation: number;
   creator: Account;
   members: Map<string, GroupMember>; // by account phone
+  settings: GroupSettings;
+}
+
+/** What admins change about a group besides its subject and members (see `server/group-admin.ts`). */
+export interface GroupSettings {
+  description: { id: string; body: string; by: Account; t: number } | null;
+  /** Only admins may send. */
+  announce: boolean;
+  /** Only admins may edit the subject, description and picture. */
+  locked: boolean;
+  /** Disappearing messages after this many seconds (0: off). */
+  ephemeral: number;
+  joinApproval: boolean;
+  inviteCode: string;
+  picture: { id: string; url: string; directPath: string; bytes: number } | null;
 }
 
 export function makeDeviceKeys(

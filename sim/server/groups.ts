@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { SimError } from '../errors.ts';
 import type { Account, Group } from '../network/model.ts';
 import { type BinaryNode, child, children, firstChild, S_WA, unixNow } from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
+import {
+  assertMayChange,
+  groupByInvite,
+  isAdmin,
+  joinByInvite,
+  leaveGroup,
+  newGroupSettings,
+  onGroupAdminIq,
+  settingNodes,
+} from './group-admin.ts';
 import { iqError } from './linking.ts';
 import type { SimCore } from './sim-core.ts';
 
@@ -9,7 +20,7 @@ type Reply = (content?: BinaryNode[]) => void;
 const accountJid = (a: Account) => `${a.phone}@${S_WA}`;
 let groupSeq = 0;
 
-function groupNode(g: Group): BinaryNode {
+export function groupNode(g: Group): BinaryNode {
   return {
     tag: 'group',
     attrs: {
@@ -21,15 +32,24 @@ function groupNode(g: Group): BinaryNode {
       creator: accountJid(g.creator),
       size: String(g.members.size),
     },
-    content: [...g.members.values()].map(({ account, role }) => ({
-      tag: 'participant',
-      attrs: { jid: accountJid(account), lid: `${account.lidUser}@lid`, ...(role ? { type: role } : {}) },
-    })),
+    content: [
+      ...[...g.members.values()].map(({ account, role }) => ({
+        tag: 'participant',
+        attrs: { jid: accountJid(account), lid: `${account.lidUser}@lid`, ...(role ? { type: role } : {}) },
+      })),
+      ...settingNodes(g),
+    ],
   };
 }
 
 /** A `w:gp2` notification to every device of the given members. */
-function notifyMembers(core: SimCore, g: Group, to: Account[], actor: Account, body: BinaryNode): void {
+export function notifyMembers(
+  core: SimCore,
+  g: Group,
+  to: Account[],
+  actor: Account,
+  body: BinaryNode,
+): void {
   const stanza: BinaryNode = {
     tag: 'notification',
     attrs: {
@@ -53,6 +73,7 @@ function createGroup(core: SimCore, actor: Account, create: BinaryNode, reply: R
     creation: Number(unixNow()),
     creator: actor,
     members: new Map([[actor.phone, { account: actor, role: 'superadmin' }]]),
+    settings: newGroupSettings(),
   };
   for (const p of children(create, 'participant')) {
     const a = core.directory.accountOf(p.attrs.jid ?? '');
@@ -70,8 +91,15 @@ function createGroup(core: SimCore, actor: Account, create: BinaryNode, reply: R
 
 type Action = 'add' | 'remove' | 'promote' | 'demote';
 
-function changeParticipants(core: SimCore, g: Group, actor: Account, change: BinaryNode, reply: Reply): void {
+export function changeParticipants(
+  core: SimCore,
+  g: Group,
+  actor: Account,
+  change: BinaryNode,
+  reply: Reply,
+): void {
   const action = change.tag as Action;
+  assertMayChange(g, actor, 'settings');
   const affected: Account[] = [];
   const results = children(change, 'participant').map((p) => {
     const jid = p.attrs.jid ?? '';
@@ -116,12 +144,31 @@ function applyChange(g: Group, a: Account, action: Action): string | undefined {
   return undefined;
 }
 
-/** The `w:g2` iqs: create, participating, query, participant changes, subject. */
+/** The `w:g2` iqs: create, participating, query, participant changes, settings, invites, leave. */
 export function onGroupIq(core: SimCore, conn: Connection, iq: BinaryNode, reply: Reply): void {
+  try {
+    onGroupIqUnchecked(core, conn, iq, reply);
+  } catch (err) {
+    if (!(err instanceof SimError)) throw err;
+    conn.send(iqError(iq, String(err.status), err.message));
+  }
+}
+
+function onGroupIqUnchecked(core: SimCore, conn: Connection, iq: BinaryNode, reply: Reply): void {
   const actor = conn.account;
   const op = firstChild(iq);
   if (!actor || !op) {
     reply();
+  } else if (op.tag === 'leave') {
+    for (const g of children(op, 'group')) {
+      const group = core.directory.groups.get(g.attrs.id ?? '');
+      if (group) leaveGroup(core, actor, group);
+    }
+    reply();
+  } else if (op.tag === 'invite' && op.attrs.code && iq.attrs.to === '@g.us') {
+    const g =
+      iq.attrs.type === 'set' ? joinByInvite(core, actor, op.attrs.code) : groupByInvite(core, op.attrs.code);
+    reply(iq.attrs.type === 'set' ? [{ tag: 'group', attrs: { jid: g.id } }] : [groupNode(g)]);
   } else if (op.tag === 'create') {
     createGroup(core, actor, op, reply);
   } else if (op.tag === 'participating') {
@@ -149,14 +196,7 @@ function onExistingGroupIq(
     reply([groupNode(g)]);
   } else if (op.tag === 'add' || op.tag === 'remove' || op.tag === 'promote' || op.tag === 'demote') {
     changeParticipants(core, g, actor, op, reply);
-  } else if (op.tag === 'subject') {
-    g.subject =
-      op.content instanceof Uint8Array ? Buffer.from(op.content).toString() : String(op.content ?? '');
-    reply();
-    const members = [...g.members.values()].map((m) => m.account);
-    const node = { tag: 'subject', attrs: { subject: g.subject, s_t: unixNow(), s_o: accountJid(actor) } };
-    notifyMembers(core, g, members, actor, node);
-  } else {
+  } else if (!onGroupAdminIq(core, actor, g, iq, op, reply)) {
     reply();
   }
 }
@@ -168,7 +208,7 @@ export function relayGroupMessage(core: SimCore, conn: Connection, node: BinaryN
   const t = unixNow();
   const g = core.directory.groups.get(attrs.to ?? '');
   if (!sender || !device) return;
-  if (!g?.members.has(sender.phone)) {
+  if (!g?.members.has(sender.phone) || (g.settings.announce && !isAdmin(g, sender))) {
     conn.send({
       tag: 'ack',
       attrs: { class: 'message', id: attrs.id ?? '', from: attrs.to ?? '', t, error: '403' },

@@ -1,5 +1,7 @@
 import { type BinaryNode, S_WA, serverOf } from '../wire/binary-node.ts';
+import { onCallStanza } from './calls.ts';
 import type { Connection } from './connection.ts';
+import { onGroupPictureIqChecked } from './group-admin.ts';
 import { relayGroupMessage } from './groups.ts';
 import { onIq } from './iq-handler.ts';
 import { onKeyShareReceipt } from './login.ts';
@@ -12,7 +14,11 @@ import type { SimCore } from './sim-core.ts';
 export async function routeStanza(core: SimCore, conn: Connection, node: BinaryNode): Promise<void> {
   switch (node.tag) {
     case 'iq':
+      if (node.attrs.xmlns === 'w:profile:picture' && serverOf(node.attrs.target ?? '') === 'g.us')
+        return onGroupPictureIqChecked(core, conn, node);
       return onIq(core, conn, node);
+    case 'call':
+      return onCallStanza(core, conn, node);
     case 'message':
       if (!conn.account) return;
       if (serverOf(node.attrs.to ?? '') === 'g.us') return relayGroupMessage(core, conn, node);
