@@ -97,8 +97,14 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   let sessions: SessionControl;
   let outbox: Pick<Outbox, 'wake' | 'instanceUpdated'> = { wake: () => {}, instanceUpdated: () => {} };
   if (role === 'api') {
-    sessions = new RemoteSessions(store, config.fleet);
-    parts.push(new EventTail(store, bus, logger));
+    const remote = new RemoteSessions(store, config.fleet, notifications, (kind, outcome, ms) =>
+      metrics.observeCommand(kind, outcome, ms),
+    );
+    sessions = remote;
+    parts.push(
+      { start: () => remote.listen(), stop: () => {} },
+      new EventTail(store, bus, notifications, logger),
+    );
   } else {
     let keeper: LeaseKeeper | undefined;
     const owner = buildOwnerSide(
@@ -115,6 +121,8 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
           ...config.webhook,
           onOutcome: (outcome) => metrics.observeWebhookDelivery(outcome === 'retry' ? 'failed' : outcome),
         });
+        // deliveries written by other workers (an instance's events go to every worker's queue)
+        return notifications.listen('zapgate_deliveries', () => delivery?.wake());
       },
       stop: async () => {
         await owner.outbox.stop();
@@ -124,7 +132,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     let stopRetention = () => {};
     parts.push({
       start: () => {
-        stopRetention = startRetention(store, config.retentionDays, logger);
+        stopRetention = startRetention(store, config.retentionDays, logger, config.fleet.nodeId);
       },
       stop: () => stopRetention(),
     });
@@ -137,9 +145,10 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
         notifications,
         leave: () => heartbeat.stop(),
       });
-      const runner = new CommandRunner(store, owner.sessions, keeper, config.fleet, logger);
+      const runner = new CommandRunner(store, owner.sessions, keeper, config.fleet, notifications, logger);
       const lookout = new QueueWaker(
         store,
+        notifications,
         () => keeper?.heldIds() ?? [],
         (id) => owner.outbox.wake(id),
         logger,

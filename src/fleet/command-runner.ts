@@ -1,18 +1,21 @@
 import type { FleetConfig } from '../config.ts';
 import { Errors, ZapgateError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { isAccountOpName, runAccountOp } from '../engine/account-ops.ts';
 import type { SessionManager } from '../sessions/session-manager.ts';
+import { type Notifications, roundMs } from '../store/notifications.ts';
 import type { CommandRecord, Store } from '../store/repositories.ts';
+import { CoalescedRun } from './coalesced-run.ts';
 import type { CommandArgs, CommandFailure } from './commands.ts';
 import type { LeaseKeeper } from './lease-keeper.ts';
 
-const POLL_MS = 100;
+const COMMANDS_CHANNEL = 'zapgate_commands';
 const BATCH = 20;
 
 /** A worker's side of the commands: takes the ones addressed to it and carries them out. */
 export class CommandRunner {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly run = new CoalescedRun(() => this.drain());
   private readonly log: Logger;
 
   constructor(
@@ -20,22 +23,22 @@ export class CommandRunner {
     private readonly sessions: SessionManager,
     private readonly leases: LeaseKeeper,
     private readonly fleet: FleetConfig,
+    private readonly notifications: Notifications,
     logger: Logger,
   ) {
     this.log = logger.child({ component: 'commands', nodeId: fleet.nodeId });
   }
 
-  start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.drain().finally(() => {
-        this.running = undefined;
-      });
-    }, POLL_MS);
+  async start(): Promise<void> {
+    await this.notifications.listen(COMMANDS_CHANNEL, (nodeId) => {
+      if (nodeId === this.fleet.nodeId) this.run.poke();
+    });
+    this.timer = setInterval(() => this.run.poke(), roundMs(this.notifications));
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await this.run.stop();
   }
 
   private async drain(): Promise<void> {
@@ -122,6 +125,11 @@ export class CommandRunner {
       case 'revoke': {
         const { chatJid, waMessageId, fromMe } = a as CommandArgs['revoke'];
         return conn.revoke(chatJid, waMessageId, fromMe);
+      }
+      case 'account-call': {
+        const { method, args } = a as CommandArgs['account-call'];
+        if (!isAccountOpName(method) || !Array.isArray(args)) throw Errors.validation(`unknown account call ${method}`);
+        return runAccountOp(conn.account, method, args);
       }
       default:
         throw Errors.validation(`unknown command ${command.kind}`);

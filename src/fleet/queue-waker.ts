@@ -1,11 +1,14 @@
 import type { Logger } from '../observability/logger.ts';
+import { type Notifications, roundMs } from '../store/notifications.ts';
 import type { Store } from '../store/repositories.ts';
 
-const POLL_MS = 100;
+const QUEUE_CHANNEL = 'zapgate_queue';
 
 /**
- * A worker does not hear the API node's enqueues: it looks for queued rows of the instances it
- * holds and wakes their senders (a woken sender with nothing due goes back to sleep).
+ * A worker does not hear the API node's enqueues in its own memory: on PostgreSQL a trigger
+ * names the instance of each committed queued row (LISTEN/NOTIFY), and on every round the worker
+ * also looks for queued rows of the instances it holds. Either way it wakes their senders (a woken
+ * sender with nothing due goes back to sleep).
  */
 export class QueueWaker {
   private timer: NodeJS.Timeout | undefined;
@@ -13,13 +16,17 @@ export class QueueWaker {
 
   constructor(
     private readonly store: Store,
+    private readonly notifications: Notifications,
     private readonly held: () => string[],
     private readonly wake: (instanceId: string) => void,
     private readonly logger: Logger,
   ) {}
 
-  start(): void {
-    this.timer = setInterval(() => void this.look(), POLL_MS);
+  async start(): Promise<void> {
+    await this.notifications.listen(QUEUE_CHANNEL, (instanceId) => {
+      if (this.held().includes(instanceId)) this.wake(instanceId);
+    });
+    this.timer = setInterval(() => void this.look(), roundMs(this.notifications));
   }
 
   private async look(): Promise<void> {

@@ -2,13 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { FleetConfig } from '../config.ts';
 import type { Instance } from '../domain/instance.ts';
 import { Errors, ZapgateError } from '../errors.ts';
+import { accountOpsVia } from '../engine/account-ops.ts';
 import type { LiveConnection, SessionControl } from '../sessions/session-control.ts';
-import type { Store } from '../store/repositories.ts';
+import type { Notifications } from '../store/notifications.ts';
+import type { CommandRecord, Store } from '../store/repositories.ts';
 import type { CommandArgs, CommandFailure, CommandKind } from './commands.ts';
 
-const POLL_MS = 25;
+/** How often an API node looks for an answer on its own: a backstop where answers are notified. */
+const ANSWER_POLL_MS = { notified: 500, polled: 25 };
 const ANSWER_TIMEOUT_MS = 25_000;
+const DONE_CHANNEL = 'zapgate_command_done';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export type CommandOutcome = 'done' | 'failed' | 'timeout';
 
 /**
  * An API node's view of the sessions: each operation is a command row addressed to the worker
@@ -16,10 +22,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * when no live worker holds it in time, or a 504 when the owner does not answer.
  */
 export class RemoteSessions implements SessionControl {
+  /** Commands this node waits for, each with the wake-up of its waiter. */
+  private readonly waiting = new Map<string, () => void>();
+
   constructor(
     private readonly store: Store,
     private readonly fleet: FleetConfig,
+    private readonly notifications: Notifications,
+    private readonly onAnswer: (kind: CommandKind, outcome: CommandOutcome, ms: number) => void = () => {},
   ) {}
+
+  /** Hears the owners' answers as they are committed (PostgreSQL); they are looked for anyway. */
+  async listen(): Promise<void> {
+    await this.notifications.listen(DONE_CHANNEL, (id) => this.waiting.get(id)?.());
+  }
 
   async start(instance: Instance): Promise<void> {
     await this.store.instances.update(instance.id, { desiredState: 'running' });
@@ -73,6 +89,7 @@ export class RemoteSessions implements SessionControl {
       edit: async (chatJid, waMessageId, text) => void (await ask('edit', { chatJid, waMessageId, text })),
       revoke: async (chatJid, waMessageId, fromMe) =>
         void (await ask('revoke', { chatJid, waMessageId, fromMe })),
+      account: accountOpsVia((method, args) => ask('account-call', { method, args })),
     };
   }
 
@@ -98,18 +115,40 @@ export class RemoteSessions implements SessionControl {
     args: CommandArgs[K],
   ): Promise<unknown> {
     const id = randomUUID();
-    await this.store.commands.create({ id, instanceId: instance.id, nodeId, kind, args });
+    const started = Date.now();
+    let outcome: CommandOutcome = 'timeout';
+    try {
+      await this.store.commands.create({ id, instanceId: instance.id, nodeId, kind, args });
+      const command = await this.answerOf(id);
+      if (!command) throw Errors.timeout(`worker ${nodeId} to carry out ${kind} on ${instance.name}`);
+      outcome = command.status === 'done' ? 'done' : 'failed';
+      if (command.status === 'done') return command.result;
+      const failure = command.result as CommandFailure;
+      throw new ZapgateError(failure.code, failure.statusCode, failure.message);
+    } finally {
+      this.onAnswer(kind, outcome, Date.now() - started);
+    }
+  }
+
+  /** The command once its owner answered it, or nothing past the answer timeout. */
+  private async answerOf(id: string): Promise<CommandRecord | undefined> {
+    const pollMs = this.notifications.live ? ANSWER_POLL_MS.notified : ANSWER_POLL_MS.polled;
     const deadline = Date.now() + ANSWER_TIMEOUT_MS;
-    for (;;) {
-      await sleep(POLL_MS);
-      const command = await this.store.commands.get(id);
-      if (command?.status === 'done') return command.result;
-      if (command?.status === 'failed') {
-        const failure = command.result as CommandFailure;
-        throw new ZapgateError(failure.code, failure.statusCode, failure.message);
+    try {
+      for (;;) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pollMs);
+          this.waiting.set(id, () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        const command = await this.store.commands.get(id);
+        if (command && command.status !== 'pending') return command;
+        if (Date.now() > deadline) return undefined;
       }
-      if (Date.now() > deadline)
-        throw Errors.timeout(`worker ${nodeId} to carry out ${kind} on ${instance.name}`);
+    } finally {
+      this.waiting.delete(id);
     }
   }
 }

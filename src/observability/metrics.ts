@@ -35,6 +35,7 @@ export class Metrics {
   private readonly sendLatency: Histogram;
   private readonly webhookDeliveries: Counter<'outcome'>;
   private readonly leaseChanges: Counter<'change'>;
+  private readonly commandLatency: Histogram<'kind' | 'outcome'>;
   private scrape: Promise<StoreSnapshot | undefined> | undefined;
 
   constructor(private readonly deps: MetricsDeps) {
@@ -60,6 +61,13 @@ export class Metrics {
       registers: [this.registry],
     });
     for (const change of ['takeover', 'lost']) this.leaseChanges.inc({ change }, 0);
+    this.commandLatency = new Histogram({
+      name: 'zapgate_command_seconds',
+      help: 'From an API node writing a command to the owning worker answering it (or the timeout)',
+      labelNames: ['kind', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
   }
 
   /** Gauges read from the database at scrape time; every label value they can take starts at 0. */
@@ -131,6 +139,10 @@ export class Metrics {
 
   observeLease(change: 'takeover' | 'lost'): void {
     this.leaseChanges.inc({ change });
+  }
+
+  observeCommand(kind: string, outcome: 'done' | 'failed' | 'timeout', ms: number): void {
+    this.commandLatency.observe({ kind, outcome }, Math.max(0, ms) / 1000);
   }
 
   observeWebhookDelivery(outcome: WebhookOutcome): void {

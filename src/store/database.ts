@@ -10,6 +10,7 @@ import { CampaignSqlRepository } from './repositories/campaign-repository.ts';
 import { EventSqlRepository } from './repositories/event-repository.ts';
 import {
   CommandSqlRepository,
+  JobLeaseSqlRepository,
   LeaseSqlRepository,
   NodeSqlRepository,
 } from './repositories/fleet-repositories.ts';
@@ -152,6 +153,7 @@ function repositoriesOver(db: Kysely<Database>, shared: Shared): Repositories {
     nodes: new NodeSqlRepository(db),
     leases: new LeaseSqlRepository(db),
     commands: new CommandSqlRepository(db),
+    jobs: new JobLeaseSqlRepository(db),
   };
 }
 
@@ -170,6 +172,7 @@ class SqlStore implements Store {
   readonly nodes: Repositories['nodes'];
   readonly leases: Repositories['leases'];
   readonly commands: Repositories['commands'];
+  readonly jobs: Repositories['jobs'];
   #closed = false;
   readonly #shared: Shared;
 
@@ -193,6 +196,7 @@ class SqlStore implements Store {
     this.nodes = repositories.nodes;
     this.leases = repositories.leases;
     this.commands = repositories.commands;
+    this.jobs = repositories.jobs;
   }
 
   /**

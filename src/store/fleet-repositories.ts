@@ -72,3 +72,9 @@ export interface CommandRepository {
   get(id: string): Promise<CommandRecord | undefined>;
   deleteOlderThan(cutoff: Date): Promise<number>;
 }
+
+/** Once-per-fleet jobs: a node runs one while it holds its lease row. */
+export interface JobLeaseRepository {
+  /** Takes or extends the job's lease to `until` if it is free, expired or already this node's. */
+  tryHold(job: string, nodeId: string, now: Date, until: Date): Promise<boolean>;
+}

@@ -16,11 +16,18 @@ import type {
 } from '../domain/message.ts';
 import type { ApiKeyRecord, Tenant } from '../domain/tenant.ts';
 
-import type { CommandRepository, LeaseFence, LeaseRepository, NodeRepository } from './fleet-repositories.ts';
+import type {
+  CommandRepository,
+  JobLeaseRepository,
+  LeaseFence,
+  LeaseRepository,
+  NodeRepository,
+} from './fleet-repositories.ts';
 
 export type {
   CommandRecord,
   CommandRepository,
+  JobLeaseRepository,
   LeaseFence,
   LeaseRepository,
   NodeRecord,
@@ -382,6 +389,7 @@ export interface Store {
   readonly nodes: NodeRepository;
   readonly leases: LeaseRepository;
   readonly commands: CommandRepository;
+  readonly jobs: JobLeaseRepository;
   /**
    * Runs `work` in one transaction with repositories bound to it (the outbox insert and what it
    * implies happen together or not at all).

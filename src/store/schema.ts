@@ -66,6 +66,13 @@ export interface CommandsTable {
   done_at: Millis | null;
 }
 
+/** The lease of a once-per-fleet job (retention): one node runs it until `lease_until`. */
+export interface FleetJobsTable {
+  name: string;
+  owner: string;
+  lease_until: Millis;
+}
+
 export interface AuthCredsTable {
   instance_id: string;
   data: string;
@@ -182,6 +189,7 @@ export interface Database {
   instances: InstancesTable;
   nodes: NodesTable;
   commands: CommandsTable;
+  fleet_jobs: FleetJobsTable;
   auth_creds: AuthCredsTable;
   auth_keys: AuthKeysTable;
   instance_events: InstanceEventsTable;

@@ -5,6 +5,7 @@ import * as eventsWebhooks from './003-events-webhooks.ts';
 import * as partialMessageIndexes from './004-partial-message-indexes.ts';
 import * as linkedServer from './005-linked-server.ts';
 import * as fleet from './006-fleet.ts';
+import * as fleetWakeups from './007-fleet-wakeups.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '004-partial-message-indexes': partialMessageIndexes,
   '005-linked-server': linkedServer,
   '006-fleet': fleet,
+  '007-fleet-wakeups': fleetWakeups,
 };

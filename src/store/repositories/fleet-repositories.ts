@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type {
   CommandRecord,
   CommandRepository,
+  JobLeaseRepository,
   LeaseRepository,
   NodeRecord,
   NodeRepository,
@@ -227,5 +228,25 @@ export class CommandSqlRepository implements CommandRepository {
     return affected(
       await this.db.deleteFrom('commands').where('created_at', '<', cutoff.getTime()).executeTakeFirst(),
     );
+  }
+}
+
+export class JobLeaseSqlRepository implements JobLeaseRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async tryHold(job: string, nodeId: string, now: Date, until: Date): Promise<boolean> {
+    const result = await this.db
+      .insertInto('fleet_jobs')
+      .values({ name: job, owner: nodeId, lease_until: until.getTime() })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ owner: nodeId, lease_until: until.getTime() })
+          .where((eb) =>
+            eb.or([eb('fleet_jobs.lease_until', '<', now.getTime()), eb('fleet_jobs.owner', '=', nodeId)]),
+          ),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 }

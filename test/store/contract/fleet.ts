@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import { openNotifications } from '../../../src/store/notifications.ts';
 import type { ContractContext } from './fixture.ts';
 import { unique } from './fixture.ts';
 import { newMessage } from './message-fixture.ts';
@@ -106,5 +107,51 @@ export function fleetContract(ctx: () => ContractContext): void {
     expect(await messages.claimNext(instance.id, at(t + 2_000), { nodeId: 'stale', epoch })).toBeUndefined();
     const claimed = await messages.claimNext(instance.id, at(t + 2_000), { nodeId: 'fresh', epoch: taken });
     expect(claimed?.status).toBe('sending');
+  });
+
+  it('a once-per-fleet job is held by one node until its lease runs out', async () => {
+    const { jobs } = ctx().store;
+    const job = unique('job');
+    const t = Date.now();
+    expect(await jobs.tryHold(job, 'node-a', at(t), at(t + 1_000))).toBe(true);
+    expect(await jobs.tryHold(job, 'node-b', at(t + 10), at(t + 1_010))).toBe(false);
+    // the holder extends its own lease; past its end, another node takes the job
+    expect(await jobs.tryHold(job, 'node-a', at(t + 500), at(t + 1_500))).toBe(true);
+    expect(await jobs.tryHold(job, 'node-b', at(t + 1_200), at(t + 2_200))).toBe(false);
+    expect(await jobs.tryHold(job, 'node-b', at(t + 1_600), at(t + 2_600))).toBe(true);
+    expect(await jobs.tryHold(job, 'node-a', at(t + 1_700), at(t + 2_700))).toBe(false);
+  });
+
+  it('on PostgreSQL, a committed queued message and command wake their listeners (not on SQLite)', async () => {
+    const { dialect, url, store } = ctx();
+    const heard: string[] = [];
+    const notifications = openNotifications(url, (err) => {
+      throw err;
+    });
+    // SQLite has nothing to listen to: its processes keep polling often
+    expect(notifications.live).toBe(dialect === 'postgres');
+    if (dialect !== 'postgres') return;
+    try {
+      const channels = ['zapgate_queue', 'zapgate_events', 'zapgate_commands', 'zapgate_command_done'];
+      for (const channel of channels)
+        await notifications.listen(channel, (payload) => heard.push(`${channel}:${payload}`));
+      const instance = await newInstance();
+      await store.messages.insert(newMessage({ instanceId: instance.id }));
+      const commandId = unique('cmd');
+      const command = { id: commandId, instanceId: instance.id, nodeId: 'node-x', kind: 'start', args: {} };
+      await store.commands.create(command);
+      await store.commands.finish(commandId, 'done', null);
+      await vi.waitFor(() =>
+        expect(heard).toEqual(
+          expect.arrayContaining([
+            `zapgate_queue:${instance.id}`,
+            'zapgate_commands:node-x',
+            `zapgate_command_done:${commandId}`,
+          ]),
+        ),
+      );
+    } finally {
+      await notifications.close();
+    }
   });
 }

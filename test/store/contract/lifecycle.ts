@@ -13,6 +13,7 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '004-partial-message-indexes',
       '005-linked-server',
       '006-fleet',
+      '007-fleet-wakeups',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();
