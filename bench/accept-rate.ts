@@ -11,6 +11,7 @@ import autocannon, { type Result } from 'autocannon';
 import { ADMIN_KEY } from '../test/support/gateway-harness.ts';
 import { spawnTs } from './support/child.ts';
 import { linkGatewayInstance } from './support/gateway-link.ts';
+import { type LoadSummary, summariseLoad } from './support/load-result.ts';
 import { type CpuUse, cpuMsPer, cpuWindow, round, waitForQuiet } from './support/proc.ts';
 import { benchArgs, type Dialect, log, main, onCleanup, writeResult } from './support/run.ts';
 import { startStack } from './support/stack.ts';
@@ -23,13 +24,7 @@ interface Target {
   body: string;
 }
 
-interface Measured {
-  requestsPerSecond: number;
-  total2xx: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number; average: number };
+interface Measured extends LoadSummary {
   cpu: CpuUse;
   cpuMsPerRequest: Record<string, number>;
   /** Other people's load on the machine just before the window (see waitForQuiet). */
@@ -55,18 +50,7 @@ async function measure(target: Target, pids: Record<string, number>): Promise<Me
   const r = await fire(target, options.duration);
   const cpu = window.stop();
   return {
-    requestsPerSecond: round(r['2xx'] / r.duration, 0),
-    total2xx: r['2xx'],
-    non2xx: r.non2xx,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    latencyMs: {
-      p50: r.latency.p50,
-      p90: r.latency.p90,
-      p99: r.latency.p99,
-      max: r.latency.max,
-      average: round(r.latency.average, 2),
-    },
+    ...summariseLoad(r),
     cpu,
     cpuMsPerRequest: cpuMsPer(cpu, r['2xx']),
     otherCoresBefore,

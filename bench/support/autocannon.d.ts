@@ -21,6 +21,8 @@ declare module 'autocannon' {
     method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
     headers?: Record<string, string>;
     body?: string | Buffer;
+    /** Requests each connection sends in turn, round after round (overriding the above per field). */
+    requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string }>;
     timeout?: number;
     pipelining?: number;
     title?: string;

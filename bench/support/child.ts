@@ -96,3 +96,18 @@ export function ask<T>(
     child.send({ ...request, id });
   });
 }
+
+/**
+ * The child's side of `ask`: answers each request from the parent with `handle`'s result (or its
+ * error's message) under the request's id.
+ */
+export function answerRequests<R extends { id: string }>(handle: (request: R) => Promise<unknown>): void {
+  process.on('message', (message) => {
+    const request = message as R;
+    handle(request).then(
+      (result) => process.send?.({ id: request.id, result }),
+      (err: unknown) =>
+        process.send?.({ id: request.id, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+}

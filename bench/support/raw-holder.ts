@@ -10,6 +10,7 @@
  * It prints `{"ready":true}` once Baileys is loaded, and exits when its parent goes away.
  */
 import type { SimulatorInfo } from '../../sim/simulator.ts';
+import { answerRequests } from './child.ts';
 import { type RawSocket, type RawSocketFactory, rawSocketFactory } from './raw-socket.ts';
 import { inWaves, SimAdmin } from './sim-admin.ts';
 
@@ -54,13 +55,7 @@ async function handle(req: Request): Promise<unknown> {
   throw new Error(`unknown command ${req.cmd}`);
 }
 
-process.on('message', (message) => {
-  const req = message as Request;
-  handle(req).then(
-    (result) => process.send?.({ id: req.id, result }),
-    (err: unknown) => process.send?.({ id: req.id, error: err instanceof Error ? err.message : String(err) }),
-  );
-});
+answerRequests(handle);
 process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
