@@ -151,20 +151,24 @@ export class SenderLoop {
     const fence = this.fence();
     if (fence === null) return IDLE_MS;
     const next = await store.messages.claimNext(this.instanceId, new Date(), fence);
-    if (!next) return this.nothingDue(now.getTime(), expired);
+    if (!next) return this.nothingDue(now, expired);
     await this.deliver(conn, next, pacing);
     return 0;
   }
 
   /**
    * How long to wait with nothing to send: until a retry this loop scheduled is due, or until expiry
-   * is next allowed if this step skipped it; otherwise idle (an enqueue wakes the loop).
+   * is next allowed if this step skipped it, or until a row scheduled for later (a campaign's
+   * `startAt`) is due; otherwise idle (an enqueue wakes the loop).
    */
-  private nothingDue(now: number, expired: boolean): number {
+  private async nothingDue(at: Date, expired: boolean): Promise<number> {
+    const now = at.getTime();
     if (this.retryAt !== undefined && this.retryAt <= now) this.retryAt = undefined;
     const untilRetry = this.retryAt === undefined ? IDLE_MS : this.retryAt - now;
     const untilExpiry = expired ? IDLE_MS : this.lastExpiryAt + EXPIRE_EVERY_MS - now;
-    return Math.max(1, Math.min(IDLE_MS, untilRetry, untilExpiry));
+    const scheduled = await this.deps.store.messages.nextScheduledAt(this.instanceId, at);
+    const untilScheduled = scheduled ? scheduled.getTime() - now : IDLE_MS;
+    return Math.max(1, Math.min(IDLE_MS, untilRetry, untilExpiry, untilScheduled));
   }
 
   /**

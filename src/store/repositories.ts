@@ -184,6 +184,8 @@ export interface MessageRepository {
    * row scheduled for later and not yet tried (a campaign's `startAt`) holds back nothing.
    */
   nextDue(instanceId: string, now: Date): Promise<Message | undefined>;
+  /** The soonest time a queued row of the instance becomes due, after `now` (a `startAt`, a retry). */
+  nextScheduledAt(instanceId: string, now: Date): Promise<Date | undefined>;
   /** Rows past their `expires_at` still queued: marked failed with code ZG_ERR_EXPIRED; returns ids. */
   expireDue(instanceId: string, now: Date): Promise<string[]>;
   /** The row nextDue gives, moved to `sending` with its attempt counted, in one statement. */

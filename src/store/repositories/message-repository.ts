@@ -128,6 +128,10 @@ export class MessageSqlRepository implements MessageRepository {
     return outbox.nextDue(this.db, instanceId, now);
   }
 
+  nextScheduledAt(instanceId: string, now: Date): Promise<Date | undefined> {
+    return outbox.nextScheduledAt(this.db, instanceId, now);
+  }
+
   claimNext(instanceId: string, now: Date, fence?: LeaseFence): Promise<Message | undefined> {
     return outbox.claimNext(this.db, instanceId, now, fence);
   }

@@ -47,6 +47,22 @@ export async function nextDue(
   return row && toMessage(row);
 }
 
+/** The soonest `next_attempt_at` after `now` among the instance's queued rows (a `startAt`, a retry). */
+export async function nextScheduledAt(
+  db: Kysely<Database>,
+  instanceId: string,
+  now: Date,
+): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+    .where('instance_id', '=', instanceId)
+    .where('status', '=', 'queued')
+    .where('next_attempt_at', '>', now.getTime())
+    .executeTakeFirst();
+  return row?.at == null ? undefined : new Date(Number(row.at));
+}
+
 /**
  * nextDue and claim in one statement: the row, now `sending` with its attempt counted. With a
  * fence, only while `fence.nodeId` still holds the instance's lease at `fence.epoch`: a worker
