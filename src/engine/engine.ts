@@ -1,4 +1,5 @@
 import type { MessageContent, MessageType } from '../domain/message.ts';
+import type { AccountOps, AccountSync } from './account-ops.ts';
 
 /**
  * The gateway's only view of WhatsApp. Nothing outside `engine/baileys/` imports Baileys: sessions,
@@ -79,6 +80,8 @@ export interface EngineEventMap {
   status: StatusEvent;
   inbound: InboundEvent;
   notice: Notice;
+  /** Chats and contacts: the history at link, then changes. */
+  account: AccountSync;
 }
 
 /** What to send, in the gateway's terms; the engine turns it into its library's message. */
@@ -130,6 +133,8 @@ export interface EngineConnection {
   presence(state: PresenceState, chatJid?: string): Promise<void>;
   /** Which numbers are on WhatsApp, with their jids. */
   checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>>;
+  /** Contacts, own profile, privacy, block list, presence subscriptions and chat changes. */
+  readonly account: AccountOps;
 }
 
 export interface WhatsAppEngine {

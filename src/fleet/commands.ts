@@ -13,6 +13,8 @@ export interface CommandArgs {
   'check-numbers': { numbers: string[] };
   edit: { chatJid: string; waMessageId: string; text: string };
   revoke: { chatJid: string; waMessageId: string; fromMe: boolean };
+  /** Any call of the connection's `account` (contacts, profile, privacy, chats), by name. */
+  'account-call': { method: string; args: unknown[] };
 }
 export type CommandKind = keyof CommandArgs;
 

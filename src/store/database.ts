@@ -7,6 +7,8 @@ import { runMigrations, type StoreLogger } from './migrate.ts';
 import { ApiKeySqlRepository } from './repositories/api-key-repository.ts';
 import { AuthStateSqlRepository } from './repositories/auth-state-repository.ts';
 import { CampaignSqlRepository } from './repositories/campaign-repository.ts';
+import { ChatSqlRepository } from './repositories/chat-repository.ts';
+import { ContactSqlRepository } from './repositories/contact-repository.ts';
 import { EventSqlRepository } from './repositories/event-repository.ts';
 import {
   CommandSqlRepository,
@@ -153,6 +155,8 @@ function repositoriesOver(db: Kysely<Database>, shared: Shared): Repositories {
     nodes: new NodeSqlRepository(db),
     leases: new LeaseSqlRepository(db),
     commands: new CommandSqlRepository(db),
+    chats: new ChatSqlRepository(db),
+    contacts: new ContactSqlRepository(db),
     jobs: new JobLeaseSqlRepository(db),
   };
 }
@@ -172,6 +176,8 @@ class SqlStore implements Store {
   readonly nodes: Repositories['nodes'];
   readonly leases: Repositories['leases'];
   readonly commands: Repositories['commands'];
+  readonly chats: Repositories['chats'];
+  readonly contacts: Repositories['contacts'];
   readonly jobs: Repositories['jobs'];
   #closed = false;
   readonly #shared: Shared;
@@ -196,6 +202,8 @@ class SqlStore implements Store {
     this.nodes = repositories.nodes;
     this.leases = repositories.leases;
     this.commands = repositories.commands;
+    this.chats = repositories.chats;
+    this.contacts = repositories.contacts;
     this.jobs = repositories.jobs;
   }
 

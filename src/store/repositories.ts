@@ -15,6 +15,7 @@ import type {
   MessageType,
 } from '../domain/message.ts';
 import type { ApiKeyRecord, Tenant } from '../domain/tenant.ts';
+import type { ChatRepository, ContactRepository } from './chat-repositories.ts';
 
 import type {
   CommandRepository,
@@ -391,6 +392,8 @@ export interface Store {
   readonly nodes: NodeRepository;
   readonly leases: LeaseRepository;
   readonly commands: CommandRepository;
+  readonly chats: ChatRepository;
+  readonly contacts: ContactRepository;
   readonly jobs: JobLeaseRepository;
   /**
    * Runs `work` in one transaction with repositories bound to it (the outbox insert and what it

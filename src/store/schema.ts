@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { ChatsTable, ContactsTable } from './chat-schema.ts';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Timestamps are epoch milliseconds (bigint on
@@ -189,6 +190,8 @@ export interface Database {
   instances: InstancesTable;
   nodes: NodesTable;
   commands: CommandsTable;
+  chats: ChatsTable;
+  contacts: ContactsTable;
   fleet_jobs: FleetJobsTable;
   auth_creds: AuthCredsTable;
   auth_keys: AuthKeysTable;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { authStateContract } from './contract/auth-state.ts';
 import { campaignContract } from './contract/campaigns.ts';
+import { chatContract, contactContract } from './contract/chats.ts';
 import { eventContract, instanceEventContract } from './contract/events.ts';
 import { type ContractContext, type Dialect, openFreshStore } from './contract/fixture.ts';
 import { fleetContract } from './contract/fleet.ts';
@@ -50,6 +51,8 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('webhook deliveries', () => webhookDeliveryContract(ctx));
     describe('webhook delivery claims', () => webhookClaimContract(ctx));
     describe('fleet: nodes, leases, commands', () => fleetContract(ctx));
+    describe('chats', () => chatContract(ctx));
+    describe('contacts', () => contactContract(ctx));
     describe('message benchmark', () => messageBenchContract(ctx));
   });
 }

@@ -13,10 +13,13 @@ import {
   type PresenceState,
   SendError,
 } from '../engine.ts';
+import type { AccountOps } from '../account-ops.ts';
 import { classifyClose } from './close-reason.ts';
+import { watchAccountSync } from './contact-sync.ts';
 import { mapInbound } from './inbound-mapper.ts';
 import { callNotices, groupNotices, participantNotice, presenceNotices } from './notices.ts';
 import { quotedMessage, toBaileysContent } from './outgoing-content.ts';
+import { BaileysAccountOps } from './profile-ops.ts';
 import { statusFromUpdates, statusFromUpserts } from './status-events.ts';
 
 const SEND_TIMEOUT_MS = 60_000;
@@ -68,6 +71,7 @@ export class BaileysConnection implements EngineConnection {
    * inbound (the outbox row already tells its story) and its media is not downloaded again.
    */
   private readonly sentIds = new Set<string>();
+  readonly account: AccountOps;
   /** Sends awaiting the server's ack, told its error code (or undefined: accepted). */
   private readonly ackWaiters = new Map<string, (error: string | undefined) => void>();
 
@@ -91,6 +95,8 @@ export class BaileysConnection implements EngineConnection {
       if (waiter) return waiter(error);
       if (id && error) this.emit('status', { waMessageId: id, chatJid: from ?? '', status: 'failed', error });
     });
+    this.account = new BaileysAccountOps(this.sock);
+    watchAccountSync(this.sock.ev, (sync) => this.emit('account', sync));
     this.sock.ev.on('presence.update', (u) => this.notices(presenceNotices(u)));
     this.sock.ev.on('group-participants.update', (u) => this.notices([participantNotice(u)]));
     this.sock.ev.on('groups.update', (u) => this.notices(groupNotices(u)));

@@ -6,6 +6,7 @@ import * as partialMessageIndexes from './004-partial-message-indexes.ts';
 import * as linkedServer from './005-linked-server.ts';
 import * as fleet from './006-fleet.ts';
 import * as fleetWakeups from './007-fleet-wakeups.ts';
+import * as chatsContacts from './008-chats-contacts.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -16,4 +17,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '005-linked-server': linkedServer,
   '006-fleet': fleet,
   '007-fleet-wakeups': fleetWakeups,
+  '008-chats-contacts': chatsContacts,
 };

@@ -14,6 +14,7 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '005-linked-server',
       '006-fleet',
       '007-fleet-wakeups',
+      '008-chats-contacts',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();

@@ -1,0 +1,171 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { Errors } from '../../errors.ts';
+import type { ChatPage, ChatPatch, ChatRecord, ChatRepository } from '../chat-repositories.ts';
+import type { ChatsTable } from '../chat-schema.ts';
+import type { Database } from '../schema.ts';
+import { affected, inTransaction, toDate } from './shared.ts';
+
+type Row = Selectable<ChatsTable>;
+
+const toChat = (row: Row): ChatRecord => ({
+  instanceId: row.instance_id,
+  jid: row.jid,
+  name: row.name,
+  unreadCount: Number(row.unread_count),
+  archived: Number(row.archived) === 1,
+  pinned: Number(row.pinned) === 1,
+  mutedUntil: row.muted_until === null ? null : Number(row.muted_until),
+  lastMessage:
+    row.last_message_id && row.last_message_at !== null
+      ? {
+          waMessageId: row.last_message_id,
+          fromMe: Number(row.last_message_from_me) === 1,
+          type: row.last_message_type ?? 'unknown',
+          text: row.last_message_text,
+          timestamp: toDate(row.last_message_at),
+        }
+      : null,
+  updatedAt: toDate(row.updated_at),
+});
+
+/** The row after a patch: the stored one (or a new one) with the given fields changed. */
+function applyPatch(
+  instanceId: string,
+  jid: string,
+  row: Row | undefined,
+  patch: ChatPatch,
+  now: number,
+): Row {
+  const next: Row = row
+    ? { ...row }
+    : {
+        instance_id: instanceId,
+        jid,
+        name: null,
+        unread_count: 0,
+        archived: 0,
+        pinned: 0,
+        muted_until: null,
+        last_message_id: null,
+        last_message_from_me: null,
+        last_message_type: null,
+        last_message_text: null,
+        last_message_at: null,
+        updated_at: now,
+      };
+  next.updated_at = now;
+  if (patch.name !== undefined && (patch.name !== null || next.name === null)) next.name = patch.name;
+  if (patch.unreadCount !== undefined) next.unread_count = Math.max(0, patch.unreadCount);
+  if (patch.unreadIncrement) next.unread_count = Number(next.unread_count) + patch.unreadIncrement;
+  if (patch.markedUnread) next.unread_count = Math.max(1, Number(next.unread_count));
+  if (patch.archived !== undefined) next.archived = patch.archived ? 1 : 0;
+  if (patch.pinned !== undefined) next.pinned = patch.pinned ? 1 : 0;
+  if (patch.mutedUntil !== undefined) next.muted_until = patch.mutedUntil;
+  const last = patch.lastMessage;
+  if (last && (next.last_message_at === null || Number(next.last_message_at) <= last.timestamp.getTime())) {
+    next.last_message_id = last.waMessageId;
+    next.last_message_from_me = last.fromMe ? 1 : 0;
+    next.last_message_type = last.type;
+    next.last_message_text = last.text;
+    next.last_message_at = last.timestamp.getTime();
+  }
+  return next;
+}
+
+/** A page position: the last item's message time (0 when none) and jid. */
+const encodeChatCursor = (at: number, jid: string): string =>
+  Buffer.from(JSON.stringify([at, jid]), 'utf8').toString('base64url');
+
+function decodeChatCursor(cursor: string): [number, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && Number.isSafeInteger(value[0]) && typeof value[1] === 'string')
+      return [value[0] as number, value[1]];
+  } catch {
+    // falls through to the validation error
+  }
+  throw Errors.validation('cursor is not one this API returned');
+}
+
+export class ChatSqlRepository implements ChatRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async upsertMany(instanceId: string, changes: Array<{ jid: string; patch: ChatPatch }>): Promise<void> {
+    if (changes.length === 0) return;
+    const now = Date.now();
+    await inTransaction(this.db, async (trx) => {
+      for (const { jid, patch } of changes) {
+        const row = await trx
+          .selectFrom('chats')
+          .selectAll()
+          .where('instance_id', '=', instanceId)
+          .where('jid', '=', jid)
+          .executeTakeFirst();
+        const next = applyPatch(instanceId, jid, row, patch, now);
+        if (row) {
+          const { instance_id: _i, jid: _j, ...fields } = next;
+          await trx
+            .updateTable('chats')
+            .set(fields)
+            .where('instance_id', '=', instanceId)
+            .where('jid', '=', jid)
+            .execute();
+        } else {
+          await trx.insertInto('chats').values(next).execute();
+        }
+      }
+    });
+  }
+
+  async get(instanceId: string, jid: string): Promise<ChatRecord | undefined> {
+    const row = await this.db
+      .selectFrom('chats')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .where('jid', '=', jid)
+      .executeTakeFirst();
+    return row && toChat(row);
+  }
+
+  async list(
+    instanceId: string,
+    options: { limit: number; cursor?: string; archived?: boolean },
+  ): Promise<ChatPage> {
+    const at = sql<number>`coalesce(last_message_at, 0)`;
+    let query = this.db.selectFrom('chats').selectAll().where('instance_id', '=', instanceId);
+    if (options.archived !== undefined) query = query.where('archived', '=', options.archived ? 1 : 0);
+    if (options.cursor) {
+      const [cursorAt, cursorJid] = decodeChatCursor(options.cursor);
+      query = query.where((eb) =>
+        eb.or([eb(at, '<', cursorAt), eb.and([eb(at, '=', cursorAt), eb('jid', '>', cursorJid)])]),
+      );
+    }
+    const rows = await query
+      .orderBy(at, 'desc')
+      .orderBy('jid')
+      .limit(options.limit + 1)
+      .execute();
+    const items = rows.slice(0, options.limit).map(toChat);
+    const last = items[items.length - 1];
+    const nextCursor =
+      rows.length > options.limit && last
+        ? encodeChatCursor(last.lastMessage?.timestamp.getTime() ?? 0, last.jid)
+        : null;
+    return { items, nextCursor };
+  }
+
+  async delete(instanceId: string, jid: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('chats')
+      .where('instance_id', '=', instanceId)
+      .where('jid', '=', jid)
+      .executeTakeFirst();
+    return affected(result) > 0;
+  }
+
+  async deleteByInstance(instanceId: string): Promise<number> {
+    return affected(
+      await this.db.deleteFrom('chats').where('instance_id', '=', instanceId).executeTakeFirst(),
+    );
+  }
+}
