@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import { resolveAdminKey } from './auth/admin-key.ts';
+import { SessionService } from './auth/session-service.ts';
 import { TenantService } from './auth/tenant-service.ts';
 import type { Config } from './config.ts';
 import type { Instance } from './domain/instance.ts';
@@ -200,6 +201,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       webhooks,
       stats,
       fleet,
+      sessions: new SessionService(adminKey.key, tenants, config.operator),
       http: config.http,
     });
     closeSocketIo = attachSocketIo(app.server, { tenants, instances, bus, logger, http: config.http });

@@ -12,6 +12,8 @@ export interface Config {
   /** PostgreSQL connections this process may hold at once. */
   databasePoolMax: number;
   apiKey: string | undefined;
+  /** ADMIN_USER / ADMIN_PASSWORD: the dashboard's operator sign-in besides the admin key. */
+  operator: { user: string | undefined; password: string | undefined };
   masterKey: string | undefined;
   bootStaggerMs: number;
   maxInstances: number;
@@ -161,6 +163,14 @@ function waServer(env: Env): Pick<Config, 'waServerUrl' | 'waServerRootKey' | 'w
   return { waServerUrl: url, waServerRootKey: rootKey, waServerTlsCert: cert?.replace(/\\n/g, '\n') };
 }
 
+function operator(env: Env): { user: string | undefined; password: string | undefined } {
+  const user = env.ADMIN_USER || undefined;
+  const password = env.ADMIN_PASSWORD || undefined;
+  if (Boolean(user) !== Boolean(password))
+    throw new ConfigError('ADMIN_USER and ADMIN_PASSWORD go together: set both or neither');
+  return { user, password };
+}
+
 /** Reads the configuration; throws a ConfigError naming the variable to fix. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const dataDir = resolve(env.DATA_DIR || './data');
@@ -172,6 +182,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['normal', 'full'], 'normal') as 'normal' | 'full',
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1),
     apiKey: env.API_KEY || undefined,
+    operator: operator(env),
     masterKey: env.MASTER_KEY || undefined,
     bootStaggerMs: int(env, 'BOOT_STAGGER_MS', 250),
     maxInstances: int(env, 'MAX_INSTANCES', 100, 1),

@@ -38,6 +38,16 @@ export const Errors = {
     401,
     () => 'missing or invalid API key (send Authorization: Bearer <key> or X-Api-Key)',
   ),
+  invalidCredentials: coded(
+    'ZG_ERR_INVALID_CREDENTIALS',
+    401,
+    () => 'wrong API key, or wrong user name or password',
+  ),
+  csrf: coded(
+    'ZG_ERR_CSRF',
+    403,
+    (what: string) => `a change made with the session cookie needs ${what}; sign in from the dashboard`,
+  ),
   metricsUnauthorized: coded(
     'ZG_ERR_UNAUTHORIZED',
     401,

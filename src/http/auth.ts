@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type SessionService, sessionPrincipal } from '../auth/session-service.ts';
 import type { TenantService } from '../auth/tenant-service.ts';
 import type { HttpConfig } from '../config.ts';
 import type { Principal } from '../domain/tenant.ts';
@@ -23,12 +24,20 @@ export function presentedKey(request: FastifyRequest): string | undefined {
  * Every route registered in `scope` requires a key; the principal it names is on
  * `request.principal`. Bound to the routes the router matched, never to the raw URL: the router
  * decodes `/%61pi/…` into `/api/…`, and a check on the URL's text would let it pass. Failures
- * count against the client address's budget (`AUTH_FAILURES_PER_MINUTE`).
+ * count against the client address's budget (`AUTH_FAILURES_PER_MINUTE`). Without a key, the
+ * dashboard's session cookie (`sessions`) names the principal, with its CSRF checks.
  */
-export function registerAuth(scope: FastifyInstance, tenants: TenantService, http: HttpConfig): void {
+export function registerAuth(
+  scope: FastifyInstance,
+  tenants: TenantService,
+  http: HttpConfig,
+  sessions?: SessionService,
+): void {
   const failed = authFailureBudget(scope, http);
   scope.addHook('onRequest', async (request, reply) => {
-    const principal = await tenants.authenticate(presentedKey(request));
+    const key = presentedKey(request);
+    const principal =
+      key || !sessions ? await tenants.authenticate(key) : await sessionPrincipal(request, sessions);
     if (!principal) {
       await failed(request, reply);
       throw Errors.unauthorized();

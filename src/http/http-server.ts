@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { SessionService } from '../auth/session-service.ts';
 import type { TenantService } from '../auth/tenant-service.ts';
 import type { HttpConfig } from '../config.ts';
 import type { EventBus } from '../events/event-bus.ts';
@@ -18,8 +19,10 @@ import { registerAuth } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { registerJsonBody } from './json-body.ts';
 import { registerRateLimits } from './rate-limits.ts';
+import { authRoutes } from './routes/auth-routes.ts';
 import { campaignRoutes } from './routes/campaign-routes.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
+import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
 import { type FleetView, fleetRoutes } from './routes/fleet-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -80,6 +83,8 @@ export interface ApiServices {
   webhooks: WebhookService;
   stats: StatsService;
   fleet: FleetView;
+  /** The dashboard's cookie sessions (sign-in with a key or ADMIN_USER/ADMIN_PASSWORD). */
+  sessions: SessionService;
   /** The HTTP settings; the environment's when not given. */
   http: HttpConfig;
 }
@@ -103,9 +108,11 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerOperatorRoutes(app, s);
+  await app.register(dashboardRoutes());
+  await app.register(authRoutes(s.sessions, http), { prefix: '/api/v1' });
   await app.register(
     async (api) => {
-      registerAuth(api, s.tenants, http);
+      registerAuth(api, s.tenants, http, s.sessions);
       await api.register(tenantRoutes(s.tenants));
       await api.register(instanceRoutes(s.instances));
       await api.register(linkRoutes(s.instances));

@@ -1,0 +1,172 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
+import { ADMIN_KEY, GatewayProcess, PACING_OFF } from '../support/gateway-harness.ts';
+import { buildDashboard, launchChromium, screenshot } from './browser.ts';
+
+const USER = 'operator';
+const PASSWORD = 'a long operator password';
+
+let sim: RunningSimulator;
+let gw: GatewayProcess;
+let browser: Browser;
+let base: string;
+const contexts: BrowserContext[] = [];
+
+async function newPage(locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: { width: 1200, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(base);
+  return page;
+}
+
+async function signInWithKey(page: Page, key: string): Promise<void> {
+  await page.getByLabel('API key', { exact: true }).fill(key);
+  await page.getByRole('form', { name: 'With an API key' }).getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Instances' }).waitFor();
+}
+
+/** The QR the page shows now, as its data URL. */
+const shownQr = (page: Page) => page.getByRole('img', { name: 'QR code' }).getAttribute('src');
+
+beforeAll(async () => {
+  buildDashboard();
+  sim = await startSimulator();
+  gw = new GatewayProcess({
+    sim: sim.info,
+    env: { ...PACING_OFF, ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD },
+  });
+  await gw.start();
+  base = `http://127.0.0.1:${gw.port}/`;
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await gw?.dispose();
+  await sim?.close();
+});
+
+describe('the dashboard in Chromium', () => {
+  let admin: Page;
+  let instanceId: string;
+
+  it('signs in with the admin key', async () => {
+    admin = await newPage();
+    await admin.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await screenshot(admin, 'sign-in');
+    await signInWithKey(admin, ADMIN_KEY);
+    await admin.getByText('Signed in as the operator').waitFor();
+  });
+
+  it('creates an instance; its QR appears, refreshes, is scanned, and the page turns "connected" live', async () => {
+    await admin.getByRole('button', { name: 'New instance' }).click();
+    await admin.getByLabel('Name', { exact: true }).fill('dash-one');
+    await admin.getByRole('button', { name: 'Create' }).click();
+    await admin.getByRole('heading', { name: 'dash-one' }).waitFor();
+    instanceId = decodeURIComponent(new URL(admin.url()).hash.split('/').pop() ?? '');
+    const qr = admin.getByRole('img', { name: 'QR code' });
+    await qr.waitFor({ timeout: 30_000 });
+    const first = await shownQr(admin);
+    expect(first).toMatch(/^data:image\/png;base64,/);
+    await screenshot(admin, 'instance-qr');
+
+    // a restart opens a new connection with new QR refs: the image must follow without a reload
+    await admin.evaluate(() => {
+      (globalThis as { marker?: string }).marker = 'same page';
+    });
+    await admin.getByRole('button', { name: 'Restart' }).click();
+    await expect.poll(() => shownQr(admin), { timeout: 30_000 }).not.toBe(first);
+
+    // the phone scans the code the page shows (the API's QR, drawn the same way, is that image)
+    const current = await gw.api.get<{ qr: string; qrDataUrl: string }>(`/api/v1/instances/${instanceId}/qr`);
+    expect(current.body.qrDataUrl).toBe(await shownQr(admin));
+    const { phone } = sim.api.createAccount({ name: 'dash-one' });
+    sim.api.linkQr(phone, current.body.qr);
+    await admin.getByRole('status').getByText('connected', { exact: true }).waitFor({ timeout: 30_000 });
+    expect(await admin.evaluate(() => (globalThis as { marker?: string }).marker)).toBe('same page');
+    await expect.poll(() => qr.count()).toBe(0);
+    await screenshot(admin, 'instance-connected');
+  });
+
+  it('lists the instance with its live status', async () => {
+    await admin.getByRole('link', { name: 'Back' }).click();
+    const row = admin.getByRole('row').filter({ hasText: 'dash-one' });
+    await row.getByText('connected', { exact: true }).waitFor();
+    await screenshot(admin, 'instances');
+  });
+
+  it('signs in with the user name and password', async () => {
+    const page = await newPage();
+    await page.getByLabel('User name', { exact: true }).fill(USER);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page
+      .getByRole('form', { name: 'With a user name and password' })
+      .getByRole('button', { name: 'Sign in' })
+      .click();
+    await page.getByRole('row').filter({ hasText: 'dash-one' }).waitFor();
+  });
+
+  it('refuses a wrong key with a message', async () => {
+    const page = await newPage();
+    await page.getByLabel('API key', { exact: true }).fill('zg_wrong');
+    await page
+      .getByRole('form', { name: 'With an API key' })
+      .getByRole('button', { name: 'Sign in' })
+      .click();
+    await page.getByRole('alert').getByText('Wrong API key').waitFor();
+  });
+
+  it('a tenant signed in sees only its own instances', async () => {
+    const tenant = await gw.api.post<{ tenant: { id: string }; apiKey: { key: string } }>('/api/v1/tenants', {
+      name: 'shop',
+    });
+    const own = await gw.api
+      .withKey(tenant.body.apiKey.key)
+      .post('/api/v1/instances', { name: 'shop-one', start: false });
+    expect(own.status).toBe(201);
+    const page = await newPage();
+    await signInWithKey(page, tenant.body.apiKey.key);
+    await page.getByRole('row').filter({ hasText: 'shop-one' }).waitFor();
+    await expect.poll(() => page.getByRole('row').filter({ hasText: 'dash-one' }).count()).toBe(0);
+    await page.getByText(`Signed in as tenant ${tenant.body.tenant.id}`).waitFor();
+    await screenshot(page, 'instances-tenant');
+  });
+
+  it('deletes an instance after a confirmation', async () => {
+    const created = await gw.api.post<{ id: string }>('/api/v1/instances', {
+      name: 'to-delete',
+      start: false,
+    });
+    await admin.reload();
+    const row = admin.getByRole('row').filter({ hasText: 'to-delete' });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Yes, delete to-delete' }).click();
+    await expect.poll(() => admin.getByRole('row').filter({ hasText: 'to-delete' }).count()).toBe(0);
+    expect((await gw.api.get(`/api/v1/instances/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('speaks Brazilian Portuguese to a pt-BR browser, and switches to English', async () => {
+    const page = await newPage('pt-BR');
+    await page.getByRole('heading', { name: 'Entrar' }).waitFor();
+    await page.getByLabel('Chave de API', { exact: true }).waitFor();
+    await page.getByLabel('Usuário', { exact: true }).waitFor();
+    await screenshot(page, 'sign-in-pt-BR');
+    await page.getByLabel('Chave de API', { exact: true }).fill(ADMIN_KEY);
+    await page
+      .getByRole('form', { name: 'Com uma chave de API' })
+      .getByRole('button', { name: 'Entrar' })
+      .click();
+    await page.getByRole('button', { name: 'Nova instância' }).waitFor();
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'dash-one' })
+      .getByText('conectada', { exact: true })
+      .waitFor();
+    await screenshot(page, 'instances-pt-BR');
+    await page.getByLabel('Idioma', { exact: true }).selectOption('en');
+    await page.getByRole('button', { name: 'New instance' }).waitFor();
+  });
+});
