@@ -12,7 +12,7 @@ import { EventPublisher } from './events/event-publisher.ts';
 import { attachSocketIo } from './events/socket-io.ts';
 import { CommandRunner } from './fleet/command-runner.ts';
 import { EventTail } from './fleet/event-tail.ts';
-import { fencedAuthState } from './fleet/fenced-auth-state.ts';
+import { fencedAuthState, fencedInstances } from './fleet/fenced-writes.ts';
 import { LeaseKeeper } from './fleet/lease-keeper.ts';
 import { NodeHeartbeat } from './fleet/node-heartbeat.ts';
 import { QueueWaker } from './fleet/queue-waker.ts';
@@ -249,7 +249,7 @@ function buildOwnerSide(
   const engine =
     deps.engine ??
     new BaileysEngine({
-      authState: lease ? fencedAuthState(store.authState, (id) => lease(id) !== undefined) : store.authState,
+      authState: lease ? fencedAuthState(store.authState, lease) : store.authState,
       ...(config.masterKey ? { masterKey: config.masterKey } : {}),
       ...(config.waServerUrl && config.waServerRootKey
         ? {
@@ -291,7 +291,7 @@ function buildOwnerSide(
       onClose: (instance) => outbox.hooks.onClose(instance),
     },
     engine,
-    instances: store.instances,
+    instances: lease ? fencedInstances(store.instances, lease) : store.instances,
     instanceEvents: store.instanceEvents,
     events,
     logger,

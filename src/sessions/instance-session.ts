@@ -288,7 +288,9 @@ export class InstanceSession {
     this.status = status;
     const write = this.writes.then(async () => {
       const updated = await this.deps.instances.update(this.instance.id, { ...patch, status });
-      if (updated) this.instance = updated;
+      // gone, or (in a fleet) no longer this worker's: its successor tells the story from here
+      if (!updated) return;
+      this.instance = updated;
       if (opts.quiet || previous === status) return;
       const data = { status, previous, reason };
       await this.deps.instanceEvents.append({

@@ -1,5 +1,13 @@
 /** The fleet's side of the store: nodes, instance leases and commands (see src/fleet/). */
 
+/** A fenced write refused: the node no longer holds the instance's lease at the epoch it wrote with. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(instanceId: string) {
+    super(`not writing for ${instanceId}: this node no longer holds its lease`);
+  }
+}
+
 /** The lease a write is conditioned on: it happens only while the node holds it at this epoch. */
 export interface LeaseFence {
   nodeId: string;

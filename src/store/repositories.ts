@@ -35,6 +35,7 @@ export type {
   NodeRepository,
   NodeRole,
 } from './fleet-repositories.ts';
+export { LeaseLostError } from './fleet-repositories.ts';
 
 /** Who owns what and how to find it. Repositories are the only place with SQL. */
 export interface TenantRepository {
@@ -96,7 +97,8 @@ export interface InstanceRepository {
     desiredState?: DesiredState;
   }): Promise<Instance[]>;
   count(): Promise<number>;
-  update(id: string, patch: InstancePatch): Promise<Instance | undefined>;
+  /** With a fence, only while the node holds the instance's lease at that epoch (else undefined). */
+  update(id: string, patch: InstancePatch, fence?: LeaseFence): Promise<Instance | undefined>;
   delete(id: string): Promise<boolean>;
 }
 
@@ -116,15 +118,17 @@ export interface InstanceEventRepository {
 /** Baileys credentials and Signal keys of one instance, as opaque strings (JSON, maybe encrypted). */
 export interface AuthStateRepository {
   loadCreds(instanceId: string): Promise<string | undefined>;
-  saveCreds(instanceId: string, data: string): Promise<void>;
+  /** Writes with a fence throw `LeaseLostError` unless the node holds the lease at that epoch. */
+  saveCreds(instanceId: string, data: string, fence?: LeaseFence): Promise<void>;
   loadKeys(instanceId: string, type: string, ids: string[]): Promise<Map<string, string>>;
   /** Writes and deletes (value null) keys in one transaction. */
   writeKeys(
     instanceId: string,
     entries: Array<{ type: string; id: string; value: string | null }>,
+    fence?: LeaseFence,
   ): Promise<void>;
   /** Removes credentials and every key of the instance. */
-  clear(instanceId: string): Promise<void>;
+  clear(instanceId: string, fence?: LeaseFence): Promise<void>;
   /** How many key rows the instance has (for tests and health). */
   countKeys(instanceId: string): Promise<number>;
 }

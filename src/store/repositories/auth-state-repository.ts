@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { AuthStateRepository } from '../repositories.ts';
+import { LeaseLostError } from '../fleet-repositories.ts';
+import type { AuthStateRepository, LeaseFence } from '../repositories.ts';
 import type { Database } from '../schema.ts';
-import { chunk, inTransaction } from './shared.ts';
+import { chunk, inTransaction, isPostgres } from './shared.ts';
 
 /**
  * Rows per statement. An upsert binds 4 parameters a row and a lookup one per id, far below
@@ -23,17 +24,20 @@ export class AuthStateSqlRepository implements AuthStateRepository {
     return row?.data;
   }
 
-  async saveCreds(instanceId: string, data: string): Promise<void> {
-    await this.db
-      .insertInto('auth_creds')
-      .values({ instance_id: instanceId, data, updated_at: Date.now() })
-      .onConflict((oc) =>
-        oc.column('instance_id').doUpdateSet((eb) => ({
-          data: eb.ref('excluded.data'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
+  async saveCreds(instanceId: string, data: string, fence?: LeaseFence): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      await holdOrThrow(trx, instanceId, fence);
+      await trx
+        .insertInto('auth_creds')
+        .values({ instance_id: instanceId, data, updated_at: Date.now() })
+        .onConflict((oc) =>
+          oc.column('instance_id').doUpdateSet((eb) => ({
+            data: eb.ref('excluded.data'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    });
   }
 
   async loadKeys(instanceId: string, type: string, ids: string[]): Promise<Map<string, string>> {
@@ -52,7 +56,7 @@ export class AuthStateSqlRepository implements AuthStateRepository {
   }
 
   /** One transaction; when an entry names the same key twice, the last one wins. */
-  async writeKeys(instanceId: string, entries: KeyEntry[]): Promise<void> {
+  async writeKeys(instanceId: string, entries: KeyEntry[], fence?: LeaseFence): Promise<void> {
     const latest = new Map<string, KeyEntry>();
     for (const entry of entries) latest.set(JSON.stringify([entry.type, entry.id]), entry);
     if (latest.size === 0) return;
@@ -67,13 +71,15 @@ export class AuthStateSqlRepository implements AuthStateRepository {
       }
     }
     await inTransaction(this.db, async (trx) => {
+      await holdOrThrow(trx, instanceId, fence);
       await upsertKeys(trx, instanceId, writes);
       for (const [type, ids] of deletes) await deleteKeys(trx, instanceId, type, ids);
     });
   }
 
-  async clear(instanceId: string): Promise<void> {
+  async clear(instanceId: string, fence?: LeaseFence): Promise<void> {
     await inTransaction(this.db, async (trx) => {
+      await holdOrThrow(trx, instanceId, fence);
       await trx.deleteFrom('auth_keys').where('instance_id', '=', instanceId).execute();
       await trx.deleteFrom('auth_creds').where('instance_id', '=', instanceId).execute();
     });
@@ -117,4 +123,21 @@ async function deleteKeys(
       .where('key_id', 'in', part)
       .execute();
   }
+}
+
+/**
+ * A fenced write goes on only while the node holds the instance's lease at the epoch: the lease
+ * row is read under a share lock (PostgreSQL), so a takeover waits for this write to commit, and
+ * a write that comes after a takeover fails. On SQLite the transaction itself is the lock.
+ */
+async function holdOrThrow(trx: Kysely<Database>, instanceId: string, fence: LeaseFence | undefined) {
+  if (!fence) return;
+  let query = trx
+    .selectFrom('instances')
+    .select('id')
+    .where('id', '=', instanceId)
+    .where('owner', '=', fence.nodeId)
+    .where('lease_epoch', '=', fence.epoch);
+  if (isPostgres(trx)) query = query.forShare();
+  if (!(await query.executeTakeFirst())) throw new LeaseLostError(instanceId);
 }

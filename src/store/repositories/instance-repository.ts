@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, SelectQueryBuilder, Updateable } from 'kysely';
 import type { DesiredState, Instance, InstanceStatus } from '../../domain/instance.ts';
 import { Errors } from '../../errors.ts';
-import type { InstancePatch, InstanceRepository, NewInstance } from '../repositories.ts';
+import type { InstancePatch, InstanceRepository, LeaseFence, NewInstance } from '../repositories.ts';
 import type { Database, InstancesTable } from '../schema.ts';
 import { affected, isUniqueViolation, parseObject, toDate, toDateOrNull, toMillisOrNull } from './shared.ts';
 
@@ -136,14 +136,14 @@ export class InstanceSqlRepository implements InstanceRepository {
     return Number(n);
   }
 
-  async update(id: string, patch: InstancePatch): Promise<Instance | undefined> {
+  async update(id: string, patch: InstancePatch, fence?: LeaseFence): Promise<Instance | undefined> {
     try {
-      const row = await this.db
+      let query = this.db
         .updateTable('instances')
         .set({ ...patchColumns(patch), updated_at: Date.now() })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
+        .where('id', '=', id);
+      if (fence) query = query.where('owner', '=', fence.nodeId).where('lease_epoch', '=', fence.epoch);
+      const row = await query.returningAll().executeTakeFirst();
       return row && toInstance(row);
     } catch (error) {
       if (isUniqueViolation(error) && patch.name !== undefined) throw nameTaken(patch.name);

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, PostgresAdapter, type Transaction } from 'kysely';
 import { Errors } from '../../errors.ts';
 import type { Database } from '../schema.ts';
 
@@ -41,6 +41,10 @@ export function isForeignKeyViolation(error: unknown): boolean {
 /** Rows affected, from Kysely's bigint counters. */
 export const affected = (result: { numDeletedRows?: bigint; numUpdatedRows?: bigint }): number =>
   Number(result.numDeletedRows ?? result.numUpdatedRows ?? 0n);
+
+/** Whether the database is PostgreSQL (row locks such as FOR UPDATE exist only there). */
+export const isPostgres = (db: Kysely<Database>): boolean =>
+  db.getExecutor().adapter instanceof PostgresAdapter;
 
 /**
  * Runs `work` in a transaction: a new one, or the one `db` already is when the repository was

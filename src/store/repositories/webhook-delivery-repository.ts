@@ -2,7 +2,6 @@ import {
   type ExpressionBuilder,
   type Insertable,
   type Kysely,
-  PostgresAdapter,
   type Selectable,
   sql,
   type Updateable,
@@ -16,6 +15,7 @@ import {
   decodeCursor,
   encodeCursor,
   inTransaction,
+  isPostgres,
   isUniqueViolation,
   toDate,
   toDateOrNull,
@@ -131,8 +131,6 @@ async function followers(
   }
   return ids;
 }
-
-const isPostgres = (db: Kysely<Database>): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
 export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
   constructor(private readonly db: Kysely<Database>) {}

@@ -1,5 +1,6 @@
 import { expect, it, vi } from 'vitest';
 import { openNotifications } from '../../../src/store/notifications.ts';
+import { LeaseLostError } from '../../../src/store/repositories.ts';
 import type { ContractContext } from './fixture.ts';
 import { unique } from './fixture.ts';
 import { newMessage } from './message-fixture.ts';
@@ -153,5 +154,29 @@ export function fleetContract(ctx: () => ContractContext): void {
     } finally {
       await notifications.close();
     }
+  });
+
+  it('auth and status writes under a fence go through only at the current lease', async () => {
+    const { leases, authState, instances } = ctx().store;
+    const instance = await newInstance();
+    const t = Date.now();
+    const stale = {
+      nodeId: 'stale',
+      epoch: (await leases.claim('stale', instance.id, at(t - 2_000), at(t - 1_000))) ?? 0,
+    };
+    const fresh = {
+      nodeId: 'fresh',
+      epoch: (await leases.claim('fresh', instance.id, at(t), at(t + 60_000))) ?? 0,
+    };
+    await authState.saveCreds(instance.id, 'fresh', fresh);
+    await authState.writeKeys(instance.id, [{ type: 'session', id: 'a', value: 'k' }], fresh);
+    await expect(authState.saveCreds(instance.id, 'stale', stale)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(
+      authState.writeKeys(instance.id, [{ type: 'session', id: 'a', value: 'x' }], stale),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(authState.clear(instance.id, stale)).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await authState.loadCreds(instance.id)).toBe('fresh');
+    expect(await instances.update(instance.id, { status: 'disconnected' }, stale)).toBeUndefined();
+    expect((await instances.update(instance.id, { status: 'connected' }, fresh))?.status).toBe('connected');
   });
 }
