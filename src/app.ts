@@ -3,6 +3,7 @@ import QRCode from 'qrcode';
 import { resolveAdminKey } from './auth/admin-key.ts';
 import { SessionService } from './auth/session-service.ts';
 import { TenantService } from './auth/tenant-service.ts';
+import { CallHandler, checkCallSettings } from './calls/call-handler.ts';
 import type { Config } from './config.ts';
 import type { Instance } from './domain/instance.ts';
 import { BaileysEngine } from './engine/baileys/baileys-engine.ts';
@@ -17,6 +18,7 @@ import { LeaseKeeper } from './fleet/lease-keeper.ts';
 import { NodeHeartbeat } from './fleet/node-heartbeat.ts';
 import { QueueWaker } from './fleet/queue-waker.ts';
 import { RemoteSessions } from './fleet/remote-sessions.ts';
+import { GroupService } from './groups/group-service.ts';
 import { createHttpServer, registerApi, registerOperatorRoutes } from './http/http-server.ts';
 import { InboundHandler } from './inbound/inbound-handler.ts';
 import { InstanceService } from './instances/instance-service.ts';
@@ -170,7 +172,11 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const messages = new MessageService(store, instances, sessions, outbox, bus);
   const campaigns = new CampaignService(store, instances, outbox);
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => delivery?.wake());
-  instances.onSettings = (instance, settings) => webhooks.syncInstanceWebhook(instance, settings);
+  instances.onSettings = (instance, settings) => {
+    checkCallSettings(settings);
+    return webhooks.syncInstanceWebhook(instance, settings);
+  };
+  const groups = new GroupService(instances, sessions);
   instances.onUpdated = (instance) => {
     sessions.instanceUpdated(instance);
     outbox.instanceUpdated(instance);
@@ -201,6 +207,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       webhooks,
       stats,
       fleet,
+      groups,
       sessions: new SessionService(adminKey.key, tenants, config.operator),
       http: config.http,
     });
@@ -282,11 +289,13 @@ function buildOwnerSide(
     instanceOf,
   );
   const inbound = new InboundHandler(store, events, logger, instanceOf);
+  const calls = new CallHandler(store, events, outbox, logger, instanceOf);
   const sessions: SessionManager = new SessionManager({
     hooks: {
       onOpen: (instance, conn) => {
         inbound.hooks.onOpen(instance, conn);
         outbox.hooks.onOpen(instance, conn);
+        calls.hooks.onOpen(instance, conn);
       },
       onClose: (instance) => outbox.hooks.onClose(instance),
     },

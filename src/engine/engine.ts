@@ -1,5 +1,6 @@
 import type { MessageContent, MessageType } from '../domain/message.ts';
 import type { AccountOps, AccountSync } from './account-ops.ts';
+import type { GroupOps } from './group-ops.ts';
 
 /**
  * The gateway's only view of WhatsApp. Nothing outside `engine/baileys/` imports Baileys: sessions,
@@ -70,6 +71,8 @@ export type Notice =
       participants: string[];
       author: string | null;
       subject: string | null;
+      /** What the change set, by name (`announce`, `description`, `ephemeral`…), when known. */
+      changes?: Record<string, string | number | boolean | null>;
     }
   | { kind: 'call'; callId: string; from: string; isVideo: boolean; isGroup: boolean; status: string };
 
@@ -135,6 +138,10 @@ export interface EngineConnection {
   checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>>;
   /** Contacts, own profile, privacy, block list, presence subscriptions and chat changes. */
   readonly account: AccountOps;
+  /** Groups: create, read, change, members, invite links, pictures. */
+  readonly groups: GroupOps;
+  /** Declines an incoming call (`from`: the caller's jid, as the call event gave it). */
+  rejectCall(callId: string, from: string): Promise<void>;
 }
 
 export interface WhatsAppEngine {

@@ -1,3 +1,4 @@
+import type { CallReceivedData } from '../calls/call-handler.ts';
 import type { InstanceStatus } from '../domain/instance.ts';
 import type { MessageContent, MessageStatus, MessageType } from '../domain/message.ts';
 import type { Notice } from '../engine/engine.ts';
@@ -48,7 +49,7 @@ export interface GatewayEventMap {
   };
   'presence.update': Extract<Notice, { kind: 'presence' }>;
   'group.update': Extract<Notice, { kind: 'group' }>;
-  'call.received': Extract<Notice, { kind: 'call' }>;
+  'call.received': CallReceivedData;
   'message.revoked': { id: string | null; waMessageId: string; chatJid: string; targetId: string };
 }
 

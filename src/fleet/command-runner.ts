@@ -1,7 +1,8 @@
 import type { FleetConfig } from '../config.ts';
+import { isAccountOpName, runAccountOp } from '../engine/account-ops.ts';
+import { isGroupOpName, runGroupOp } from '../engine/group-ops.ts';
 import { Errors, ZapgateError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import { isAccountOpName, runAccountOp } from '../engine/account-ops.ts';
 import type { SessionManager } from '../sessions/session-manager.ts';
 import { type Notifications, roundMs } from '../store/notifications.ts';
 import type { CommandRecord, Store } from '../store/repositories.ts';
@@ -128,8 +129,15 @@ export class CommandRunner {
       }
       case 'account-call': {
         const { method, args } = a as CommandArgs['account-call'];
-        if (!isAccountOpName(method) || !Array.isArray(args)) throw Errors.validation(`unknown account call ${method}`);
+        if (!isAccountOpName(method) || !Array.isArray(args))
+          throw Errors.validation(`unknown account call ${method}`);
         return runAccountOp(conn.account, method, args);
+      }
+      case 'group-call': {
+        const { method, args } = a as CommandArgs['group-call'];
+        if (!isGroupOpName(method) || !Array.isArray(args))
+          throw Errors.validation(`unknown group call ${method}`);
+        return runGroupOp(conn.groups, method, args);
       }
       default:
         throw Errors.validation(`unknown command ${command.kind}`);

@@ -15,6 +15,8 @@ export interface CommandArgs {
   revoke: { chatJid: string; waMessageId: string; fromMe: boolean };
   /** Any call of the connection's `account` (contacts, profile, privacy, chats), by name. */
   'account-call': { method: string; args: unknown[] };
+  /** Any call of the connection's `groups`, by name. */
+  'group-call': { method: string; args: unknown[] };
 }
 export type CommandKind = keyof CommandArgs;
 

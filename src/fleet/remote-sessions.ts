@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FleetConfig } from '../config.ts';
 import type { Instance } from '../domain/instance.ts';
-import { Errors, ZapgateError } from '../errors.ts';
 import { accountOpsVia } from '../engine/account-ops.ts';
+import { groupOpsVia } from '../engine/group-ops.ts';
+import { Errors, ZapgateError } from '../errors.ts';
 import type { LiveConnection, SessionControl } from '../sessions/session-control.ts';
 import type { Notifications } from '../store/notifications.ts';
 import type { CommandRecord, Store } from '../store/repositories.ts';
@@ -90,6 +91,7 @@ export class RemoteSessions implements SessionControl {
       revoke: async (chatJid, waMessageId, fromMe) =>
         void (await ask('revoke', { chatJid, waMessageId, fromMe })),
       account: accountOpsVia((method, args) => ask('account-call', { method, args })),
+      groups: groupOpsVia((method, args) => ask('group-call', { method, args })),
     };
   }
 

@@ -7,6 +7,7 @@ import type { SessionService } from '../auth/session-service.ts';
 import type { TenantService } from '../auth/tenant-service.ts';
 import type { HttpConfig } from '../config.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { GroupService } from '../groups/group-service.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -25,6 +26,7 @@ import { chatRoutes } from './routes/chat-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
 import { type FleetView, fleetRoutes } from './routes/fleet-routes.ts';
+import { groupRoutes } from './routes/group-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { instanceEventRoutes } from './routes/instance-event-routes.ts';
 import { instanceRoutes } from './routes/instance-routes.ts';
@@ -83,6 +85,7 @@ export interface ApiServices {
   webhooks: WebhookService;
   stats: StatsService;
   fleet: FleetView;
+  groups: GroupService;
   /** The dashboard's cookie sessions (sign-in with a key or ADMIN_USER/ADMIN_PASSWORD). */
   sessions: SessionService;
   /** The HTTP settings; the environment's when not given. */
@@ -119,6 +122,7 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
       await api.register(instanceEventRoutes(s.instances, s.bus, streams));
       await api.register(messageRoutes(s.messages));
       await api.register(chatRoutes(s.messages));
+      await api.register(groupRoutes(s.groups));
       await api.register(campaignRoutes(s.campaigns));
       await api.register(queueRoutes(s.store));
       await api.register(webhookRoutes(s.webhooks));

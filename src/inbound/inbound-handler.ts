@@ -22,6 +22,8 @@ export class InboundHandler {
     onOpen: (opened: Instance, conn: EngineConnection) => {
       const current = () => this.instanceOf(opened.id) ?? opened;
       conn.on('notice', (n) => {
+        // calls are the call handler's: it publishes them with what it did about them
+        if (n.kind === 'call') return;
         const name =
           n.kind === 'presence' ? 'presence.update' : n.kind === 'group' ? 'group.update' : 'call.received';
         void this.events.publish(name, current(), n as never);

@@ -4,7 +4,7 @@ import type { EngineConnection } from '../engine/engine.ts';
 /** What the services may do on an instance's live socket. */
 export type LiveConnection = Pick<
   EngineConnection,
-  'markRead' | 'presence' | 'checkNumbers' | 'edit' | 'revoke' | 'account'
+  'markRead' | 'presence' | 'checkNumbers' | 'edit' | 'revoke' | 'account' | 'groups'
 >;
 
 /**

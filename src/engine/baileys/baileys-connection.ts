@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Boom } from '@hapi/boom';
 import makeWASocket, { type ConnectionState, DisconnectReason, type WAMessage, type WASocket } from 'baileys';
+import type { AccountOps } from '../account-ops.ts';
 import {
   type CloseInfo,
   type EngineConnection,
@@ -13,11 +14,13 @@ import {
   type PresenceState,
   SendError,
 } from '../engine.ts';
-import type { AccountOps } from '../account-ops.ts';
+import type { GroupOps } from '../group-ops.ts';
 import { classifyClose } from './close-reason.ts';
 import { watchAccountSync } from './contact-sync.ts';
+import { watchGroupNotices } from './group-notices.ts';
+import { BaileysGroupOps } from './group-ops.ts';
 import { mapInbound } from './inbound-mapper.ts';
-import { callNotices, groupNotices, participantNotice, presenceNotices } from './notices.ts';
+import { callNotices, presenceNotices } from './notices.ts';
 import { quotedMessage, toBaileysContent } from './outgoing-content.ts';
 import { BaileysAccountOps } from './profile-ops.ts';
 import { statusFromUpdates, statusFromUpserts } from './status-events.ts';
@@ -72,6 +75,7 @@ export class BaileysConnection implements EngineConnection {
    */
   private readonly sentIds = new Set<string>();
   readonly account: AccountOps;
+  readonly groups: GroupOps;
   /** Sends awaiting the server's ack, told its error code (or undefined: accepted). */
   private readonly ackWaiters = new Map<string, (error: string | undefined) => void>();
 
@@ -98,8 +102,8 @@ export class BaileysConnection implements EngineConnection {
     this.account = new BaileysAccountOps(this.sock);
     watchAccountSync(this.sock.ev, (sync) => this.emit('account', sync));
     this.sock.ev.on('presence.update', (u) => this.notices(presenceNotices(u)));
-    this.sock.ev.on('group-participants.update', (u) => this.notices([participantNotice(u)]));
-    this.sock.ev.on('groups.update', (u) => this.notices(groupNotices(u)));
+    this.groups = new BaileysGroupOps(this.sock);
+    watchGroupNotices(this.sock, (n) => this.notices([n]));
     this.sock.ev.on('call', (calls) => this.notices(callNotices(calls)));
     this.sock.ev.on('messages.update', (updates) => {
       for (const e of statusFromUpdates(updates)) this.emit('status', e);
@@ -241,6 +245,10 @@ export class BaileysConnection implements EngineConnection {
 
   presence(state: PresenceState, chatJid?: string): Promise<void> {
     return this.sock.sendPresenceUpdate(state, chatJid);
+  }
+
+  rejectCall(callId: string, from: string): Promise<void> {
+    return this.sock.rejectCall(callId, from);
   }
 
   async checkNumbers(numbers: string[]) {
