@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
@@ -35,7 +37,15 @@ beforeAll(async () => {
   sim = await startSimulator();
   gw = new GatewayProcess({
     sim: sim.info,
-    env: { ...PACING_OFF, ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD },
+    env: {
+      ...PACING_OFF,
+      ADMIN_USER: USER,
+      ADMIN_PASSWORD: PASSWORD,
+      // the webhook receiver is on this machine; a failed delivery waits for the page's redeliver
+      ALLOW_PRIVATE_URLS: '1',
+      WEBHOOK_RETRY_BASE_MS: '600000',
+      WEBHOOK_RETRY_MAX_MS: '600000',
+    },
   });
   await gw.start();
   base = `http://127.0.0.1:${gw.port}/`;
@@ -52,6 +62,7 @@ afterAll(async () => {
 describe('the dashboard in Chromium', () => {
   let admin: Page;
   let instanceId: string;
+  let instancePhone: string;
 
   it('signs in with the admin key', async () => {
     admin = await newPage();
@@ -84,6 +95,7 @@ describe('the dashboard in Chromium', () => {
     const current = await gw.api.get<{ qr: string; qrDataUrl: string }>(`/api/v1/instances/${instanceId}/qr`);
     expect(current.body.qrDataUrl).toBe(await shownQr(admin));
     const { phone } = sim.api.createAccount({ name: 'dash-one' });
+    instancePhone = phone;
     sim.api.linkQr(phone, current.body.qr);
     await admin.getByRole('status').getByText('connected', { exact: true }).waitFor({ timeout: 30_000 });
     expect(await admin.evaluate(() => (globalThis as { marker?: string }).marker)).toBe('same page');
@@ -96,6 +108,100 @@ describe('the dashboard in Chromium', () => {
     const row = admin.getByRole('row').filter({ hasText: 'dash-one' });
     await row.getByText('connected', { exact: true }).waitFor();
     await screenshot(admin, 'instances');
+  });
+
+  it('sends a text from the chat view and sees it reach delivered, then read, live', async () => {
+    await admin.goto(`${base}#/instances/${instanceId}/chats`);
+    const contact = sim.api.createContact({ name: 'Carla' });
+    await admin.getByLabel('Phone number or chat', { exact: true }).fill(contact.phone);
+    await admin.getByRole('button', { name: 'Open chat' }).click();
+    await admin.getByLabel('Message', { exact: true }).fill('hello from the dashboard');
+    await admin.getByRole('button', { name: 'Send', exact: true }).click();
+    const bubble = admin.getByRole('listitem').filter({ hasText: 'hello from the dashboard' });
+    await bubble.getByText('Status: delivered').waitFor({ timeout: 30_000 });
+    await screenshot(admin, 'chat');
+    const sent = await gw.api.get<{ items: { waMessageId: string }[] }>(
+      `/api/v1/instances/${instanceId}/messages?chat=${contact.phone}`,
+    );
+    const waMessageId = sent.body.items[0]?.waMessageId ?? '';
+    sim.api.contactReceipt(contact.phone, { from: instancePhone, ids: [waMessageId], type: 'read' });
+    await bubble.getByText('Status: read').waitFor({ timeout: 30_000 });
+  });
+
+  it('runs a campaign from pasted CSV: preview, missing variables, progress to completion', async () => {
+    const ana = sim.api.createContact({ name: 'Ana' });
+    const bruno = sim.api.createContact({ name: 'Bruno' });
+    await admin.getByRole('link', { name: 'Campaigns' }).click();
+    await admin.getByLabel('Instance', { exact: true }).selectOption({ label: 'dash-one' });
+    await admin.getByLabel('Campaign name', { exact: true }).fill('spring');
+    const template = admin.getByLabel('Message template (use {{column}})', { exact: true });
+    await template.fill('Hi {{name}}, your code is {{code}}');
+    await admin
+      .getByLabel('Recipients as CSV (a phone column, then your variables)', { exact: true })
+      .fill(`phone,name\n${ana.phone},Ana\n"${bruno.phone}","Bruno"\n`);
+    await admin.getByRole('alert').getByText('Missing variables: code').waitFor();
+    expect(await admin.getByRole('button', { name: 'Create campaign' }).isDisabled()).toBe(true);
+    await template.fill('Hi {{name}}!');
+    await admin.getByText(`First message to ${ana.phone}: Hi Ana!`).waitFor();
+    await admin.getByText('2 recipients').waitFor();
+    await admin.getByRole('button', { name: 'Create campaign' }).click();
+    const card = admin.getByRole('article', { name: 'spring' });
+    await card.getByText('2 of 2 sent, 0 failed').waitFor({ timeout: 30_000 });
+    await card.getByText('Status: completed').waitFor({ timeout: 30_000 });
+    expect(await card.getByRole('progressbar').getAttribute('value')).toBe('2');
+    await screenshot(admin, 'campaigns');
+    expect(sim.api.contactInbox(ana.phone).length).toBeGreaterThan(0);
+  });
+
+  it("redelivers a webhook's failed delivery from the page", async () => {
+    const received: string[] = [];
+    let answer = 500;
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(String(answer));
+        res.writeHead(answer).end(answer === 200 ? 'ok' : 'receiver down');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      await admin.getByRole('link', { name: 'Webhooks' }).click();
+      await admin.getByLabel('URL', { exact: true }).fill(url);
+      await admin.getByLabel('Events (comma-separated, * for all)', { exact: true }).fill('message.status');
+      await admin.getByRole('button', { name: 'Create webhook' }).click();
+      await admin.getByText(/Signing secret \(shown once, copy it now\): \S{8,}/).waitFor();
+      // events for it: a message's statuses as it goes out
+      const contact = sim.api.createContact({ name: 'Dora' });
+      const text = await gw.api.post(`/api/v1/instances/${instanceId}/messages`, {
+        to: contact.phone,
+        type: 'text',
+        text: 'for the webhook',
+      });
+      expect(text.status).toBe(202);
+      await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThan(0);
+      await admin.getByRole('button', { name: 'Deliveries' }).click();
+      const table = admin.getByRole('table', { name: `Deliveries of ${url}` });
+      const row = table.getByRole('row').filter({ hasText: 'receiver down' }).first();
+      await row.waitFor({ timeout: 30_000 });
+      expect(await row.textContent()).toContain('pending');
+      answer = 200;
+      await row.getByRole('button', { name: 'Redeliver' }).click();
+      await table.getByRole('row').filter({ hasText: 'delivered' }).first().waitFor({ timeout: 30_000 });
+      expect(received).toContain('200');
+      await screenshot(admin, 'webhooks');
+    } finally {
+      receiver.close();
+    }
+  });
+
+  it('shows the overview with charts', async () => {
+    await admin.getByRole('link', { name: 'Overview' }).click();
+    await admin.getByText('Instances by status').waitFor();
+    await admin.getByText('Messages per hour').waitFor();
+    await expect.poll(() => admin.locator('canvas').count()).toBeGreaterThanOrEqual(2);
+    await admin.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await screenshot(admin, 'overview');
   });
 
   it('signs in with the user name and password', async () => {
@@ -140,7 +246,7 @@ describe('the dashboard in Chromium', () => {
       name: 'to-delete',
       start: false,
     });
-    await admin.reload();
+    await admin.getByRole('link', { name: 'Instances' }).click();
     const row = admin.getByRole('row').filter({ hasText: 'to-delete' });
     await row.getByRole('button', { name: 'Delete' }).click();
     await admin.getByRole('dialog').getByRole('button', { name: 'Yes, delete to-delete' }).click();
