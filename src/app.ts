@@ -5,6 +5,8 @@ import { SessionService } from './auth/session-service.ts';
 import { TenantService } from './auth/tenant-service.ts';
 import { CallHandler, checkCallSettings } from './calls/call-handler.ts';
 import type { Config } from './config.ts';
+import { ChatTracker } from './contacts/chat-tracker.ts';
+import { ContactService } from './contacts/contact-service.ts';
 import type { Instance } from './domain/instance.ts';
 import { BaileysEngine } from './engine/baileys/baileys-engine.ts';
 import type { WhatsAppEngine } from './engine/engine.ts';
@@ -172,6 +174,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const messages = new MessageService(store, instances, sessions, outbox, bus);
   const campaigns = new CampaignService(store, instances, outbox);
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => delivery?.wake());
+  const contacts = new ContactService(store, instances, sessions);
   instances.onSettings = (instance, settings) => {
     checkCallSettings(settings);
     return webhooks.syncInstanceWebhook(instance, settings);
@@ -207,6 +210,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       webhooks,
       stats,
       fleet,
+      contacts,
       groups,
       sessions: new SessionService(adminKey.key, tenants, config.operator),
       http: config.http,
@@ -289,12 +293,14 @@ function buildOwnerSide(
     instanceOf,
   );
   const inbound = new InboundHandler(store, events, logger, instanceOf);
+  const chats = new ChatTracker(store, logger);
   const calls = new CallHandler(store, events, outbox, logger, instanceOf);
   const sessions: SessionManager = new SessionManager({
     hooks: {
       onOpen: (instance, conn) => {
         inbound.hooks.onOpen(instance, conn);
         outbox.hooks.onOpen(instance, conn);
+        chats.hooks.onOpen(instance, conn);
         calls.hooks.onOpen(instance, conn);
       },
       onClose: (instance) => outbox.hooks.onClose(instance),

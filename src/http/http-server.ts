@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { SessionService } from '../auth/session-service.ts';
 import type { TenantService } from '../auth/tenant-service.ts';
 import type { HttpConfig } from '../config.ts';
+import type { ContactService } from '../contacts/contact-service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { GroupService } from '../groups/group-service.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
@@ -22,7 +23,9 @@ import { registerJsonBody } from './json-body.ts';
 import { registerRateLimits } from './rate-limits.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { campaignRoutes } from './routes/campaign-routes.ts';
+import { chatListRoutes } from './routes/chat-list-routes.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
+import { contactRoutes } from './routes/contact-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
 import { type FleetView, fleetRoutes } from './routes/fleet-routes.ts';
@@ -33,6 +36,7 @@ import { instanceRoutes } from './routes/instance-routes.ts';
 import { linkRoutes } from './routes/link-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { metricsRoutes, operatorRoutes } from './routes/metrics-routes.ts';
+import { profileRoutes } from './routes/profile-routes.ts';
 import { queueRoutes } from './routes/queue-routes.ts';
 import { tenantRoutes } from './routes/tenant-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
@@ -85,6 +89,8 @@ export interface ApiServices {
   webhooks: WebhookService;
   stats: StatsService;
   fleet: FleetView;
+  /** Chats, contacts, the number's own profile and privacy. */
+  contacts: ContactService;
   groups: GroupService;
   /** The dashboard's cookie sessions (sign-in with a key or ADMIN_USER/ADMIN_PASSWORD). */
   sessions: SessionService;
@@ -122,6 +128,9 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
       await api.register(instanceEventRoutes(s.instances, s.bus, streams));
       await api.register(messageRoutes(s.messages));
       await api.register(chatRoutes(s.messages));
+      await api.register(chatListRoutes(s.contacts));
+      await api.register(contactRoutes(s.contacts));
+      await api.register(profileRoutes(s.contacts));
       await api.register(groupRoutes(s.groups));
       await api.register(campaignRoutes(s.campaigns));
       await api.register(queueRoutes(s.store));

@@ -101,6 +101,8 @@ export class InstanceService {
       await tx.webhookDeliveries.deleteByInstance(instance.id);
       await tx.webhooks.delete(`instance-${instance.id}`);
       await tx.instanceEvents.deleteByInstance(instance.id);
+      await tx.chats.deleteByInstance(instance.id);
+      await tx.contacts.deleteByInstance(instance.id);
       await tx.authState.clear(instance.id);
       await tx.instances.delete(instance.id);
     });

@@ -20,9 +20,12 @@ const PRIVACY_CATEGORY: Readonly<Record<PrivacyName, string>> = {
   groupsAdd: 'groupadd',
 };
 
-const statusCodeOf = (err: unknown): number | undefined =>
-  (err as { output?: { statusCode?: number } }).output?.statusCode ??
-  (err as { data?: { code?: number } }).data?.code;
+/** WhatsApp's error code of a failed iq (Baileys keeps it as the Boom's data), or its HTTP-like status. */
+const statusCodeOf = (err: unknown): number | undefined => {
+  const data = (err as { data?: unknown }).data;
+  if (typeof data === 'number') return data;
+  return (err as { output?: { statusCode?: number } }).output?.statusCode;
+};
 
 /** A lookup WhatsApp answers "not there" (404) or "not for you" (401, 403) is empty, not an error. */
 async function orNull<T>(work: Promise<T>): Promise<T | null> {

@@ -1,0 +1,154 @@
+import type { Instance } from '../domain/instance.ts';
+import type { MessageContent, MessageType } from '../domain/message.ts';
+import type { AccountSync, ChatUpdate, ContactUpdate } from '../engine/account-ops.ts';
+import type { EngineConnection, InboundEvent, StatusEvent } from '../engine/engine.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ChatLastMessageRecord, ChatPatch, ContactPatch } from '../store/chat-repositories.ts';
+import type { Store } from '../store/repositories.ts';
+
+const PHONE_SERVER = '@s.whatsapp.net';
+const isGroup = (jid: string) => jid.endsWith('@g.us');
+const isStatusBroadcast = (jid: string) => jid === 'status@broadcast';
+
+const textOf = (content: MessageContent): string | null => content.text ?? content.caption ?? null;
+
+function lastOf(
+  waMessageId: string,
+  fromMe: boolean,
+  type: MessageType | string,
+  content: MessageContent,
+  at: Date,
+) {
+  return { waMessageId, fromMe, type, text: textOf(content), timestamp: at } satisfies ChatLastMessageRecord;
+}
+
+/** A history chat's fields as a patch (unread counts from history are absolute). */
+function chatPatchOf(update: ChatUpdate, source: AccountSync['source']): ChatPatch {
+  const patch: ChatPatch = {};
+  if (update.name !== undefined) patch.name = update.name;
+  if (update.unreadCount !== undefined) {
+    // live: Baileys' counts are deltas or -1 ("marked unread"); only read (0) and unread are meant
+    if (source === 'history') patch.unreadCount = Math.max(0, update.unreadCount);
+    else if (update.unreadCount < 0) patch.markedUnread = true;
+    else if (update.unreadCount === 0) patch.unreadCount = 0;
+  }
+  if (update.archived !== undefined) patch.archived = update.archived;
+  if (update.pinned !== undefined) patch.pinned = update.pinned;
+  if (update.mutedUntil !== undefined) patch.mutedUntil = update.mutedUntil;
+  if (update.lastMessage)
+    patch.lastMessage = { ...update.lastMessage, timestamp: new Date(update.lastMessage.timestamp) };
+  return patch;
+}
+
+/** Contacts are kept by their phone-number jid when the phone is known, else by their LID. */
+function contactChangeOf(update: ContactUpdate): { jid: string; patch: ContactPatch } {
+  const phone = update.phone ?? (update.jid.endsWith(PHONE_SERVER) ? update.jid.split('@')[0] : undefined);
+  const jid = phone ? `${phone}${PHONE_SERVER}` : update.jid;
+  const patch: ContactPatch = {};
+  if (phone) patch.phone = phone;
+  if (update.lid !== undefined) patch.lid = update.lid;
+  if (update.name !== undefined) patch.name = update.name;
+  if (update.pushName !== undefined) patch.pushName = update.pushName;
+  return { jid, patch };
+}
+
+/**
+ * Keeps each instance's chats and contacts: the history the phone sends at link, the chat changes
+ * WhatsApp reports, and every message in or out (last message, unread count, the sender's name).
+ * Work for one instance runs in arrival order.
+ */
+export class ChatTracker {
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly logger: Logger,
+  ) {}
+
+  readonly hooks = {
+    onOpen: (instance: Instance, conn: EngineConnection) => {
+      conn.on('account', (sync) =>
+        this.enqueue(instance, 'chat sync', () => this.applySync(instance.id, sync)),
+      );
+      conn.on('inbound', (e) =>
+        this.enqueue(instance, 'chat of a message', () => this.inbound(instance.id, e)),
+      );
+      conn.on('status', (e) => {
+        if (e.status === 'sent') this.enqueue(instance, 'chat of a send', () => this.sent(instance.id, e));
+      });
+    },
+  };
+
+  /** Resolves when what was queued for the instance so far is written (tests, shutdown). */
+  idle(instanceId: string): Promise<void> {
+    return this.queues.get(instanceId) ?? Promise.resolve();
+  }
+
+  private enqueue(instance: Instance, what: string, work: () => Promise<void>): void {
+    const previous = this.queues.get(instance.id) ?? Promise.resolve();
+    const next = previous
+      .then(work)
+      .catch((err: unknown) =>
+        this.logger.error({ err, instanceId: instance.id }, `recording the ${what} failed`),
+      );
+    this.queues.set(instance.id, next);
+    void next.finally(() => {
+      if (this.queues.get(instance.id) === next) this.queues.delete(instance.id);
+    });
+  }
+
+  async applySync(instanceId: string, sync: AccountSync): Promise<void> {
+    const chats = sync.chats
+      .filter((c) => !isStatusBroadcast(c.jid))
+      .map((c) => ({ jid: c.jid, patch: chatPatchOf(c, sync.source) }));
+    await this.store.chats.upsertMany(instanceId, chats);
+    await this.store.contacts.upsertMany(
+      instanceId,
+      sync.contacts.filter((c) => !isGroup(c.jid) && !isStatusBroadcast(c.jid)).map(contactChangeOf),
+    );
+    for (const jid of sync.deletedChats) await this.store.chats.delete(instanceId, jid);
+    if (sync.source === 'history')
+      this.logger.info(
+        { instanceId, chats: chats.length, contacts: sync.contacts.length },
+        'history chats recorded',
+      );
+  }
+
+  private async inbound(instanceId: string, e: InboundEvent): Promise<void> {
+    if (e.kind !== 'message' || e.type === 'reaction' || isStatusBroadcast(e.chatJid)) return;
+    const patch: ChatPatch = {
+      lastMessage: lastOf(e.waMessageId, e.fromMe, e.type, e.content, e.timestamp),
+      // a message of ours (from the phone) means the chat was read there
+      ...(e.fromMe ? { unreadCount: 0 } : { unreadIncrement: 1 }),
+    };
+    await this.store.chats.upsertMany(instanceId, [{ jid: e.chatJid, patch }]);
+    const { sender } = e;
+    if (!e.fromMe && sender.phone && sender.pushName) {
+      await this.store.contacts.upsertMany(instanceId, [
+        {
+          jid: `${sender.phone}${PHONE_SERVER}`,
+          patch: {
+            phone: sender.phone,
+            pushName: sender.pushName,
+            ...(sender.lid ? { lid: sender.lid } : {}),
+          },
+        },
+      ]);
+    }
+  }
+
+  private async sent(instanceId: string, e: StatusEvent): Promise<void> {
+    const message = await this.store.messages.find(instanceId, e.waMessageId);
+    if (!message || message.direction !== 'outbound' || message.type === 'reaction') return;
+    const at = message.sentAt ?? message.createdAt;
+    await this.store.chats.upsertMany(instanceId, [
+      {
+        jid: message.chatJid,
+        patch: {
+          unreadCount: 0,
+          lastMessage: lastOf(message.waMessageId, true, message.type, message.content, at),
+        },
+      },
+    ]);
+  }
+}
