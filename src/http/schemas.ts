@@ -28,6 +28,8 @@ export const InstanceBody = Type.Object(
     pushName: Nullable(Type.String()),
     connectedAt: Nullable(Timestamp),
     lastError: Nullable(Type.String()),
+    pairingCode: Nullable(Type.String({ description: 'while pairing: the code to type on the phone' })),
+    pairingExpiresAt: Nullable(Timestamp),
     owner: Nullable(Type.String({ description: 'the fleet node that runs the instance now (fleet mode)' })),
     settings: Type.Record(Type.String(), Type.Unknown()),
     createdAt: Timestamp,
@@ -52,6 +54,8 @@ export function instanceJson(i: Instance): InstanceJson {
     pushName: i.pushName,
     connectedAt: iso(i.connectedAt),
     lastError: i.lastError,
+    pairingCode: i.status === 'pairing' ? i.pairingCode : null,
+    pairingExpiresAt: i.status === 'pairing' ? iso(i.pairingExpiresAt) : null,
     owner: i.owner,
     // rows saved before secrets were kept out of settings may still hold one
     settings: withoutSecrets(i.settings),

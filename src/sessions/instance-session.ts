@@ -32,6 +32,7 @@ export class InstanceSession {
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  private pairingExpiry: NodeJS.Timeout | undefined;
   private writes: Promise<unknown> = Promise.resolve();
   private active = false;
   private readonly log: Logger;
@@ -136,7 +137,26 @@ export class InstanceSession {
     const pairingCode = await conn.requestPairingCode(phone);
     const expiresAt = new Date(Date.now() + this.deps.config.pairingCodeTtlMs);
     await this.transition('pairing', { pairingCode, pairingExpiresAt: expiresAt }, 'pairing code requested');
+    this.armPairingExpiry(conn, pairingCode);
     return { pairingCode, expiresAt };
+  }
+
+  /** A code not typed in its window is void: a fresh registration (new QR codes, no code) replaces it. */
+  private armPairingExpiry(conn: EngineConnection, pairingCode: string): void {
+    clearTimeout(this.pairingExpiry);
+    this.pairingExpiry = setTimeout(() => {
+      if (conn !== this.conn || this.status !== 'pairing' || this.instance.pairingCode !== pairingCode)
+        return;
+      this.log.info('pairing code expired; registering again');
+      void (async () => {
+        await this.closeConnection();
+        // the credentials of a registration never finished: logging in with them is refused
+        await this.deps.engine.forget(this.instance.id);
+        const cleared = { qr: null, pairingCode: null, pairingExpiresAt: null };
+        await this.transition('connecting', cleared, 'pairing code expired');
+        if (this.active) await this.connect();
+      })();
+    }, this.deps.config.pairingCodeTtlMs);
   }
 
   private async connect(): Promise<void> {
@@ -266,6 +286,7 @@ export class InstanceSession {
   private clearTimers(): void {
     clearTimeout(this.reconnectTimer);
     clearInterval(this.watchdog);
+    clearTimeout(this.pairingExpiry);
     this.reconnectTimer = undefined;
     this.watchdog = undefined;
   }
