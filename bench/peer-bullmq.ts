@@ -23,6 +23,7 @@ import {
   arrivalsBetween,
   type CpuCounter,
   measureAccept,
+  monotonicUs,
   postgresCounter,
   sideCpuMs,
   waitForArrivals,
@@ -50,6 +51,12 @@ const { options, argv } = parsed;
 const dialects: Dialect[] = argv.some((a) => a.startsWith('--db')) ? parsed.dialects : ['sqlite'];
 const PHASE_TIMEOUT_MS = 10 * 60_000;
 const LINK_WAVE = 10;
+/**
+ * BENCH_GATEWAY_CPU_PROF=<dir>: the gateway runs under `node --cpu-prof` and writes its profile
+ * there at the end; the result's `monotonicUs` windows select a phase of it
+ * (bench/peer/profile-summary.ts). Profiling slows the gateway: not a run to record ratios from.
+ */
+const PROFILE_DIR = process.env.BENCH_GATEWAY_CPU_PROF;
 const load = { connections: options.connections, warmup: options.warmup, window: options.window };
 
 interface Side {
@@ -131,10 +138,12 @@ async function endToEnd(side: Side, meter: ReturnType<typeof meters>) {
   const otherCoresBefore = await waitForQuiet();
   const window = wideCpuWindow(meter.pids, meter.counters);
   const startedAt = Date.now();
+  const monotonicFrom = monotonicUs();
   await postAll(side.api, jobs, options.concurrency);
   const acceptSeconds = (Date.now() - startedAt) / 1000;
   const arrivals = await waitForArrivals(side.sim, expectedCounts(jobs), startedAt, PHASE_TIMEOUT_MS);
   const cpu = window.stop();
+  const monotonicTo = monotonicUs();
   const seconds = (arrivals.lastArrivalAt - startedAt) / 1000;
   const result = {
     messages: jobs.length,
@@ -146,6 +155,7 @@ async function endToEnd(side: Side, meter: ReturnType<typeof meters>) {
     cpuMsPerMessage: sideCpuMs(cpu, side.processes, jobs.length),
     simulatorCpuMsPerMessage: sideCpuMs(cpu, ['simulator'], jobs.length),
     otherCoresBefore,
+    monotonicUs: [monotonicFrom, monotonicTo],
   };
   log(
     `${side.label} end to end: ${result.messagesPerSecond} msg/s, ${result.cpuMsPerMessage} ms CPU per message (missing ${arrivals.missing}, extra ${arrivals.extra})`,
@@ -221,7 +231,10 @@ async function linkBoth(stack: Stack) {
 
 async function runDialect(dialect: Dialect) {
   log(`--- Zapgate on ${dialect} against Fastify + BullMQ + Redis ---`);
-  const stack = await startStack(dialect, { MAX_INSTANCES: String(Math.max(100, options.instances)) });
+  const stack = await startStack(dialect, {
+    MAX_INSTANCES: String(Math.max(100, options.instances)),
+    ...(PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}),
+  });
   const { zapgate, peerSide, peer } = await linkBoth(stack);
   const sending = meters(stack, peer, true);
   const e2e = { zapgate: await endToEnd(zapgate, sending), peer: await endToEnd(peerSide, sending) };
@@ -242,6 +255,8 @@ async function runDialect(dialect: Dialect) {
   const off = meters(stack, peer, false);
   const only = { zapgate: await acceptOnly(zapgate, off), peer: await acceptOnly(peerSide, off) };
   const redis = peer.redis.info();
+  // A profile is written when the process exits by itself: SIGTERM, its clean shutdown.
+  if (PROFILE_DIR) await stack.gateway.stop('SIGTERM');
   await stack.close();
   return { dialect, endToEnd: e2e, acceptWhileSending: whileSending, acceptOnly: only, redis };
 }

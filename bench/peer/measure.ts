@@ -19,6 +19,9 @@ import {
 } from '../support/proc.ts';
 import type { SimAdmin } from '../support/sim-admin.ts';
 
+/** The monotonic clock in µs: the one the timestamps of a `node --cpu-prof` profile use. */
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 /** CPU seconds used so far by something that is not one process (a tree, reaped children). */
 export type CpuCounter = () => number;
 
@@ -82,6 +85,8 @@ export interface AcceptMeasured extends LoadSummary {
   /** Wall-clock bounds of the measured window (ms since the epoch). */
   windowStartedAt: number;
   windowEndedAt: number;
+  /** The same window on the clock of V8's CPU profiles (bench/peer/profile-summary.ts). */
+  monotonicUs: [number, number];
 }
 
 function fire(target: SendTarget, load: AcceptLoad, seconds: number): Promise<Result> {
@@ -110,8 +115,10 @@ export async function measureAccept(
   await fire(target, load, load.warmup);
   const window = wideCpuWindow(pids, counters);
   const windowStartedAt = Date.now();
+  const monotonicFrom = monotonicUs();
   const r = await fire(target, load, load.window);
   const windowEndedAt = Date.now();
+  const monotonicTo = monotonicUs();
   const cpu = window.stop();
   return {
     ...summariseLoad(r),
@@ -120,6 +127,7 @@ export async function measureAccept(
     otherCoresBefore,
     windowStartedAt,
     windowEndedAt,
+    monotonicUs: [monotonicFrom, monotonicTo],
   };
 }
 

@@ -53,6 +53,21 @@ const INSTANCE_ROUTES: Array<[string, string, unknown?]> = [
   ['POST', '/pairing-code', { phoneNumber: '15550001111' }],
   ['GET', '/logs'],
   ['GET', '/events'],
+  ['GET', '/chats'],
+  ['POST', '/chats/15550001111/archive'],
+  ['POST', '/chats/15550001111/mute', { until: '2099-01-01T00:00:00Z' }],
+  ['DELETE', '/chats/15550001111'],
+  ['GET', '/contacts'],
+  ['GET', '/contacts/15550001111'],
+  ['POST', '/contacts/15550001111/block'],
+  ['POST', '/contacts/15550001111/presence-subscribe'],
+  ['GET', '/blocklist'],
+  ['GET', '/profile'],
+  ['PATCH', '/profile', { about: 'hi' }],
+  ['PUT', '/profile/picture', { base64: 'iVBORw0KGgo=' }],
+  ['DELETE', '/profile/picture'],
+  ['GET', '/profile/privacy'],
+  ['PATCH', '/profile/privacy', { lastSeen: 'none' }],
 ];
 
 describe('tenants', () => {
