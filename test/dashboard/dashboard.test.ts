@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { ADMIN_KEY, GatewayProcess, PACING_OFF } from '../support/gateway-harness.ts';
@@ -119,13 +120,44 @@ describe('the dashboard in Chromium', () => {
     await admin.getByRole('button', { name: 'Send', exact: true }).click();
     const bubble = admin.getByRole('listitem').filter({ hasText: 'hello from the dashboard' });
     await bubble.getByText('Status: delivered').waitFor({ timeout: 30_000 });
-    await screenshot(admin, 'chat');
     const sent = await gw.api.get<{ items: { waMessageId: string }[] }>(
       `/api/v1/instances/${instanceId}/messages?chat=${contact.phone}`,
     );
     const waMessageId = sent.body.items[0]?.waMessageId ?? '';
     sim.api.contactReceipt(contact.phone, { from: instancePhone, ids: [waMessageId], type: 'read' });
     await bubble.getByText('Status: read').waitFor({ timeout: 30_000 });
+
+    // the contact answers: the answer shows up in the open chat without a reload
+    await sim.api.contactSend(contact.phone, { to: instancePhone, type: 'text', text: 'hello, dashboard' });
+    await admin.getByRole('listitem').filter({ hasText: 'hello, dashboard' }).waitFor({ timeout: 30_000 });
+
+    // a file: an image goes out as an image message, shown from the gateway's media route
+    const png = await QRCode.toBuffer('a picture', { type: 'png', width: 64 });
+    await admin.getByLabel('File to send', { exact: true }).setInputFiles({
+      name: 'picture.png',
+      mimeType: 'image/png',
+      buffer: png,
+    });
+    await admin.getByRole('button', { name: 'Send file' }).click();
+    const image = admin
+      .getByRole('listitem')
+      .filter({ has: admin.getByRole('img', { name: 'image message' }) });
+    await image.getByText('Status: delivered').waitFor({ timeout: 30_000 });
+    await screenshot(admin, 'chat');
+  });
+
+  it('links a second instance by pairing code from its page', async () => {
+    const created = await gw.api.post<{ id: string }>('/api/v1/instances', { name: 'dash-code' });
+    await admin.goto(`${base}#/instances/${created.body.id}`);
+    const { phone } = sim.api.createAccount({ name: 'dash-code' });
+    await admin.getByLabel('Phone number (international form)', { exact: true }).fill(phone);
+    await admin.getByRole('button', { name: 'Get a pairing code' }).click();
+    const shown = admin.getByText(/^Type this code on the phone: /);
+    await shown.waitFor({ timeout: 30_000 });
+    const code = (await shown.textContent())?.split(': ')[1] ?? '';
+    expect(code).toMatch(/^[0-9A-Z]{8}$/);
+    await sim.api.linkCode(phone, code);
+    await admin.getByRole('status').getByText('connected', { exact: true }).waitFor({ timeout: 30_000 });
   });
 
   it('runs a campaign from pasted CSV: preview, missing variables, progress to completion', async () => {
@@ -215,7 +247,7 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('row').filter({ hasText: 'dash-one' }).waitFor();
   });
 
-  it('refuses a wrong key with a message', async () => {
+  it('refuses a wrong key with a message, and signs in from the keyboard alone', async () => {
     const page = await newPage();
     await page.getByLabel('API key', { exact: true }).fill('zg_wrong');
     await page
@@ -223,6 +255,13 @@ describe('the dashboard in Chromium', () => {
       .getByRole('button', { name: 'Sign in' })
       .click();
     await page.getByRole('alert').getByText('Wrong API key').waitFor();
+    // from the keyboard alone: the language picker comes first, then the key field; Enter submits
+    await page.getByLabel('Language', { exact: true }).focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(ADMIN_KEY);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Instances' }).waitFor();
   });
 
   it('a tenant signed in sees only its own instances', async () => {

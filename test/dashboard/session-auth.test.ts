@@ -160,6 +160,11 @@ describe('dashboard sessions', () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${base}/docs/`)).status).toBe(200);
+    const openapi = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/auth/login', '/api/v1/auth/logout', '/api/v1/auth/session']),
+    );
+    expect(Object.keys(openapi.paths).some((path) => path.startsWith('/assets'))).toBe(false);
     const missing = await fetch(`${base}/no-such-page.js`);
     expect(missing.status).toBe(404);
   });
