@@ -81,11 +81,22 @@ export class GroupService {
     private readonly sessions: SessionControl,
   ) {}
 
-  private async live(principal: Principal, idOrName: string): Promise<{ instance: Instance; ops: GroupOps }> {
-    const instance = await this.instances.find(principal, idOrName);
+  /** The live connection's groups; a 409 when the instance is not connected. */
+  private opsOf(instance: Instance): GroupOps {
     const conn = isLinked(instance) ? this.sessions.connectionOf(instance) : undefined;
     if (!conn) throw notConnected(instance);
-    return { instance, ops: conn.groups };
+    return conn.groups;
+  }
+
+  /** The instance first (another tenant's is a 404 whatever the input), then the input, then the link. */
+  private async live<T>(
+    principal: Principal,
+    id: string,
+    check: () => T,
+  ): Promise<{ ops: GroupOps; input: T; instance: Instance }> {
+    const instance = await this.instances.find(principal, id);
+    const input = check();
+    return { ops: this.opsOf(instance), input, instance };
   }
 
   async create(
@@ -94,14 +105,15 @@ export class GroupService {
     subject: string,
     participants: string[],
   ): Promise<GroupInfo> {
-    const jids = [...new Set(participants.map(participantJidOf))];
-    if (!subject.trim()) throw Errors.validation('subject must not be blank', { field: 'subject' });
-    const { ops } = await this.live(principal, id);
-    return ops.create(subject.trim(), jids);
+    const { ops, input } = await this.live(principal, id, () => {
+      if (!subject.trim()) throw Errors.validation('subject must not be blank', { field: 'subject' });
+      return [...new Set(participants.map(participantJidOf))];
+    });
+    return ops.create(subject.trim(), input);
   }
 
   async list(principal: Principal, id: string): Promise<GroupSummary[]> {
-    const { instance, ops } = await this.live(principal, id);
+    const { instance, ops } = await this.live(principal, id, () => undefined);
     const groups = await ops.list();
     return groups
       .map((g) => ({
@@ -114,17 +126,19 @@ export class GroupService {
   }
 
   async get(principal: Principal, id: string, jid: string): Promise<GroupInfo> {
-    const groupJid = groupJidOf(jid);
-    return (await this.live(principal, id)).ops.get(groupJid);
+    const { ops, input } = await this.live(principal, id, () => groupJidOf(jid));
+    return ops.get(input);
   }
 
   async update(principal: Principal, id: string, jid: string, patch: GroupPatch): Promise<GroupInfo> {
-    const groupJid = groupJidOf(jid);
-    if (Object.keys(patch).length === 0)
-      throw Errors.validation('nothing to change: give at least one field');
-    if (patch.subject !== undefined && !patch.subject.trim())
-      throw Errors.validation('subject must not be blank', { field: 'subject' });
-    return (await this.live(principal, id)).ops.update(groupJid, patch);
+    const { ops, input } = await this.live(principal, id, () => {
+      if (Object.keys(patch).length === 0)
+        throw Errors.validation('nothing to change: give at least one field');
+      if (patch.subject !== undefined && !patch.subject.trim())
+        throw Errors.validation('subject must not be blank', { field: 'subject' });
+      return groupJidOf(jid);
+    });
+    return ops.update(input, patch);
   }
 
   async participants(
@@ -134,46 +148,50 @@ export class GroupService {
     action: ParticipantAction,
     participants: string[],
   ): Promise<ParticipantOutcome[]> {
-    const groupJid = groupJidOf(jid);
-    const jids = [...new Set(participants.map(participantJidOf))];
-    return (await this.live(principal, id)).ops.participants(groupJid, action, jids);
+    const { ops, input } = await this.live(principal, id, () => ({
+      groupJid: groupJidOf(jid),
+      jids: [...new Set(participants.map(participantJidOf))],
+    }));
+    return ops.participants(input.groupJid, action, input.jids);
   }
 
   async invite(principal: Principal, id: string, jid: string): Promise<{ code: string; link: string }> {
-    const groupJid = groupJidOf(jid);
-    return inviteOf(await (await this.live(principal, id)).ops.inviteCode(groupJid));
+    const { ops, input } = await this.live(principal, id, () => groupJidOf(jid));
+    return inviteOf(await ops.inviteCode(input));
   }
 
   async revokeInvite(principal: Principal, id: string, jid: string): Promise<{ code: string; link: string }> {
-    const groupJid = groupJidOf(jid);
-    return inviteOf(await (await this.live(principal, id)).ops.revokeInvite(groupJid));
+    const { ops, input } = await this.live(principal, id, () => groupJidOf(jid));
+    return inviteOf(await ops.revokeInvite(input));
   }
 
   async join(principal: Principal, id: string, codeOrLink: string): Promise<{ jid: string }> {
-    const code = inviteCodeOf(codeOrLink);
-    return { jid: await (await this.live(principal, id)).ops.join(code) };
+    const { ops, input } = await this.live(principal, id, () => inviteCodeOf(codeOrLink));
+    return { jid: await ops.join(input) };
   }
 
   async leave(principal: Principal, id: string, jid: string): Promise<void> {
-    const groupJid = groupJidOf(jid);
-    await (await this.live(principal, id)).ops.leave(groupJid);
+    const { ops, input } = await this.live(principal, id, () => groupJidOf(jid));
+    await ops.leave(input);
   }
 
   async picture(principal: Principal, id: string, jid: string): Promise<{ url: string | null }> {
-    const groupJid = groupJidOf(jid);
-    return { url: await (await this.live(principal, id)).ops.pictureUrl(groupJid) };
+    const { ops, input } = await this.live(principal, id, () => groupJidOf(jid));
+    return { url: await ops.pictureUrl(input) };
   }
 
   async setPicture(
     principal: Principal,
     id: string,
     jid: string,
-    image: Buffer,
+    imageBase64: string,
   ): Promise<{ url: string | null }> {
-    const groupJid = groupJidOf(jid);
-    if (image.length === 0) throw new ZapgateError('ZG_ERR_INVALID_MEDIA', 400, 'the picture is empty');
-    const { ops } = await this.live(principal, id);
-    await ops.setPicture(groupJid, image.toString('base64'));
-    return { url: await ops.pictureUrl(groupJid) };
+    const { ops, input } = await this.live(principal, id, () => {
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(imageBase64) || imageBase64.length % 4 === 1)
+        throw new ZapgateError('ZG_ERR_INVALID_MEDIA', 400, 'image must be base64', { field: 'image' });
+      return groupJidOf(jid);
+    });
+    await ops.setPicture(input, imageBase64);
+    return { url: await ops.pictureUrl(input) };
   }
 }

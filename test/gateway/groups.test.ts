@@ -232,6 +232,15 @@ describe('groups through the API', () => {
     expect(set.status).toBe(200);
     expect(set.body.url).toBe(sim.api.groups.state(g.jid).pictureUrl);
     await groupEvent((e) => e.groupJid === g.jid && e.action === 'picture', 'group.update picture');
+    const notImage = await api.request<{ error: { code: string } }>('PUT', `${path}/picture`, {
+      image: Buffer.from('hello, not an image').toString('base64'),
+    });
+    expect(notImage.status).toBe(400);
+    expect(notImage.body.error.code).toBe('ZG_ERR_INVALID_MEDIA');
+    const notBase64 = await api.request<{ error: { code: string } }>('PUT', `${path}/picture`, {
+      image: 'no way!',
+    });
+    expect(notBase64.body.error.code).toBe('ZG_ERR_INVALID_MEDIA');
   });
 
   it('joins by link and leaves', async () => {

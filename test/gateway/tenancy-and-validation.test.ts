@@ -68,6 +68,17 @@ const INSTANCE_ROUTES: Array<[string, string, unknown?]> = [
   ['DELETE', '/profile/picture'],
   ['GET', '/profile/privacy'],
   ['PATCH', '/profile/privacy', { lastSeen: 'none' }],
+  ['GET', '/groups'],
+  ['POST', '/groups', { subject: 'Theirs', participants: ['15550001111'] }],
+  ['POST', '/groups/join', { code: 'AbCdEfGhIjKlMnOp' }],
+  ['GET', '/groups/120363000000000001@g.us'],
+  ['PATCH', '/groups/120363000000000001@g.us', { subject: 'Theirs' }],
+  ['POST', '/groups/120363000000000001@g.us/participants', { action: 'add', participants: ['15550001111'] }],
+  ['GET', '/groups/120363000000000001@g.us/invite'],
+  ['DELETE', '/groups/120363000000000001@g.us/invite'],
+  ['POST', '/groups/120363000000000001@g.us/leave'],
+  ['GET', '/groups/120363000000000001@g.us/picture'],
+  ['PUT', '/groups/120363000000000001@g.us/picture', { image: 'iVBORw0KGgo=' }],
 ];
 
 describe('tenants', () => {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { PARTICIPANT_ACTIONS } from '../../engine/group-ops.ts';
-import { ZapgateError } from '../../errors.ts';
 import type { GroupService } from '../../groups/group-service.ts';
 import { errorResponses } from '../schemas.ts';
 
@@ -344,16 +343,7 @@ export const groupRoutes =
           response: { 200: PictureUrl, ...failures },
         },
       },
-      async (request) => {
-        const image = request.body.image;
-        if (!/^[A-Za-z0-9+/]+={0,2}$/.test(image))
-          throw new ZapgateError('ZG_ERR_INVALID_MEDIA', 400, 'image must be base64', { field: 'image' });
-        return groups.setPicture(
-          request.principal,
-          request.params.id,
-          request.params.jid,
-          Buffer.from(image, 'base64'),
-        );
-      },
+      async (request) =>
+        groups.setPicture(request.principal, request.params.id, request.params.jid, request.body.image),
     );
   };
