@@ -117,3 +117,38 @@ describe('profiles', () => {
     expect(chat).toMatchObject({ name: 'History Friend', unreadCount: 1 });
   });
 });
+
+describe('profile admin routes', () => {
+  const admin = (path: string, body?: unknown) =>
+    fetch(`${fx.sim.info.adminUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+
+  it("sets and reads a contact's profile, and reads an account's block list and privacy", async () => {
+    const contact = fx.api.createContact({ name: 'Admin Made' });
+    const set = await admin(`/contacts/${contact.phone}/profile`, {
+      about: 'via admin',
+      picture: (await squareImage('white')).toString('base64'),
+      business: { description: 'Desk', website: 'https://example.com' },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({
+      about: 'via admin',
+      business: { description: 'Desk', website: 'https://example.com' },
+    });
+    expect((await admin(`/contacts/${contact.phone}/profile`)).body).toEqual(set.body);
+    expect((await admin(`/contacts/${contact.phone}/profile`, { picture: null })).body.picture).toBeNull();
+    expect((await admin(`/accounts/${phone}/blocklist`)).body).toEqual({
+      blocked: fx.api.profiles.blocklist(phone),
+    });
+    expect((await admin(`/accounts/${phone}/privacy`)).body).toMatchObject({ readreceipts: 'all' });
+    expect((await admin(`/contacts/${contact.phone}/presence`, { state: 'available' })).body).toEqual({
+      reached: 0,
+    });
+    expect((await admin(`/contacts/${contact.phone}/presence`, { state: 'dancing' })).status).toBe(400);
+    expect((await admin(`/contacts/${contact.phone}/presence`, { state: 'composing' })).status).toBe(400);
+    expect((await admin(`/contacts/${contact.phone}/profile`, { picture: 42 })).status).toBe(400);
+    expect((await admin('/contacts/15559990000/profile')).status).toBe(404);
+  });
+});
