@@ -29,6 +29,7 @@ import {
   waitForArrivals,
   wideCpuWindow,
 } from './peer/measure.ts';
+import { collectProfile, PROFILE_HOOK } from './peer/profile-hook.ts';
 import { type RedisServer, reapedChildrenCpuSeconds, startRedis } from './peer/redis.ts';
 import { ask, spawnTs, type TsChild } from './support/child.ts';
 import { type Job, postAll } from './support/e2e.ts';
@@ -52,11 +53,12 @@ const dialects: Dialect[] = argv.some((a) => a.startsWith('--db')) ? parsed.dial
 const PHASE_TIMEOUT_MS = 10 * 60_000;
 const LINK_WAVE = 10;
 /**
- * BENCH_GATEWAY_CPU_PROF=<dir>: the gateway runs under `node --cpu-prof` and writes its profile
- * there at the end; the result's `monotonicUs` windows select a phase of it
- * (bench/peer/profile-summary.ts). Profiling slows the gateway: not a run to record ratios from.
+ * BENCH_GATEWAY_CPU_PROF=<file.cpuprofile>: the gateway runs with V8's CPU profiler on
+ * (bench/peer/profile-hook.ts) and writes its profile there at the end; the result's `monotonicUs`
+ * windows select a phase of it (bench/peer/profile-summary.ts). Profiling slows the gateway: not
+ * a run to record ratios from.
  */
-const PROFILE_DIR = process.env.BENCH_GATEWAY_CPU_PROF;
+const PROFILE_FILE = process.env.BENCH_GATEWAY_CPU_PROF;
 const load = { connections: options.connections, warmup: options.warmup, window: options.window };
 
 interface Side {
@@ -233,7 +235,7 @@ async function runDialect(dialect: Dialect) {
   log(`--- Zapgate on ${dialect} against Fastify + BullMQ + Redis ---`);
   const stack = await startStack(dialect, {
     MAX_INSTANCES: String(Math.max(100, options.instances)),
-    ...(PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}),
+    ...(PROFILE_FILE ? { NODE_OPTIONS: PROFILE_HOOK, BENCH_CPU_PROFILE: PROFILE_FILE } : {}),
   });
   const { zapgate, peerSide, peer } = await linkBoth(stack);
   const sending = meters(stack, peer, true);
@@ -255,8 +257,7 @@ async function runDialect(dialect: Dialect) {
   const off = meters(stack, peer, false);
   const only = { zapgate: await acceptOnly(zapgate, off), peer: await acceptOnly(peerSide, off) };
   const redis = peer.redis.info();
-  // A profile is written when the process exits by itself: SIGTERM, its clean shutdown.
-  if (PROFILE_DIR) await stack.gateway.stop('SIGTERM');
+  if (PROFILE_FILE) await collectProfile(stack.gatewayPid, PROFILE_FILE);
   await stack.close();
   return { dialect, endToEnd: e2e, acceptWhileSending: whileSending, acceptOnly: only, redis };
 }
