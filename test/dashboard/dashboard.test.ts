@@ -158,6 +158,15 @@ describe('the dashboard in Chromium', () => {
     expect(code).toMatch(/^[0-9A-Z]{8}$/);
     await sim.api.linkCode(phone, code);
     await admin.getByRole('status').getByText('connected', { exact: true }).waitFor({ timeout: 30_000 });
+
+    // its settings, as a form
+    await admin.getByLabel('Messages a day (0: no limit)', { exact: true }).fill('500');
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByRole('status').getByText('Saved').waitFor();
+    const saved = await gw.api.get<{ settings: { pacing?: { dailyLimit?: number } } }>(
+      `/api/v1/instances/${created.body.id}`,
+    );
+    expect(saved.body.settings.pacing?.dailyLimit).toBe(500);
   });
 
   it('runs a campaign from pasted CSV: preview, missing variables, progress to completion', async () => {

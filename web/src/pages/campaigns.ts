@@ -51,29 +51,33 @@ export function CampaignsPage() {
     ${error && html`<p role="alert" class="error">${t('common.error', { message: error })}</p>`}
     <${NewCampaign} onCreated=${reload} onError=${setError} />
     ${campaigns.length === 0 && html`<p>${t('common.none')}</p>`}
-    ${campaigns.map((c) => {
-      const label = c.name ?? c.id;
-      const done = sum(c.counts, DONE);
-      const failed = sum(c.counts, ['failed', 'cancelled']);
-      return html`<article class="card" key=${c.id} aria-label=${label}>
-        <h2>${label}</h2>
-        <label>
-          ${t('campaigns.progress', { name: label })}
-          <progress max=${c.total} value=${done + failed}></progress>
-        </label>
-        <p>${t('campaigns.counts', { done, total: c.total, failed })}</p>
-        <p>${t('campaigns.status', { status: c.status })}</p>
-        ${
-          !FINISHED.has(c.status) &&
-          html`<div class="actions">
-          <button type="button" onClick=${() => act(c, 'pause')}>${t('campaigns.pause')}</button>
-          <button type="button" onClick=${() => act(c, 'resume')}>${t('campaigns.resume')}</button>
-          <button type="button" class="danger" onClick=${() => act(c, 'cancel')}>${t('campaigns.cancel')}</button>
-        </div>`
-        }
-      </article>`;
-    })}
+    ${campaigns.map((c) => html`<${CampaignCard} key=${c.id} campaign=${c} onAct=${act} />`)}
   </section>`;
+}
+
+function CampaignCard(props: { campaign: Campaign; onAct: (c: Campaign, action: string) => void }) {
+  const t = useT();
+  const c = props.campaign;
+  const label = c.name ?? c.id;
+  const done = sum(c.counts, DONE);
+  const failed = sum(c.counts, ['failed', 'cancelled']);
+  return html`<article class="card" aria-label=${label}>
+    <h2>${label}</h2>
+    <label>
+      ${t('campaigns.progress', { name: label })}
+      <progress max=${c.total} value=${done + failed}></progress>
+    </label>
+    <p>${t('campaigns.counts', { done, total: c.total, failed })}</p>
+    <p>${t('campaigns.status', { status: c.status })}</p>
+    ${
+      !FINISHED.has(c.status) &&
+      html`<div class="actions">
+        <button type="button" onClick=${() => props.onAct(c, 'pause')}>${t('campaigns.pause')}</button>
+        <button type="button" onClick=${() => props.onAct(c, 'resume')}>${t('campaigns.resume')}</button>
+        <button type="button" class="danger" onClick=${() => props.onAct(c, 'cancel')}>${t('campaigns.cancel')}</button>
+      </div>`
+    }
+  </article>`;
 }
 
 function NewCampaign(props: { onCreated: () => void; onError: (m: string) => void }) {

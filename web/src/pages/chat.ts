@@ -64,33 +64,38 @@ export function ChatPage(props: { instanceId: string }) {
       setError((err as Error).message);
     }
   };
-  const open = (e: Event) => {
-    e.preventDefault();
-    const to = ((e.target as HTMLFormElement).elements.namedItem('to') as HTMLInputElement).value.trim();
-    if (to) setChat(to);
-  };
   return html`<section>
     <p><a href=${href('instances', props.instanceId)}>${t('common.back')}</a></p>
     <h1>${t('chat.title', { name: instance?.name ?? '' })}</h1>
     ${error && html`<p role="alert" class="error">${t('common.error', { message: error })}</p>`}
     <div class="chat">
-      <aside>
-        <form class="inline" onSubmit=${open}>
-          <label>${t('chat.to')} <input name="to" inputmode="tel" required /></label>
-          <button type="submit">${t('chat.open')}</button>
-        </form>
-        <h2>${t('chat.list')}</h2>
-        <ul>
-          ${chats.map(
-            (c) => html`<li key=${c}>
-              <button type="button" aria-pressed=${c === chat} onClick=${() => setChat(c)}>${phoneOf(c)}</button>
-            </li>`,
-          )}
-        </ul>
-      </aside>
+      <${ChatList} chats=${chats} current=${chat} onOpen=${setChat} />
       ${chat && html`<${Conversation} chat=${chat} path=${path} messages=${messages} onSend=${send} />`}
     </div>
   </section>`;
+}
+
+function ChatList(props: { chats: string[]; current: string | undefined; onOpen: (chat: string) => void }) {
+  const t = useT();
+  const open = (e: Event) => {
+    e.preventDefault();
+    const to = ((e.target as HTMLFormElement).elements.namedItem('to') as HTMLInputElement).value.trim();
+    if (to) props.onOpen(to);
+  };
+  return html`<aside>
+    <form class="inline" onSubmit=${open}>
+      <label>${t('chat.to')} <input name="to" inputmode="tel" required /></label>
+      <button type="submit">${t('chat.open')}</button>
+    </form>
+    <h2>${t('chat.list')}</h2>
+    <ul>
+      ${props.chats.map(
+        (c) => html`<li key=${c}>
+          <button type="button" aria-pressed=${c === props.current} onClick=${() => props.onOpen(c)}>${phoneOf(c)}</button>
+        </li>`,
+      )}
+    </ul>
+  </aside>`;
 }
 
 function Conversation(props: {

@@ -53,35 +53,44 @@ export function InstancesPage() {
     ${
       instances === undefined
         ? html`<p>${t('common.loading')}</p>`
-        : instances.length === 0
-          ? html`<p>${t('common.none')}</p>`
-          : html`<table>
-            <thead>
-              <tr>
-                <th scope="col">${t('instances.name')}</th>
-                <th scope="col">${t('instances.status')}</th>
-                <th scope="col">${t('instances.phone')}</th>
-                <th scope="col">${t('instances.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${instances.map(
-                (i) => html`<tr key=${i.id} data-instance=${i.name}>
-                  <th scope="row"><a href=${href('instances', i.id)}>${i.name}</a></th>
-                  <td><${StatusText} status=${i.status} /></td>
-                  <td>${i.phone ?? ''}</td>
-                  <td>
-                    <${InstanceActions}
-                      instance=${i}
-                      onChanged=${replace}
-                      onDeleted=${reload}
-                      onError=${setError}
-                    />
-                  </td>
-                </tr>`,
-              )}
-            </tbody>
-          </table>`
+        : html`<${InstanceTable} instances=${instances} onChanged=${replace} onDeleted=${reload} onError=${setError} />`
     }
   </section>`;
+}
+
+function InstanceTable(props: {
+  instances: Instance[];
+  onChanged: (i: Instance) => void;
+  onDeleted: () => void;
+  onError: (message: string) => void;
+}) {
+  const t = useT();
+  if (props.instances.length === 0) return html`<p>${t('common.none')}</p>`;
+  return html`<table>
+    <thead>
+      <tr>
+        <th scope="col">${t('instances.name')}</th>
+        <th scope="col">${t('instances.status')}</th>
+        <th scope="col">${t('instances.phone')}</th>
+        <th scope="col">${t('instances.actions')}</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${props.instances.map(
+        (i) => html`<tr key=${i.id} data-instance=${i.name}>
+          <th scope="row"><a href=${href('instances', i.id)}>${i.name}</a></th>
+          <td><${StatusText} status=${i.status} /></td>
+          <td>${i.phone ?? ''}</td>
+          <td>
+            <${InstanceActions}
+              instance=${i}
+              onChanged=${props.onChanged}
+              onDeleted=${props.onDeleted}
+              onError=${props.onError}
+            />
+          </td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }

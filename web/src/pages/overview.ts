@@ -17,6 +17,15 @@ interface Queue {
 interface Tenant {
   id: string;
   name: string;
+  keys?: { prefix: string; revokedAt: string | null }[];
+}
+
+/** The tenants with the prefixes of their keys still valid. */
+async function tenantsWithKeys(): Promise<Tenant[]> {
+  const tenants = await get<Tenant[]>('/tenants');
+  return Promise.all(
+    tenants.map(async (x) => ({ ...x, keys: await get<Tenant['keys']>(`/tenants/${enc(x.id)}/keys`) })),
+  );
 }
 type Hourly = { hours: number[]; inbound: number[]; outbound: number[] };
 
@@ -55,7 +64,7 @@ export function OverviewPage(props: { session: Session }) {
     get<Summary>('/metrics').then(setSummary, fail);
     get<Queue>('/queue').then(setQueue, fail);
     get<Instance[]>('/instances').then(messagesPerHour).then(setHourly, fail);
-    if (props.session.kind === 'admin') get<Tenant[]>('/tenants').then(setTenants, fail);
+    if (props.session.kind === 'admin') tenantsWithKeys().then(setTenants, fail);
   }, []);
   const statuses = Object.entries(summary?.instances.byStatus ?? {}).filter(([, n]) => n > 0);
   return html`<section>
@@ -106,7 +115,14 @@ export function OverviewPage(props: { session: Session }) {
         <h2 id="overview-tenants">${t('overview.tenants')}</h2>
         ${tenants.length === 0 && html`<p>${t('common.none')}</p>`}
         <ul>
-          ${tenants.map((x) => html`<li key=${x.id}>${x.name} <code>${x.id}</code></li>`)}
+          ${tenants.map(
+            (x) => html`<li key=${x.id}>
+              ${x.name} <code>${x.id}</code>
+              <span aria-label=${t('overview.tenantKeys', { name: x.name })}>
+                ${(x.keys ?? []).filter((k) => !k.revokedAt).map((k) => html` <code>${k.prefix}…</code>`)}
+              </span>
+            </li>`,
+          )}
         </ul>
       </section>`
       }
