@@ -113,7 +113,16 @@ describe('campaigns', () => {
     expect(paused.body).toMatchObject({ status: 'paused', counts: { paused: 6 } });
     await gw.api.post('/api/v1/instances/bulk/start');
     await waitForStatus(gw.api, 'bulk', 'connected');
-    await new Promise((r) => setTimeout(r, 500));
+    // a message queued after the paused ones goes: the loop has passed them by
+    const through = sim.api.createContact({}).phone;
+    await gw.api.post('/api/v1/instances/bulk/messages', {
+      to: through,
+      type: 'text',
+      text: 'past the pause',
+    });
+    await eventually('the message past the pause', () =>
+      sim.api.contactInbox(through).some((m) => m.content.text === 'past the pause'),
+    );
     expect((await gw.api.get<CampaignJson>(`/api/v1/campaigns/${c.body.id}`)).body.counts.paused).toBe(6);
     await gw.api.post(`/api/v1/campaigns/${c.body.id}/resume`);
     await eventually(

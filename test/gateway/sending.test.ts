@@ -134,7 +134,9 @@ describe('sending every type through the outbox', () => {
     const sent = await send({ to: contact, type: 'image', base64: png.toString('base64'), caption: 'once' });
     await received(contact, sent.body.waMessageId);
     await rowStatus(sent.body.id, 'delivered');
-    await new Promise((r) => setTimeout(r, 500));
+    // the echo came before the next send went: once that one arrived, a download would have begun
+    const next = await send({ to: contact, type: 'text', text: 'after the image' });
+    await received(contact, next.body.waMessageId);
     expect(sim.mediaDownloads()).toBe(before);
   });
 
@@ -153,8 +155,14 @@ describe('sending every type through the outbox', () => {
         .filter(([jid]) => jid.startsWith(`${fresh.phone}@`) || jid.startsWith(`${fresh.lid.split('@')[0]}@`))
         .reduce((n, [, count]) => n + count, 0);
     await eventually('the token issued', () => issued() >= 1);
-    // Each issuance follows a send without being awaited: give any late one time to show.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Each issuance follows its send without being awaited: one more text arriving means the
+    // issuances of the five went out before it, on the same socket.
+    const last = await api.post<Sent>(`/api/v1/instances/shop/messages`, {
+      to: fresh.phone,
+      type: 'text',
+      text: 'token last',
+    });
+    await received(fresh.phone, last.body.waMessageId);
     expect(issued()).toBe(1);
   });
 
@@ -223,7 +231,8 @@ describe('sending every type through the outbox', () => {
     const b = await send({ to: contact, type: 'text', text: 'only once' }, { 'idempotency-key': key });
     expect(b.body.id).toBe(a.body.id);
     await received(contact, a.body.waMessageId);
-    await new Promise((r) => setTimeout(r, 300));
+    const after = await send({ to: contact, type: 'text', text: 'after only once' });
+    await received(contact, after.body.waMessageId);
     expect(inbox(contact).filter((m) => m.content.text === 'only once')).toHaveLength(1);
   });
 
@@ -335,7 +344,6 @@ describe('sending every type through the outbox', () => {
     const held = await Promise.all(
       [1, 2, 3].map((i) => send({ to: contact, type: 'text', text: `held ${i}` })),
     );
-    await new Promise((r) => setTimeout(r, 500));
     for (const h of held) expect([h.status, (await row(h.body.id)).body.status]).toEqual([202, 'queued']);
     const queue = await api.get<{ total: Record<string, number> }>('/api/v1/queue');
     expect(queue.body.total.queued).toBeGreaterThanOrEqual(3);
@@ -381,8 +389,10 @@ describe('sending every type through the outbox', () => {
     await api.patch('/api/v1/instances/shop', { settings: { pacing: { minDelayMs: 0, maxDelayMs: 0 } } });
 
     await api.post('/api/v1/instances/shop/stop');
+    const queuedAt = Date.now();
     const held = await send({ to: contact, type: 'text', text: 'expires while down', ttl: 1 });
-    await new Promise((r) => setTimeout(r, 1_500));
+    // what is awaited here is the clock itself: the 1 s ttl running out while the instance is down
+    await eventually('the ttl to run out', () => Date.now() > queuedAt + 1_200, 5_000, 50);
     await api.post('/api/v1/instances/shop/start');
     await waitForStatus(api, 'shop', 'connected');
     expect((await rowStatus(held.body.id, 'failed')).error?.code).toBe('ZG_ERR_EXPIRED');
@@ -404,8 +414,8 @@ describe('sending every type through the outbox', () => {
     const burst = [];
     for (let i = 0; i < 3; i++) burst.push(await send({ to: contact, type: 'text', text: `capped ${i}` }));
     await rowStatus(burst[0]?.body.id ?? '', 'delivered');
+    // the second's receipt came back long after the loop would have taken the third, were it allowed
     await rowStatus(burst[1]?.body.id ?? '', 'delivered');
-    await new Promise((r) => setTimeout(r, 1_500));
     expect((await row(burst[2]?.body.id ?? '')).body.status).toBe('queued');
     await api.patch('/api/v1/instances/shop', { settings: { pacing: { dailyLimit: 0 } } });
     await rowStatus(burst[2]?.body.id ?? '', 'delivered');
