@@ -1,8 +1,7 @@
 import type { BinaryNode, WASocket } from 'baileys';
 import type { Notice } from '../engine.ts';
 
-type GroupNotice = Extract<Notice, { kind: 'group' }>;
-type Changes = NonNullable<GroupNotice['changes']>;
+type Changes = NonNullable<Extract<Notice, { kind: 'group' }>['changes']>;
 
 const kids = (node: BinaryNode | undefined): BinaryNode[] =>
   Array.isArray(node?.content) ? (node.content as BinaryNode[]) : [];
@@ -51,38 +50,48 @@ const participantsOf = (change: BinaryNode): string[] =>
     .map((k) => k.attrs.phone_number ?? k.attrs.jid ?? '')
     .filter(Boolean);
 
+/** The notices of one `w:gp2` notification: one per change it carries. */
+export function groupNoticesOf(node: BinaryNode): Notice[] {
+  return kids(node).map((change) => {
+    const { action, changes } = changesOf(change);
+    return {
+      kind: 'group',
+      groupJid: node.attrs.from ?? '',
+      action,
+      participants: participantsOf(change),
+      author: node.attrs.participant_pn ?? node.attrs.participant ?? null,
+      subject: typeof changes.subject === 'string' ? changes.subject : null,
+      changes,
+    };
+  });
+}
+
+/** A `picture` notification about a group (a contact's picture is not a group notice). */
+export function groupPictureNoticeOf(node: BinaryNode): Notice | undefined {
+  const from = node.attrs.from ?? '';
+  if (!from.endsWith('@g.us')) return undefined;
+  const set = kids(node).find((k) => k.tag === 'set');
+  return {
+    kind: 'group',
+    groupJid: from,
+    action: 'picture',
+    participants: [],
+    author: (set ?? kids(node)[0])?.attrs.author ?? null,
+    subject: null,
+    changes: { picture: set ? 'set' : 'removed' },
+  };
+}
+
 /**
  * Group notices straight from WhatsApp's `w:gp2` and picture notifications, one per change.
  * Baileys' own `groups.update` keeps only the first change of a group per event buffer.
  */
 export function watchGroupNotices(sock: WASocket, emit: (notice: Notice) => void): void {
   sock.ws.on('CB:notification,type:w:gp2', (node: BinaryNode) => {
-    for (const change of kids(node)) {
-      const { action, changes } = changesOf(change);
-      const subject = typeof changes.subject === 'string' ? changes.subject : null;
-      emit({
-        kind: 'group',
-        groupJid: node.attrs.from ?? '',
-        action,
-        participants: participantsOf(change),
-        author: node.attrs.participant_pn ?? node.attrs.participant ?? null,
-        subject,
-        changes,
-      });
-    }
+    for (const notice of groupNoticesOf(node)) emit(notice);
   });
   sock.ws.on('CB:notification,type:picture', (node: BinaryNode) => {
-    const from = node.attrs.from ?? '';
-    if (!from.endsWith('@g.us')) return;
-    const set = kids(node).find((k) => k.tag === 'set');
-    emit({
-      kind: 'group',
-      groupJid: from,
-      action: 'picture',
-      participants: [],
-      author: (set ?? kids(node)[0])?.attrs.author ?? null,
-      subject: null,
-      changes: { picture: set ? 'set' : 'removed' },
-    });
+    const notice = groupPictureNoticeOf(node);
+    if (notice) emit(notice);
   });
 }
