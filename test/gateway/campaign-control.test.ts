@@ -36,7 +36,7 @@ describe('campaign control while sending', () => {
   beforeAll(async () => {
     linked = await startLinkedGateway({ name: 'bulk-control' });
     const paced = await linked.api.patch(`/api/v1/instances/${linked.instance.id}`, {
-      settings: { pacing: { minDelayMs: 300, maxDelayMs: 300 } },
+      settings: { pacing: { minDelayMs: 400, maxDelayMs: 400 } },
     });
     expect(paced.status).toBe(200);
   });
@@ -45,7 +45,7 @@ describe('campaign control while sending', () => {
   });
 
   it('pause holds the rest, resume sends on, cancel ends it and nothing more arrives', async () => {
-    const phones = Array.from({ length: 12 }, () => linked.sim.api.createContact({}).phone);
+    const phones = Array.from({ length: 16 }, () => linked.sim.api.createContact({}).phone);
     const text = 'paced campaign';
     const created = await linked.api.post<CampaignJson>(`/api/v1/instances/${linked.instance.id}/campaigns`, {
       template: text,
