@@ -60,6 +60,7 @@ export const authRoutes =
       {
         schema: {
           tags,
+          security: [],
           summary: 'Sign in with an API key or ADMIN_USER/ADMIN_PASSWORD: sets the session cookie',
           body: LoginBody,
           response: { 200: SessionBody, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
@@ -84,6 +85,7 @@ export const authRoutes =
       {
         schema: {
           tags,
+          security: [],
           summary: 'Sign out: clears the session cookie (send X-Requested-With)',
           response: { 204: Type.Null(), 403: ErrorBody },
         },
@@ -100,6 +102,7 @@ export const authRoutes =
       {
         schema: {
           tags,
+          security: [],
           summary: 'Who the session cookie signs in: the admin or a tenant',
           response: { 200: SessionBody, 401: ErrorBody },
         },
