@@ -356,6 +356,8 @@ export interface WebhookDeliveryRepository {
   claimDue(now: Date, leaseUntil: Date, limit: number, run?: number): Promise<WebhookDelivery[]>;
   /** Claimed rows that were not attempted: due at `at` again, their claim's attempt taken back. */
   release(ids: string[], at: Date): Promise<void>;
+  /** Keeps claimed rows (still pending) claimed until `until`: a long run outlives its first lease. */
+  extendClaim(ids: string[], until: Date): Promise<void>;
   markDelivered(id: string, statusCode: number, response: string | null, at: Date): Promise<void>;
   markRetry(
     id: string,

@@ -18,7 +18,11 @@ export interface DeliveryWorkerOptions {
 /** Groups (webhook, instance) claimed per round, and deliveries per group: each group's go in order. */
 const GROUPS = 20;
 const RUN = 25;
-const LEASE_MS = 60_000;
+/**
+ * A claim lasts one attempt's timeout and a margin, and is extended while a run goes on: rows a
+ * crashed worker had claimed are anyone's again within seconds (their order kept).
+ */
+const CLAIM_MARGIN_MS = 5_000;
 const POLL_MS = 2_000;
 const DISABLED_RECHECK_MS = 60_000;
 const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
@@ -89,9 +93,9 @@ export class DeliveryWorker {
       let claimed: WebhookDelivery[] = [];
       try {
         const now = new Date();
-        const lease = new Date(now.getTime() + LEASE_MS);
+        const lease = new Date(now.getTime() + this.claimMs());
         claimed = await this.store.webhookDeliveries.claimDue(now, lease, GROUPS, RUN);
-        await Promise.all(groupRuns(claimed).map((run) => this.deliverRun(run)));
+        await Promise.all(groupRuns(claimed).map((run) => this.deliverRun(run, lease.getTime())));
       } catch (err) {
         this.logger.error({ err }, 'webhook delivery round failed');
       }
@@ -117,14 +121,22 @@ export class DeliveryWorker {
    * are given back to be claimed again behind it; a dead one does not (it is settled). On stop,
    * what is not yet attempted is given back too, so a shutdown waits for one delivery per group.
    */
-  private async deliverRun(run: WebhookDelivery[]): Promise<void> {
+  private claimMs(): number {
+    return this.options.timeoutMs + CLAIM_MARGIN_MS;
+  }
+
+  private async deliverRun(run: WebhookDelivery[], claimedUntil: number): Promise<void> {
+    let until = claimedUntil;
     for (const [i, d] of run.entries()) {
+      const rest = () => run.slice(i).map((r) => r.id);
       if (this.stopped) {
-        await this.store.webhookDeliveries.release(
-          run.slice(i).map((r) => r.id),
-          new Date(),
-        );
+        await this.store.webhookDeliveries.release(rest(), new Date());
         return;
+      }
+      // the next attempt may take its whole timeout: the claim must outlast it
+      if (Date.now() + this.options.timeoutMs + 1_000 > until) {
+        until = Date.now() + this.claimMs();
+        await this.store.webhookDeliveries.extendClaim(rest(), new Date(until));
       }
       let outcome: Outcome = 'retry';
       try {
@@ -133,8 +145,8 @@ export class DeliveryWorker {
         this.logger.error({ err, deliveryId: d.id, webhookId: d.webhookId }, 'webhook delivery failed');
       }
       if (outcome === 'retry') {
-        const rest = run.slice(i + 1).map((r) => r.id);
-        if (rest.length) await this.store.webhookDeliveries.release(rest, new Date());
+        const behind = run.slice(i + 1).map((r) => r.id);
+        if (behind.length) await this.store.webhookDeliveries.release(behind, new Date());
         return;
       }
     }

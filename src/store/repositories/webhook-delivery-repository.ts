@@ -203,6 +203,17 @@ export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
     }
   }
 
+  async extendClaim(ids: string[], until: Date): Promise<void> {
+    for (const part of chunk(ids, BATCH)) {
+      await this.db
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: until.getTime() })
+        .where('id', 'in', part)
+        .where('status', '=', 'pending')
+        .execute();
+    }
+  }
+
   /** Outcomes apply only to a pending row: a late answer to an expired lease changes nothing settled. */
   async markDelivered(id: string, statusCode: number, response: string | null, at: Date): Promise<void> {
     await this.settle(id, {

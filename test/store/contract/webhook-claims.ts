@@ -143,6 +143,24 @@ export function webhookClaimContract(ctx: () => ContractContext): void {
     await deliveries.release([], NOW);
   });
 
+  it('a claim extended stays claimed past its first lease; once it lapses the rows are claimable again', async () => {
+    const { store } = ctx();
+    const deliveries = store.webhookDeliveries;
+    await drainDeliveries(store);
+    const { groups } = await grid(1, 1, 2);
+    const [head, second] = groups[0] ?? [];
+    expect(ids(await deliveries.claimDue(NOW, LEASE, 100, 2))).toEqual([head, second]);
+    await deliveries.markDelivered(head ?? '', 200, 'ok', NOW);
+    const later = at(T0 + 3 * MINUTE);
+    await deliveries.extendClaim([head ?? '', second ?? ''], later);
+    expect(await deliveries.get(head ?? '')).toMatchObject({ status: 'delivered' });
+    // past the first lease, the run is still this worker's; past the extension it is anyone's
+    expect(await deliveries.claimDue(at(T0 + 2 * MINUTE), LEASE, 100, 2)).toEqual([]);
+    expect(ids(await deliveries.claimDue(at(T0 + 4 * MINUTE), at(T0 + 5 * MINUTE), 100, 2))).toEqual([
+      second,
+    ]);
+  });
+
   it('two concurrent claims never take the same delivery, heads or runs', async () => {
     const { store } = ctx();
     await drainDeliveries(store);
