@@ -160,6 +160,8 @@ describe('the dashboard in Chromium', () => {
     await admin.getByRole('status').getByText('connected', { exact: true }).waitFor({ timeout: 30_000 });
 
     // its settings, as a form
+    await admin.getByLabel('Minimum delay between sends (ms)', { exact: true }).fill('4000');
+    await admin.getByLabel('Maximum delay between sends (ms)', { exact: true }).fill('4000');
     await admin.getByLabel('Messages a day (0: no limit)', { exact: true }).fill('500');
     await admin.getByRole('button', { name: 'Save' }).click();
     await admin.getByRole('status').getByText('Saved').waitFor();
@@ -192,6 +194,28 @@ describe('the dashboard in Chromium', () => {
     expect(await card.getByRole('progressbar').getAttribute('value')).toBe('2');
     await screenshot(admin, 'campaigns');
     expect(sim.api.contactInbox(ana.phone).length).toBeGreaterThan(0);
+  });
+
+  it('pauses, resumes and cancels a campaign from its card', async () => {
+    // dash-code sends one message every 4 s (its settings above): the campaign is still going
+    const recipients = ['Eva', 'Fabio', 'Gil', 'Hugo'].map((name) => ({
+      to: sim.api.createContact({ name }).phone,
+    }));
+    const created = await gw.api.post('/api/v1/instances/dash-code/campaigns', {
+      name: 'slow',
+      template: 'one at a time',
+      recipients,
+    });
+    expect(created.status).toBe(201);
+    await admin.reload();
+    const card = admin.getByRole('article', { name: 'slow' });
+    await card.getByRole('button', { name: 'Pause' }).click();
+    await card.getByText('Status: paused').waitFor();
+    await card.getByRole('button', { name: 'Resume' }).click();
+    await card.getByText('Status: running').waitFor();
+    await card.getByRole('button', { name: 'Cancel campaign' }).click();
+    await card.getByText('Status: cancelled').waitFor();
+    await expect.poll(() => card.getByRole('button').count()).toBe(0);
   });
 
   it("redelivers a webhook's failed delivery from the page", async () => {
