@@ -1,11 +1,14 @@
 import { badInput } from './errors.ts';
 import type { BusinessProfile, PrivacyCategory } from './network/profiles.ts';
+import type { AppStateAction } from './server/app-state.ts';
 import { type ChatStateKind, type PresenceState, sendChatState, setPresence } from './server/presence.ts';
 import type { SimCore } from './server/sim-core.ts';
 import { S_WA } from './wire/binary-node.ts';
 
 export interface ProfileView {
   phone: string;
+  /** The push name (an account's can change from its devices). */
+  name: string;
   about: string;
   picture: { id: string; url: string; bytes: number } | null;
   business: BusinessProfile | null;
@@ -26,8 +29,10 @@ export class ProfileApi {
     this.requireUser(phone);
     const profile = this.core.profiles.of(phone);
     const { picture } = profile;
+    const user = this.core.directory.accounts.get(phone) ?? this.core.directory.contacts.get(phone);
     return {
       phone,
+      name: user?.name ?? '',
       about: profile.about,
       picture: picture ? { id: picture.id, url: picture.url, bytes: picture.bytes.length } : null,
       business: profile.business,
@@ -62,6 +67,12 @@ export class ProfileApi {
   blocklist(phone: string): string[] {
     this.core.directory.requireAccount(phone);
     return [...this.core.profiles.of(phone).blocked].map((p) => `${p}@${S_WA}`);
+  }
+
+  /** What the account's devices changed in its app state (archive, pin, mute, push name…), oldest first. */
+  appState(phone: string): AppStateAction[] {
+    this.core.directory.requireAccount(phone);
+    return [...this.core.profiles.of(phone).appState];
   }
 
   privacy(phone: string): Record<PrivacyCategory, string> {

@@ -54,6 +54,11 @@ export function profileRoutes(api: SimulatorApi): Route[] {
     },
     {
       method: 'GET',
+      pattern: new RegExp(`^/accounts/${PHONE}/app-state$`),
+      handler: ([p]) => ({ actions: profiles.appState(p ?? '') }),
+    },
+    {
+      method: 'GET',
       pattern: new RegExp(`^/accounts/${PHONE}/privacy$`),
       handler: ([p]) => profiles.privacy(p ?? ''),
     },

@@ -1,3 +1,5 @@
+import type { AppStateAction } from '../server/app-state.ts';
+
 /** What WhatsApp shows of a user's profile, and the choices an account made about its own. */
 
 export const PRIVACY_CATEGORIES = [
@@ -68,6 +70,8 @@ export interface Profile {
   subscribers: Set<string>;
   presence: PresenceKind;
   lastSeen: number | null;
+  /** What the account's devices recorded in its app state, oldest first (accounts only). */
+  appState: AppStateAction[];
 }
 
 /** Every profile of the network, by phone; one is made (with defaults) on first use. */
@@ -88,6 +92,7 @@ export class ProfileBook {
         subscribers: new Set(),
         presence: 'unavailable',
         lastSeen: null,
+        appState: [],
       };
       this.byPhone.set(phone, profile);
     }

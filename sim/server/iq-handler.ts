@@ -8,6 +8,7 @@ import {
   S_WA,
   serverOf,
 } from '../wire/binary-node.ts';
+import { onAppStateIq } from './app-state.ts';
 import type { Connection } from './connection.ts';
 import { onGroupIq } from './groups.ts';
 import { onCompanionFinish, onCompanionHello, onPairDeviceSign } from './linking.ts';
@@ -50,14 +51,8 @@ export async function onIq(core: SimCore, conn: Connection, iq: BinaryNode): Pro
         return;
       }
       return reply();
-    case 'w:sync:app:state': {
-      // Every requested collection comes back (empty), or Baileys asks for it again forever.
-      const collections = children(child(iq, 'sync'), 'collection').map((c) => ({
-        tag: 'collection',
-        attrs: { name: c.attrs.name ?? '', version: c.attrs.version ?? '0' },
-      }));
-      return reply([{ tag: 'sync', attrs: {}, content: collections }]);
-    }
+    case 'w:sync:app:state':
+      return onAppStateIq(core, conn, iq, reply);
     case 'abt':
       return reply([{ tag: 'props', attrs: { protocol: '1', hash: 'sim' }, content: [] }]);
     case 'w':

@@ -3,6 +3,7 @@ import { deflateSync } from 'node:zlib';
 import { proto } from 'baileys';
 import type { Account, LinkedDevice } from '../network/model.ts';
 import { S_WA, unixNow } from '../wire/binary-node.ts';
+import { rememberAppStateKey } from './app-state.ts';
 import type { Connection } from './connection.ts';
 import { buildHistory } from './history.ts';
 import { newMessageId, type SimCore } from './sim-core.ts';
@@ -61,15 +62,18 @@ export function finishLogin(conn: Connection, device: LinkedDevice): void {
 export async function shareAppStateKey(_core: SimCore, conn: Connection): Promise<void> {
   const { account, device } = conn;
   if (!account || !device || device.keyShared || conn.keyShareMessageId) return;
+  const keyId = randomBytes(6);
+  const keyData = randomBytes(32);
+  rememberAppStateKey(device, keyId, keyData);
   const keyShare: proto.IMessage = {
     protocolMessage: {
       type: proto.Message.ProtocolMessage.Type.APP_STATE_SYNC_KEY_SHARE,
       appStateSyncKeyShare: {
         keys: [
           {
-            keyId: { keyId: randomBytes(6) },
+            keyId: { keyId },
             keyData: {
-              keyData: randomBytes(32),
+              keyData,
               fingerprint: { rawId: 1, currentIndex: 0, deviceIndexes: [0, device.id] },
               timestamp: Date.now(),
             },

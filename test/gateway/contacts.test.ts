@@ -103,6 +103,10 @@ describe('chats', () => {
     const archived = await api.post<Chat>(`${base}/chats/${bruno}/archive`);
     expect(archived.status).toBe(200);
     expect(archived.body.archived).toBe(true);
+    expect(sim.api.profiles.appState(phone).at(-1)).toMatchObject({
+      index: ['archive', jid(friends[1]?.phone ?? '')],
+      action: { archiveChatAction: { archived: true } },
+    });
     expect((await chats('?archived=true')).map((c) => c.jid)).toEqual([jid(friends[1]?.phone ?? '')]);
     expect((await api.post<Chat>(`${base}/chats/${bruno}/unarchive`)).body.archived).toBe(false);
     expect((await api.post<Chat>(`${base}/chats/${bruno}/pin`)).body.pinned).toBe(true);
@@ -197,10 +201,16 @@ describe('contacts', () => {
 
 describe('own profile and privacy', () => {
   it('changes push name and about, sets and removes the picture', async () => {
+    // the push name came with the app state the phone synced at link
+    const before = await eventually('the push name from the app state', async () => {
+      const res = await api.get<{ pushName: string | null }>(`${base}/profile`);
+      return res.body.pushName === 'Front' ? res.body : undefined;
+    });
+    expect(before).toMatchObject({ jid: jid(phone), pictureUrl: null });
     const patched = await api.patch(`${base}/profile`, { pushName: 'Front Desk', about: 'Ask us anything' });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ jid: jid(phone), pushName: 'Front Desk', about: 'Ask us anything' });
-    expect(sim.api.profiles.view(phone).about).toBe('Ask us anything');
+    expect(sim.api.profiles.view(phone)).toMatchObject({ name: 'Front Desk', about: 'Ask us anything' });
 
     const put = await api.request('PUT', `${base}/profile/picture`, {
       base64: (await image('orange')).toString('base64'),

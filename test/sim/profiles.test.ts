@@ -118,6 +118,23 @@ describe('profiles', () => {
   });
 });
 
+describe('app state', () => {
+  it("gives a new device the account's push name, and reads what devices change", async () => {
+    await client.waitFor(
+      'the push name from the app state',
+      () => client.auth.state.creds.me?.name === 'Profiles',
+    );
+    await client.sock.updateProfileName('Renamed');
+    expect(fx.api.profiles.view(phone).name).toBe('Renamed');
+    const chat = fx.api.createContact({ name: 'Archived' });
+    await client.sock.chatModify({ archive: true, lastMessages: [] }, jid(chat.phone));
+    const actions = fx.api.profiles.appState(phone);
+    expect(actions.map((a) => a.index[0])).toEqual(['setting_pushName', 'archive']);
+    expect(actions[1]).toMatchObject({ collection: 'regular_low', index: ['archive', jid(chat.phone)] });
+    expect(actions[1]?.action).toMatchObject({ archiveChatAction: { archived: true } });
+  });
+});
+
 describe('profile admin routes', () => {
   const admin = (path: string, body?: unknown) =>
     fetch(`${fx.sim.info.adminUrl}${path}`, {

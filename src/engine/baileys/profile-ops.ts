@@ -100,7 +100,9 @@ export class BaileysAccountOps implements AccountOps {
       this.about(jid),
       orNull(this.sock.profilePictureUrl(jid, 'image')),
     ]);
-    return { jid, pushName: this.sock.user?.name ?? null, about: about.text, pictureUrl: pictureUrl ?? null };
+    // the credentials hold the name the app state or a rename set; `user` may be an older copy
+    const pushName = this.sock.authState.creds.me?.name ?? this.sock.user?.name ?? null;
+    return { jid, pushName, about: about.text, pictureUrl: pictureUrl ?? null };
   }
 
   setPushName(name: string): Promise<void> {
