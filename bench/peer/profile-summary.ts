@@ -3,7 +3,10 @@
  * per function, from a V8 `.cpuprofile` (`node --cpu-prof`), optionally only inside a window of
  * the monotonic clock (µs, as bench/peer-bullmq.ts records its windows: `monotonicUs`).
  *
- *   npx tsx bench/peer/profile-summary.ts <file.cpuprofile> [fromUs toUs] [--top 20]
+ *   npx tsx bench/peer/profile-summary.ts <file.cpuprofile> [fromUs toUs] [--top 20] [--via kysely]
+ *
+ * `--via <text>`: the self time of frames whose file holds <text> (a library), per the nearest
+ * caller in this repository's `src/` on the same stack (`(async)` when an await cut the stack).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -11,6 +14,7 @@ import { ROOT } from '../support/child.ts';
 
 interface ProfileNode {
   id: number;
+  children?: number[];
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
@@ -28,11 +32,25 @@ function fileOf(node: ProfileNode): string {
   if (url.startsWith('node:')) return 'node internals';
   const path = url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '');
   const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-  return inModules ? `node_modules/${inModules[1]}` : path;
+  if (inModules) return `node_modules/${inModules[1]}`;
+  // A profile taken in another checkout (a clean clone) still names files from the repository's root.
+  return /\/((?:src|sim|bench|test)\/.+)$/.exec(path)?.[1] ?? path;
 }
 
-function selfTimes(profile: CpuProfile, from: number, to: number) {
+/** The nearest frame of `src/` above a node, named `function file`. */
+function srcCallerOf(byId: Map<number, ProfileNode>, parents: Map<number, number>, id: number): string {
+  for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+    const node = byId.get(at);
+    const file = node ? fileOf(node) : '';
+    if (node && file.startsWith('src/')) return `${node.callFrame.functionName || '(anonymous)'} ${file}`;
+  }
+  return '(async)';
+}
+
+function selfTimes(profile: CpuProfile, from: number, to: number, via?: string) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   const files = new Map<string, number>();
   const functions = new Map<string, number>();
   let at = profile.startTime;
@@ -44,7 +62,10 @@ function selfTimes(profile: CpuProfile, from: number, to: number) {
     if (!node || at < from || at > to || node.callFrame.functionName === '(idle)') return;
     total += delta;
     const file = fileOf(node);
-    const fn = `${node.callFrame.functionName || '(anonymous)'} ${file}:${node.callFrame.lineNumber + 1}`;
+    if (via && !file.includes(via)) return;
+    const fn = via
+      ? srcCallerOf(byId, parents, id)
+      : `${node.callFrame.functionName || '(anonymous)'} ${file}:${node.callFrame.lineNumber + 1}`;
     files.set(file, (files.get(file) ?? 0) + delta);
     functions.set(fn, (functions.get(fn) ?? 0) + delta);
   });
@@ -61,14 +82,16 @@ function top(entries: Map<string, number>, total: number, count: number, title: 
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '20' } },
+  options: { top: { type: 'string', default: '20' }, via: { type: 'string' } },
 });
 const [file, fromArg, toArg] = positionals;
 if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [fromUs toUs] [--top 20]');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 const from = fromArg ? Number(fromArg) : Number.NEGATIVE_INFINITY;
 const to = toArg ? Number(toArg) : Number.POSITIVE_INFINITY;
-const { files, functions, total } = selfTimes(profile, from, to);
+const { files, functions, total } = selfTimes(profile, from, to, values.via);
 const count = Number(values.top);
-process.stdout.write(`busy (not idle) CPU in the window: ${(total / 1000).toFixed(0)} ms\n\n`);
-process.stdout.write(`${top(files, total, count, 'file')}\n\n${top(functions, total, count, 'function')}\n`);
+process.stdout.write(`busy (not idle) samples in the window: ${(total / 1000).toFixed(0)} ms\n\n`);
+process.stdout.write(
+  `${top(files, total, count, 'file')}\n\n${top(functions, total, count, values.via ? `caller in src/ of ${values.via}` : 'function')}\n`,
+);
