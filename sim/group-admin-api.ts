@@ -11,7 +11,8 @@ import {
   setSubject,
   setToggle,
 } from './server/group-admin.ts';
-import { changeParticipants } from './server/groups.ts';
+import { type ContactGroupNotice, contactGroupNotices } from './server/group-contacts.ts';
+import { changeParticipants, type Member } from './server/groups.ts';
 import type { SimCore } from './server/sim-core.ts';
 import { type BinaryNode, children, S_WA } from './wire/binary-node.ts';
 
@@ -51,16 +52,17 @@ export class GroupAdminApi {
 
   /** The groups a phone is in. */
   groupsOf(phone: string): GroupState[] {
-    const account = this.core.directory.requireAccount(phone);
+    const account = this.member(phone);
     return [...this.core.directory.groups.values()].filter((g) => g.members.has(account.phone)).map(stateOf);
   }
 
+  /** An account or a contact follows an invite link. */
   join(phone: string, code: string): GroupState {
-    return stateOf(joinByInvite(this.core, this.core.directory.requireAccount(phone), code));
+    return stateOf(joinByInvite(this.core, this.member(phone), code));
   }
 
   leave(jid: string, phone: string): { ok: true } {
-    leaveGroup(this.core, this.core.directory.requireAccount(phone), this.group(jid));
+    leaveGroup(this.core, this.member(phone), this.group(jid));
     return { ok: true };
   }
 
@@ -72,7 +74,7 @@ export class GroupAdminApi {
     phones: string[],
   ): Array<{ phone: string; status: string }> {
     const g = this.group(jid);
-    const actor = this.core.directory.requireAccount(as);
+    const actor = this.member(as);
     let answer: BinaryNode[] = [];
     const change: BinaryNode = {
       tag: action,
@@ -91,7 +93,7 @@ export class GroupAdminApi {
   /** Changes subject, description and settings as the member `as`; every member is told. */
   update(jid: string, as: string, change: GroupChange): GroupState {
     const g = this.group(jid);
-    const actor = this.core.directory.requireAccount(as);
+    const actor = this.member(as);
     if (change.subject !== undefined) setSubject(this.core, g, actor, change.subject);
     if (change.description !== undefined) setDescription(this.core, g, actor, change.description);
     const toggles: Array<[boolean | undefined, GroupToggle, GroupToggle]> = [
@@ -115,6 +117,17 @@ export class GroupAdminApi {
 
   calls(contactPhone: string): CallRecord[] {
     return callsFrom(this.core, this.core.directory.requireContact(contactPhone));
+  }
+
+  /** The group changes a contact member was told of. */
+  contactNotices(phone: string): ContactGroupNotice[] {
+    return contactGroupNotices(this.core.directory.requireContact(phone));
+  }
+
+  private member(phone: string): Member {
+    const found = this.core.directory.accounts.get(phone) ?? this.core.directory.contacts.get(phone);
+    if (!found) throw notFound(`no account or contact with phone ${phone}`);
+    return found;
   }
 
   private group(jid: string): Group {

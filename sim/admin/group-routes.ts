@@ -44,7 +44,7 @@ export function groupAdminRoutes(api: SimulatorApi): Route[] {
     { method: 'GET', pattern: new RegExp(`^/groups/${GROUP}$`), handler: ([g]) => groups.state(g ?? '') },
     {
       method: 'GET',
-      pattern: new RegExp(`^/accounts/${PHONE}/groups$`),
+      pattern: new RegExp(`^/(?:accounts|contacts)/${PHONE}/groups$`),
       handler: ([p]) => groups.groupsOf(p ?? ''),
     },
     {
@@ -87,6 +87,16 @@ export function groupAdminRoutes(api: SimulatorApi): Route[] {
       method: 'GET',
       pattern: new RegExp(`^/contacts/${PHONE}/calls$`),
       handler: ([p]) => groups.calls(p ?? ''),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/contacts/${PHONE}/group-notices$`),
+      handler: ([p]) => groups.contactNotices(p ?? ''),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/contacts/${PHONE}/groups/join$`),
+      handler: ([p], b) => groups.join(p ?? '', requiredString(b, 'code')),
     },
   ];
 }

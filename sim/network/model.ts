@@ -59,7 +59,8 @@ export interface ReceivedMessage {
 }
 
 export interface GroupMember {
-  account: Account;
+  /** A virtual phone with linked devices, or a contact the simulator runs itself. */
+  account: Account | Contact;
   role: 'superadmin' | 'admin' | null;
 }
 
@@ -74,7 +75,7 @@ export interface Group {
 
 /** What admins change about a group besides its subject and members (see `server/group-admin.ts`). */
 export interface GroupSettings {
-  description: { id: string; body: string; by: Account; t: number } | null;
+  description: { id: string; body: string; by: Account | Contact; t: number } | null;
   /** Only admins may send. */
   announce: boolean;
   /** Only admins may edit the subject, description and picture. */

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { badInput, conflict, notFound, SimError } from '../errors.ts';
-import type { Account, Group, GroupSettings } from '../network/model.ts';
+import type { Group, GroupSettings } from '../network/model.ts';
 import { type BinaryNode, child, contentBytes, firstChild, S_WA, unixNow } from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
-import { groupNode, notifyMembers } from './groups.ts';
+import { recordContactNotice } from './group-contacts.ts';
+import { groupNode, type Member, notifyMembers } from './groups.ts';
 import { iqError } from './linking.ts';
 import type { SimCore } from './sim-core.ts';
 
 type Reply = (content?: BinaryNode[]) => void;
-const accountJid = (a: Account) => `${a.phone}@${S_WA}`;
+const accountJid = (a: { phone: string }) => `${a.phone}@${S_WA}`;
 const newInviteCode = () => randomBytes(16).toString('base64url').slice(0, 22);
 
 export function newGroupSettings(): GroupSettings {
@@ -47,25 +48,25 @@ const approvalNode = (on: boolean): BinaryNode => ({
   content: [{ tag: 'group_join', attrs: { state: on ? 'on' : 'off' } }],
 });
 
-export const isAdmin = (g: Group, a: Account): boolean => Boolean(g.members.get(a.phone)?.role);
+export const isAdmin = (g: Group, a: Member): boolean => Boolean(g.members.get(a.phone)?.role);
 
 /** Refuses a change a member may not make: admins only, or anyone while the group is unlocked. */
-export function assertMayChange(g: Group, actor: Account, what: 'settings' | 'info'): void {
+export function assertMayChange(g: Group, actor: Member, what: 'settings' | 'info'): void {
   if (!g.members.has(actor.phone)) throw new SimError(403, `${actor.phone} is not in ${g.id}`);
   if (isAdmin(g, actor) || (what === 'info' && !g.settings.locked)) return;
   throw new SimError(403, `${actor.phone} is not an admin of ${g.id}`);
 }
 
-const everyone = (g: Group): Account[] => [...g.members.values()].map((m) => m.account);
+const everyone = (g: Group): Member[] => [...g.members.values()].map((m) => m.account);
 
-export function setSubject(core: SimCore, g: Group, actor: Account, subject: string): void {
+export function setSubject(core: SimCore, g: Group, actor: Member, subject: string): void {
   assertMayChange(g, actor, 'info');
   g.subject = subject;
   const node = { tag: 'subject', attrs: { subject, s_t: unixNow(), s_o: accountJid(actor) } };
   notifyMembers(core, g, everyone(g), actor, node);
 }
 
-export function setDescription(core: SimCore, g: Group, actor: Account, body: string | null): void {
+export function setDescription(core: SimCore, g: Group, actor: Member, body: string | null): void {
   assertMayChange(g, actor, 'info');
   const id = randomBytes(8).toString('hex').toUpperCase();
   g.settings.description = body ? { id, body, by: actor, t: Number(unixNow()) } : null;
@@ -77,7 +78,7 @@ export function setDescription(core: SimCore, g: Group, actor: Account, body: st
 
 export type GroupToggle = 'announcement' | 'not_announcement' | 'locked' | 'unlocked';
 
-export function setToggle(core: SimCore, g: Group, actor: Account, toggle: GroupToggle): void {
+export function setToggle(core: SimCore, g: Group, actor: Member, toggle: GroupToggle): void {
   assertMayChange(g, actor, 'settings');
   if (toggle === 'announcement' || toggle === 'not_announcement')
     g.settings.announce = toggle === 'announcement';
@@ -85,7 +86,7 @@ export function setToggle(core: SimCore, g: Group, actor: Account, toggle: Group
   notifyMembers(core, g, everyone(g), actor, { tag: toggle, attrs: {} });
 }
 
-export function setEphemeral(core: SimCore, g: Group, actor: Account, seconds: number): void {
+export function setEphemeral(core: SimCore, g: Group, actor: Member, seconds: number): void {
   assertMayChange(g, actor, 'info');
   g.settings.ephemeral = seconds;
   const node: BinaryNode =
@@ -95,13 +96,13 @@ export function setEphemeral(core: SimCore, g: Group, actor: Account, seconds: n
   notifyMembers(core, g, everyone(g), actor, node);
 }
 
-export function setJoinApproval(core: SimCore, g: Group, actor: Account, on: boolean): void {
+export function setJoinApproval(core: SimCore, g: Group, actor: Member, on: boolean): void {
   assertMayChange(g, actor, 'settings');
   g.settings.joinApproval = on;
   notifyMembers(core, g, everyone(g), actor, approvalNode(on));
 }
 
-export function revokeInvite(core: SimCore, g: Group, actor: Account): string {
+export function revokeInvite(core: SimCore, g: Group, actor: Member): string {
   assertMayChange(g, actor, 'settings');
   g.settings.inviteCode = newInviteCode();
   notifyMembers(core, g, everyone(g), actor, { tag: 'invite', attrs: { code: g.settings.inviteCode } });
@@ -115,7 +116,7 @@ export function groupByInvite(core: SimCore, code: string): Group {
 }
 
 /** An account follows an invite link: the members see it added, it sees the group. */
-export function joinByInvite(core: SimCore, account: Account, code: string): Group {
+export function joinByInvite(core: SimCore, account: Member, code: string): Group {
   const g = groupByInvite(core, code);
   if (g.members.has(account.phone)) throw conflict(`${account.phone} is already in ${g.id}`);
   if (g.settings.joinApproval) throw new SimError(403, `${g.id} admits new members by approval only`);
@@ -131,7 +132,7 @@ export function joinByInvite(core: SimCore, account: Account, code: string): Gro
   return g;
 }
 
-export function leaveGroup(core: SimCore, account: Account, g: Group): void {
+export function leaveGroup(core: SimCore, account: Member, g: Group): void {
   if (!g.members.has(account.phone)) throw notFound(`${account.phone} is not in ${g.id}`);
   const before = everyone(g);
   g.members.delete(account.phone);
@@ -140,7 +141,7 @@ export function leaveGroup(core: SimCore, account: Account, g: Group): void {
   if (g.members.size === 0) core.directory.groups.delete(g.id);
 }
 
-export function setPicture(core: SimCore, g: Group, actor: Account, bytes: Buffer): string {
+export function setPicture(core: SimCore, g: Group, actor: Member, bytes: Buffer): string {
   assertMayChange(g, actor, 'info');
   if (bytes.length === 0) throw badInput('a picture needs bytes');
   const id = String(Date.now());
@@ -151,7 +152,10 @@ export function setPicture(core: SimCore, g: Group, actor: Account, bytes: Buffe
     attrs: { from: g.id, type: 'picture', id: `n${randomBytes(6).toString('hex')}`, t: unixNow() },
     content: [{ tag: 'set', attrs: { id, author: accountJid(actor), jid: g.id } }],
   };
-  for (const a of everyone(g)) for (const d of a.devices.keys()) core.deliverToDevice(a, d, stanza);
+  for (const a of everyone(g)) {
+    if ('devices' in a) for (const d of a.devices.keys()) core.deliverToDevice(a, d, stanza);
+    else recordContactNotice(a, stanza);
+  }
   return id;
 }
 
@@ -164,7 +168,7 @@ const utf8 = (node: BinaryNode | undefined): string =>
  */
 export function onGroupAdminIq(
   core: SimCore,
-  actor: Account,
+  actor: Member,
   g: Group,
   iq: BinaryNode,
   op: BinaryNode,
@@ -203,13 +207,13 @@ export function onGroupAdminIq(
   return true;
 }
 
-function inviteFor(g: Group, actor: Account): string {
+function inviteFor(g: Group, actor: Member): string {
   assertMayChange(g, actor, 'settings');
   return g.settings.inviteCode;
 }
 
 /** `w:profile:picture` iqs whose target is a group: read its picture's URL, or set (remove) it. */
-export function onGroupPictureIq(core: SimCore, actor: Account, iq: BinaryNode, reply: Reply): void {
+export function onGroupPictureIq(core: SimCore, actor: Member, iq: BinaryNode, reply: Reply): void {
   const g = core.directory.groups.get(iq.attrs.target ?? '');
   if (!g) throw notFound(`no group ${iq.attrs.target}`);
   if (iq.attrs.type === 'get') {

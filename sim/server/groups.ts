@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SimError } from '../errors.ts';
-import type { Account, Group } from '../network/model.ts';
+import type { Account, Contact, Group } from '../network/model.ts';
 import { type BinaryNode, child, children, firstChild, S_WA, unixNow } from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
 import {
@@ -13,11 +13,15 @@ import {
   onGroupAdminIq,
   settingNodes,
 } from './group-admin.ts';
+import { recordContactNotice, relayToContact } from './group-contacts.ts';
 import { iqError } from './linking.ts';
 import type { SimCore } from './sim-core.ts';
 
 type Reply = (content?: BinaryNode[]) => void;
-const accountJid = (a: Account) => `${a.phone}@${S_WA}`;
+const accountJid = (a: { phone: string }) => `${a.phone}@${S_WA}`;
+/** A group member: an account's devices get stanzas, a contact the simulator runs itself. */
+export type Member = Account | Contact;
+const isAccount = (m: Member): m is Account => 'devices' in m;
 let groupSeq = 0;
 
 export function groupNode(g: Group): BinaryNode {
@@ -43,13 +47,7 @@ export function groupNode(g: Group): BinaryNode {
 }
 
 /** A `w:gp2` notification to every device of the given members. */
-export function notifyMembers(
-  core: SimCore,
-  g: Group,
-  to: Account[],
-  actor: Account,
-  body: BinaryNode,
-): void {
+export function notifyMembers(core: SimCore, g: Group, to: Member[], actor: Member, body: BinaryNode): void {
   const stanza: BinaryNode = {
     tag: 'notification',
     attrs: {
@@ -61,7 +59,10 @@ export function notifyMembers(
     },
     content: [body],
   };
-  for (const a of to) for (const d of a.devices.keys()) core.deliverToDevice(a, d, stanza);
+  for (const a of to) {
+    if (isAccount(a)) for (const d of a.devices.keys()) core.deliverToDevice(a, d, stanza);
+    else recordContactNotice(a, stanza);
+  }
 }
 
 function createGroup(core: SimCore, actor: Account, create: BinaryNode, reply: Reply): void {
@@ -76,7 +77,7 @@ function createGroup(core: SimCore, actor: Account, create: BinaryNode, reply: R
     settings: newGroupSettings(),
   };
   for (const p of children(create, 'participant')) {
-    const a = core.directory.accountOf(p.attrs.jid ?? '');
+    const a = memberOf(core, p.attrs.jid ?? '');
     if (a && !g.members.has(a.phone)) g.members.set(a.phone, { account: a, role: null });
   }
   core.directory.groups.set(id, g);
@@ -91,19 +92,23 @@ function createGroup(core: SimCore, actor: Account, create: BinaryNode, reply: R
 
 type Action = 'add' | 'remove' | 'promote' | 'demote';
 
+/** The account or contact a participant jid names. */
+export const memberOf = (core: SimCore, jid: string): Member | undefined =>
+  core.directory.accountOf(jid) ?? core.directory.contactOf(jid);
+
 export function changeParticipants(
   core: SimCore,
   g: Group,
-  actor: Account,
+  actor: Member,
   change: BinaryNode,
   reply: Reply,
 ): void {
   const action = change.tag as Action;
   assertMayChange(g, actor, 'settings');
-  const affected: Account[] = [];
+  const affected: Member[] = [];
   const results = children(change, 'participant').map((p) => {
     const jid = p.attrs.jid ?? '';
-    const a = core.directory.accountOf(jid);
+    const a = memberOf(core, jid);
     const error = a ? applyChange(g, a, action) : '404';
     if (!error && a) affected.push(a);
     return { tag: 'participant', attrs: { jid, ...(error ? { error } : {}) } };
@@ -131,7 +136,7 @@ export function changeParticipants(
 }
 
 /** Applies one participant change; returns WhatsApp's per-participant error code, if any. */
-function applyChange(g: Group, a: Account, action: Action): string | undefined {
+function applyChange(g: Group, a: Member, action: Action): string | undefined {
   const member = g.members.get(a.phone);
   if (action === 'add') {
     if (member) return '409';
@@ -222,6 +227,23 @@ export function relayGroupMessage(core: SimCore, conn: Connection, node: BinaryN
   const skmsg = children(node, 'enc').find((e) => e.attrs.type === 'skmsg');
   const deviceIdentity = child(node, 'device-identity');
   for (const { account } of g.members.values()) {
+    if (!isAccount(account)) {
+      const own =
+        direct.get(`${account.phone}@${S_WA}`) ??
+        direct.get(`${account.phone}:0@${S_WA}`) ??
+        direct.get(`${account.lidUser}@lid`);
+      const groupId = g.id;
+      const id = attrs.id ?? '';
+      relayToContact(core, account, {
+        id,
+        groupId,
+        senderPhone: sender.phone,
+        senderDevice: device.id,
+        own,
+        skmsg,
+      });
+      continue;
+    }
     for (const d of account.devices.keys()) {
       if (account === sender && d === device.id) continue;
       const own = direct.get(`${account.phone}:${d}@${S_WA}`) ?? direct.get(`${account.lidUser}:${d}@lid`);

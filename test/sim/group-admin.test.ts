@@ -143,6 +143,34 @@ describe('changes made on the server side', () => {
   });
 });
 
+describe('contacts in groups', () => {
+  it('gives contact members the group messages and notices, and lets a contact join by invite', async () => {
+    const { phone: zoe } = fx.api.createContact({ name: 'Zoe' });
+    const g = await ann.client.sock.groupCreate('With contacts', [jid(ben.phone), jid(zoe)]);
+    expect(g.participants.map((p) => p.id)).toContain(jid(zoe));
+    const inboxOf = (contact: string, id: string | null | undefined) =>
+      ann.client.waitFor(`${id} at ${contact}`, () =>
+        fx.api.contactInbox(contact).find((m) => m.id === id && m.chat === g.id),
+      );
+    const first = await ann.client.sock.sendMessage(g.id, { text: 'hello zoe' });
+    expect((await inboxOf(zoe, first?.key.id)).content).toMatchObject({ text: 'hello zoe' });
+    const second = await ann.client.sock.sendMessage(g.id, { text: 'and again' });
+    expect((await inboxOf(zoe, second?.key.id)).content).toMatchObject({ text: 'and again' });
+    const fromBen = await ben.client.sock.sendMessage(g.id, { text: 'ben here' });
+    expect((await inboxOf(zoe, fromBen?.key.id)).from).toBe(ben.phone);
+
+    await ann.client.sock.groupParticipantsUpdate(g.id, [jid(zoe)], 'promote');
+    expect(fx.api.groups.contactNotices(zoe)).toContainEqual(
+      expect.objectContaining({ group: g.id, action: 'promote', participants: [jid(zoe)] }),
+    );
+    const { phone: yan } = fx.api.createContact({ name: 'Yan' });
+    fx.api.groups.join(yan, fx.api.groups.state(g.id).inviteCode);
+    await participantsUpdate(ann, g.id, 'add', yan);
+    const welcome = await ann.client.sock.sendMessage(g.id, { text: 'welcome yan' });
+    expect((await inboxOf(yan, welcome?.key.id)).content).toMatchObject({ text: 'welcome yan' });
+  });
+});
+
 describe('calls', () => {
   it('rings every linked device with an offer and records the reject', async () => {
     const calls: WACallEvent[] = [];
