@@ -258,6 +258,33 @@ describe('groups through the API', () => {
     expect(sim.api.groups.state(theirs.id).participants.map((p) => p.phone)).toEqual([ben.phone]);
   });
 
+  it('has simulated contacts as members: they receive the group text, and one joins by the link', async () => {
+    const { phone: zoe } = sim.api.createContact({ name: 'Zoe' });
+    const g = (await api.post<Group>(`${base}/groups`, { subject: 'Customers', participants: [zoe] })).body;
+    expect(g.participants.map((p) => p.phone)).toContain(zoe);
+    const sent = await api.post<{ waMessageId: string }>(`${base}/messages?wait=sent`, {
+      to: g.jid,
+      type: 'text',
+      text: 'thanks for joining',
+    });
+    const got = await eventually('the group text at the contact', () =>
+      sim.api.contactInbox(zoe).find((m) => m.id === sent.body.waMessageId),
+    );
+    expect(got).toMatchObject({ chat: g.jid, from: phone, content: { text: 'thanks for joining' } });
+    const path = `${base}/groups/${encodeURIComponent(g.jid)}`;
+    const { code } = (await api.get<{ code: string }>(`${path}/invite`)).body;
+    const { phone: yan } = sim.api.createContact({ name: 'Yan' });
+    sim.api.groups.join(yan, code);
+    await groupEvent(
+      (e) => e.groupJid === g.jid && e.action === 'add' && e.participants.includes(jid(yan)),
+      'Yan joining',
+    );
+    expect(roleOf((await api.get<Group>(path)).body, yan)).toBe('member');
+    expect(sim.api.groups.contactNotices(zoe)).toContainEqual(
+      expect.objectContaining({ action: 'add', group: g.jid }),
+    );
+  });
+
   it('answers bad jids, participants and codes with coded 400s, and 409 for an instance not connected', async () => {
     const bad = await api.post<{ error: { code: string } }>(`${base}/groups`, {
       subject: 'x',
