@@ -119,6 +119,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     );
     sessions = owner.sessions;
     outbox = owner.outbox;
+    bus.subscribe(owner.chats.onEvent);
     parts.push({
       start: () => {
         delivery = new DeliveryWorker(store, logger, {
@@ -314,5 +315,5 @@ function buildOwnerSide(
     bootStaggerMs: config.bootStaggerMs,
     ...(config.printQr ? { onQr: printQr(logger) } : {}),
   });
-  return { sessions, outbox };
+  return { sessions, outbox, chats };
 }

@@ -1,7 +1,8 @@
 import type { Instance } from '../domain/instance.ts';
 import type { MessageContent, MessageType } from '../domain/message.ts';
 import type { AccountSync, ChatUpdate, ContactUpdate } from '../engine/account-ops.ts';
-import type { EngineConnection, InboundEvent, StatusEvent } from '../engine/engine.ts';
+import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
+import type { GatewayEvent, MessageStatusData } from '../events/event-map.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ChatLastMessageRecord, ChatPatch, ContactPatch } from '../store/chat-repositories.ts';
 import type { Store } from '../store/repositories.ts';
@@ -68,15 +69,24 @@ export class ChatTracker {
   readonly hooks = {
     onOpen: (instance: Instance, conn: EngineConnection) => {
       conn.on('account', (sync) =>
-        this.enqueue(instance, 'chat sync', () => this.applySync(instance.id, sync)),
+        this.enqueue(instance.id, 'chat sync', () => this.applySync(instance.id, sync)),
       );
       conn.on('inbound', (e) =>
-        this.enqueue(instance, 'chat of a message', () => this.inbound(instance.id, e)),
+        this.enqueue(instance.id, 'chat of a message', () => this.inbound(instance.id, e)),
       );
-      conn.on('status', (e) => {
-        if (e.status === 'sent') this.enqueue(instance, 'chat of a send', () => this.sent(instance.id, e));
-      });
     },
+  };
+
+  /**
+   * Our sends, as the outbox announces them (`message.status` sent): the chat's last message and
+   * read. Give it the owner process's event bus.
+   */
+  readonly onEvent = (event: GatewayEvent): void => {
+    if (event.event !== 'message.status') return;
+    const data = event.data as MessageStatusData;
+    if (data.status !== 'sent') return;
+    const instanceId = event.instance.id;
+    this.enqueue(instanceId, 'chat of a send', () => this.sent(instanceId, data.id));
   };
 
   /** Resolves when what was queued for the instance so far is written (tests, shutdown). */
@@ -84,16 +94,14 @@ export class ChatTracker {
     return this.queues.get(instanceId) ?? Promise.resolve();
   }
 
-  private enqueue(instance: Instance, what: string, work: () => Promise<void>): void {
-    const previous = this.queues.get(instance.id) ?? Promise.resolve();
+  private enqueue(instanceId: string, what: string, work: () => Promise<void>): void {
+    const previous = this.queues.get(instanceId) ?? Promise.resolve();
     const next = previous
       .then(work)
-      .catch((err: unknown) =>
-        this.logger.error({ err, instanceId: instance.id }, `recording the ${what} failed`),
-      );
-    this.queues.set(instance.id, next);
+      .catch((err: unknown) => this.logger.error({ err, instanceId }, `recording the ${what} failed`));
+    this.queues.set(instanceId, next);
     void next.finally(() => {
-      if (this.queues.get(instance.id) === next) this.queues.delete(instance.id);
+      if (this.queues.get(instanceId) === next) this.queues.delete(instanceId);
     });
   }
 
@@ -137,9 +145,9 @@ export class ChatTracker {
     }
   }
 
-  private async sent(instanceId: string, e: StatusEvent): Promise<void> {
-    const message = await this.store.messages.find(instanceId, e.waMessageId);
-    if (!message || message.direction !== 'outbound' || message.type === 'reaction') return;
+  private async sent(instanceId: string, messageId: string): Promise<void> {
+    const message = await this.store.messages.find(instanceId, messageId);
+    if (message?.direction !== 'outbound' || message.type === 'reaction') return;
     const at = message.sentAt ?? message.createdAt;
     await this.store.chats.upsertMany(instanceId, [
       {

@@ -98,6 +98,22 @@ describe('chats', () => {
     expect(next.body.items.map((c) => c.jid)).not.toContain(firstPage.body.items[0]?.jid);
   });
 
+  it('moves a chat up with what the number sends, and counts it read', async () => {
+    const alma = friends[0]?.phone ?? '';
+    const sent = await api.post<{ waMessageId: string }>(`${base}/messages?wait=sent`, {
+      to: alma,
+      type: 'text',
+      text: 'on my way',
+    });
+    expect(sent.status).toBeLessThan(300);
+    const chat = await eventually('the chat with our send as its last message', async () =>
+      (await chats()).find(
+        (c) => c.jid === jid(alma) && c.lastMessage?.waMessageId === sent.body.waMessageId,
+      ),
+    );
+    expect(chat).toMatchObject({ unreadCount: 0, lastMessage: { fromMe: true, text: 'on my way' } });
+  });
+
   it('archives, pins, mutes, marks unread and deletes a chat', async () => {
     const bruno = encodeURIComponent(jid(friends[1]?.phone ?? ''));
     const archived = await api.post<Chat>(`${base}/chats/${bruno}/archive`);
