@@ -12,30 +12,6 @@ export function presenceNotices(update: BaileysEventMap['presence.update']): Not
   }));
 }
 
-export function participantNotice(update: BaileysEventMap['group-participants.update']): Notice {
-  return {
-    kind: 'group',
-    groupJid: update.id,
-    action: update.action,
-    participants: update.participants.map((p) =>
-      typeof p === 'string' ? p : ((p as { id?: string }).id ?? String(p)),
-    ),
-    author: update.author ?? null,
-    subject: null,
-  };
-}
-
-export function groupNotices(updates: BaileysEventMap['groups.update']): Notice[] {
-  return updates.map((g) => ({
-    kind: 'group',
-    groupJid: g.id ?? '',
-    action: 'update',
-    participants: [],
-    author: g.author ?? null,
-    subject: g.subject ?? null,
-  }));
-}
-
 export function callNotices(calls: BaileysEventMap['call']): Notice[] {
   return calls.map((c) => ({
     kind: 'call',
