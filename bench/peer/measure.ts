@@ -18,6 +18,7 @@ import {
   waitForQuiet,
 } from '../support/proc.ts';
 import type { SimAdmin } from '../support/sim-admin.ts';
+import { reapedChildrenCpuSeconds } from './redis.ts';
 
 /** The monotonic clock in µs: the one the timestamps of a `node --cpu-prof` profile use. */
 export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
@@ -44,18 +45,38 @@ export function wideCpuWindow(pids: Record<string, number>, counters: Record<str
   };
 }
 
-/** The embedded PostgreSQL server (a child of this process named postgres) and its backends. */
-export function postgresCounter(): CpuCounter | undefined {
+/** Name and parent of each live process, from /proc/<pid>/stat. */
+function processTable(): Map<number, { name: string; parent: number }> {
+  const table = new Map<number, { name: string; parent: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (name === 'postgres' && parent === process.pid) return () => treeCpuSeconds(Number(entry));
+      table.set(Number(entry), { name, parent });
     } catch {
       // gone meanwhile
     }
+  }
+  return table;
+}
+
+/**
+ * The embedded PostgreSQL server this benchmark started (a `postgres` process below this one whose
+ * parent is not `postgres`: the postmaster, under the embedded-postgres-server child): its live
+ * backends and workers, and the children it has reaped.
+ */
+export function postgresCounter(): CpuCounter | undefined {
+  const table = processTable();
+  const below = (pid: number) => {
+    for (let at = table.get(pid)?.parent; at !== undefined && at > 1; at = table.get(at)?.parent)
+      if (at === process.pid) return true;
+    return false;
+  };
+  for (const [pid, { name, parent }] of table) {
+    if (name !== 'postgres' || table.get(parent)?.name === 'postgres' || !below(pid)) continue;
+    return () => treeCpuSeconds(pid) + reapedChildrenCpuSeconds(pid);
   }
   return undefined;
 }
