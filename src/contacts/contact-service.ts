@@ -9,7 +9,7 @@ import type {
 } from '../engine/account-ops.ts';
 import { Errors, ZapgateError } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
-import type { SessionControl } from '../sessions/session-control.ts';
+import type { LiveConnection, SessionControl } from '../sessions/session-control.ts';
 import type {
   ChatPage,
   ChatPatch,
@@ -82,7 +82,7 @@ export class ContactService {
   private async live(
     principal: Principal,
     idOrName: string,
-  ): Promise<{ instance: Instance; ops: AccountOps }> {
+  ): Promise<{ instance: Instance; ops: AccountOps; conn: LiveConnection }> {
     const instance = await this.instances.find(principal, idOrName);
     const conn = this.sessions.connectionOf(instance);
     if (!conn)
@@ -91,7 +91,7 @@ export class ContactService {
         409,
         `instance ${instance.name} is not connected (status ${instance.status}); this needs the live connection`,
       );
-    return { instance, ops: conn.account };
+    return { instance, ops: conn.account, conn };
   }
 
   async listChats(
@@ -147,7 +147,11 @@ export class ContactService {
 
   async contact(principal: Principal, idOrName: string, contact: string): Promise<ContactDetails> {
     const jid = userJid(contact);
-    const { instance, ops } = await this.live(principal, idOrName);
+    const { instance, ops, conn } = await this.live(principal, idOrName);
+    if (jid.endsWith(PHONE_SERVER)) {
+      const [check] = await conn.checkNumbers([jid.split('@')[0] ?? '']);
+      if (!check?.exists) throw Errors.notFound(`${jid} on WhatsApp`);
+    }
     const [profile, stored] = await Promise.all([
       ops.contactProfile(jid),
       this.store.contacts.find(instance.id, jid),

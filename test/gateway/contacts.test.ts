@@ -178,6 +178,9 @@ describe('contacts', () => {
       isBusiness: false,
       business: null,
     });
+    const nobody = await api.get<{ error: { code: string } }>(`${base}/contacts/15550009876`);
+    expect(nobody.status).toBe(404);
+    expect(nobody.body.error.code).toBe('ZG_ERR_NOT_FOUND');
   });
 
   it("stops a blocked contact's messages, while others still arrive", async () => {
