@@ -336,17 +336,27 @@ describe('bad requests get coded 4xx, never 500', () => {
 
   it('demands a key on every API route of the OpenAPI document, however its path is spelled', async () => {
     const anon = admin.withKey(undefined);
-    const doc = await anon.get<{ paths: Record<string, Record<string, unknown>> }>('/docs/json');
+    const doc = await anon.get<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>(
+      '/docs/json',
+    );
     const encodings = [
       (path: string) => path,
       (path: string) => path.replace('/api/', '/%61pi/'),
       (path: string) => path.replace('/api/v1/', '/%61%70%69/%761/'),
     ];
     let probed = 0;
+    const open: string[] = [];
     for (const [template, methods] of Object.entries(doc.body.paths)) {
       if (!template.startsWith('/api/')) continue;
       const path = template.replace(/\{[^}]+\}/g, instanceA.id);
-      for (const method of Object.keys(methods).map((m) => m.toUpperCase())) {
+      for (const [method, operation] of Object.entries(methods).map(
+        ([m, op]) => [m.toUpperCase(), op] as const,
+      )) {
+        // an operation documented as needing no key (signing in) is listed, and only those may be
+        if (operation.security?.length === 0) {
+          open.push(`${method} ${template}`);
+          continue;
+        }
         for (const encode of encodings) {
           const body = method === 'GET' || method === 'DELETE' ? undefined : {};
           const res = await anon.request<{ error: { code: string } }>(method, encode(path), body);
@@ -357,6 +367,11 @@ describe('bad requests get coded 4xx, never 500', () => {
       }
     }
     expect(probed).toBeGreaterThan(60);
+    expect(open.sort()).toEqual([
+      'GET /api/v1/auth/session',
+      'POST /api/v1/auth/login',
+      'POST /api/v1/auth/logout',
+    ]);
   });
 
   it('deletes a tenant with its instances', async () => {
