@@ -35,7 +35,7 @@ beforeAll(async () => {
   const workerPort = await freePort();
   supervisor = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'serve', '--workers', '2'],
+    ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'serve', '--workers', '3'],
     {
       cwd: ROOT,
       env: {
@@ -79,19 +79,19 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('serve --workers 2 on SQLite', () => {
-  it('runs an API process and two workers on one database, and survives a SIGKILL of a worker', {
+describe('serve --workers 3 on SQLite', () => {
+  it('runs an API process and three workers on one database, and survives a SIGKILL of a worker', {
     timeout: 180_000,
   }, async () => {
-    for (const name of ['s-a', 's-b']) {
+    for (const name of ['s-a', 's-b', 's-c']) {
       const { phone } = sim.api.createAccount({ name });
       const created = await api.post<InstanceJson>('/api/v1/instances', { name });
       await linkByQr(api, sim.info.adminUrl, created.body.id, phone);
     }
-    const owners = await eventually('one instance on each worker', async () => {
+    const owners = await eventually('one instance on each of the three workers', async () => {
       const list = (await api.get<InstanceJson[]>('/api/v1/instances')).body;
       const o = list.map((i) => String(i.owner));
-      return new Set(o).size === 2 && o.every((w) => w.startsWith('box-worker-')) ? list : undefined;
+      return new Set(o).size === 3 && o.every((w) => w.startsWith('box-worker-')) ? list : undefined;
     });
     const victim = owners[0];
     const pid = pidOfNode(String(victim?.owner));
