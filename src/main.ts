@@ -1,5 +1,6 @@
 import { buildApp, type Gateway } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { loadDotEnv } from './env-file.ts';
 import { Supervisor } from './fleet/supervisor.ts';
 import { createLogger } from './observability/logger.ts';
 import { migrateOnly } from './store/database.ts';
@@ -124,6 +125,7 @@ async function supervise(cfg: Readonly<Config>): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  loadDotEnv();
   const command = process.argv[2] ?? 'serve';
   if (command === 'serve') {
     const workers = workersFlag(process.argv.slice(3));

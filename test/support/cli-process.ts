@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { eventually } from './http-client.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+
+/** `zapgate <command>` run from a directory of the test's choosing, its two streams kept apart. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<number | null>;
+
+  constructor(cwd: string, env: Record<string, string | undefined>, command = 'serve') {
+    this.child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src/main.ts'), command], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (c: Buffer) => {
+      this.stdout += c.toString();
+    });
+    this.child.stderr?.on('data', (c: Buffer) => {
+      this.stderr += c.toString();
+    });
+    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
+  }
+
+  /** Resolves once `GET /health` on `port` answers; fails at once if the process exits. */
+  async listening(port: number): Promise<string> {
+    const url = `http://127.0.0.1:${port}`;
+    await eventually(
+      `the gateway to listen on ${port} (stderr: ${this.stderr.slice(-500)})`,
+      async () => {
+        if (this.child.exitCode !== null)
+          throw new Error(`exited with ${this.child.exitCode}: ${this.stderr.slice(-2000)}`);
+        const res = await fetch(`${url}/health`).catch(() => undefined);
+        return res?.ok;
+      },
+      30_000,
+    );
+    return url;
+  }
+
+  /** Waits until `stdout` holds a match of `pattern`. */
+  logged(pattern: RegExp): Promise<string> {
+    return eventually(
+      `stdout to match ${pattern} (stdout: ${this.stdout.slice(-500)})`,
+      () => pattern.exec(this.stdout)?.[0],
+    );
+  }
+
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+}
