@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, narrowToOwner } from '../store/private-files.ts';
 import { generateApiKey } from './api-keys.ts';
 
 export const ADMIN_KEY_FILE = 'admin-api-key';
@@ -14,8 +15,11 @@ export function resolveAdminKey(
 ): { key: string; created: boolean } {
   if (configured) return { key: configured, created: false };
   const file = join(dataDir, ADMIN_KEY_FILE);
-  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), created: false };
-  mkdirSync(dataDir, { recursive: true });
+  if (existsSync(file)) {
+    narrowToOwner(file);
+    return { key: readFileSync(file, 'utf8').trim(), created: false };
+  }
+  ensurePrivateDir(dataDir);
   const { key } = generateApiKey();
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return { key, created: true };

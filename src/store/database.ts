@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { runMigrations, type StoreLogger } from './migrate.ts';
+import { preparePrivateDatabaseFile } from './private-files.ts';
 import { ApiKeySqlRepository } from './repositories/api-key-repository.ts';
 import { AuthStateSqlRepository } from './repositories/auth-state-repository.ts';
 import { CampaignSqlRepository } from './repositories/campaign-repository.ts';
@@ -97,7 +97,7 @@ function connect(target: Target, opts: StoreOptions): Connection {
 }
 
 function connectSqlite(path: string, synchronous: 'normal' | 'full'): Connection {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') preparePrivateDatabaseFile(path);
   const sqlite = new BetterSqlite3(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${synchronous}`);
