@@ -1,8 +1,9 @@
-import { buildApp, type Gateway } from './app.ts';
+import { buildApp, type Gateway, type GatewayOverrides } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { loadDotEnv } from './env-file.ts';
 import { Supervisor } from './fleet/supervisor.ts';
 import { createLogger } from './observability/logger.ts';
+import { runSandbox } from './sandbox/sandbox.ts';
 import { migrateOnly } from './store/database.ts';
 import type { NodeRole } from './store/repositories.ts';
 
@@ -13,8 +14,6 @@ const USAGE = `usage: zapgate <command>
   worker    sessions, senders and webhooks of the instances it leases (fleet mode)
   migrate   apply database migrations and exit
   sandbox   the gateway wired to a local WhatsApp simulator, for trying flows offline`;
-
-const SANDBOX_DATA_DIR = './data/sandbox';
 
 function fail(message: string): never {
   process.stderr.write(`zapgate: ${message}\n`);
@@ -55,8 +54,9 @@ async function serve(
   cfg: Readonly<Config>,
   banner: string[] = [],
   role: NodeRole = 'serve',
+  overrides: GatewayOverrides = {},
 ): Promise<Gateway> {
-  const gateway = await buildApp(cfg, { role });
+  const gateway = await buildApp(cfg, { role, ...overrides });
   const { logger } = gateway;
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
@@ -79,24 +79,7 @@ async function serve(
 }
 
 async function sandbox(): Promise<void> {
-  const { startSimulator } = await import('../sim/simulator.ts');
-  const sim = await startSimulator({ tls: false });
-  const cfg = config({
-    // Its own data by default: a real server's instances are never even seen from here.
-    DATA_DIR: process.env.DATA_DIR || SANDBOX_DATA_DIR,
-    WA_SERVER_URL: sim.info.wsUrl,
-    WA_SERVER_ROOT_KEY: sim.info.rootPublicKey,
-    WA_SERVER_TLS_CERT: sim.info.tlsCert,
-  });
-  const gateway = await serve(cfg, [
-    `WhatsApp simulator: socket ${sim.info.wsUrl}, admin API ${sim.info.adminUrl} (create phones and contacts there)`,
-    `Sandbox mode: instances link to the simulator, never to WhatsApp; data in ${cfg.dataDir}.`,
-  ]);
-  const stop = gateway.stop;
-  gateway.stop = async () => {
-    await stop();
-    await sim.close();
-  };
+  await runSandbox({ config, serve: (cfg, banner, overrides) => serve(cfg, banner, 'serve', overrides) });
 }
 
 /** `--workers N` or `--workers=N` after `serve`. */

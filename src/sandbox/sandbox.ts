@@ -1,0 +1,45 @@
+import type { Gateway, GatewayOverrides } from '../app.ts';
+import type { Config } from '../config.ts';
+
+export const SANDBOX_DATA_DIR = './data/sandbox';
+
+export interface SandboxHost {
+  /** The validated configuration from the environment, with the sandbox's settings over it. */
+  config(overrides: Record<string, string | undefined>): Readonly<Config>;
+  /** Builds, starts and announces the gateway (`banner` lines under the listening line). */
+  serve(cfg: Readonly<Config>, banner: string[], overrides: GatewayOverrides): Promise<Gateway>;
+}
+
+/**
+ * `zapgate sandbox`: the simulator in this process and the gateway wired to it, in a data directory
+ * of its own, with private URLs allowed (the webhook receiver on 127.0.0.1 that everyone tries first).
+ */
+export async function runSandbox(host: SandboxHost, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
+  const { startSimulator } = await import('../../sim/simulator.ts');
+  const sim = await startSimulator({ tls: false });
+  const cfg = host.config({
+    // Its own data by default: a real server's instances are never even seen from here.
+    DATA_DIR: env.DATA_DIR || SANDBOX_DATA_DIR,
+    ALLOW_PRIVATE_URLS: env.ALLOW_PRIVATE_URLS || '1',
+    WA_SERVER_URL: sim.info.wsUrl,
+    WA_SERVER_ROOT_KEY: sim.info.rootPublicKey,
+    WA_SERVER_TLS_CERT: sim.info.tlsCert,
+  });
+  const gateway = await host.serve(
+    cfg,
+    [
+      `WhatsApp simulator: socket ${sim.info.wsUrl}, admin API ${sim.info.adminUrl} (create phones and contacts there)`,
+      `Sandbox mode: instances link to the simulator, never to WhatsApp; data in ${cfg.dataDir}.`,
+      cfg.allowPrivateUrls
+        ? 'Private URLs allowed: webhooks and media by URL may point at 127.0.0.1 and your LAN (ALLOW_PRIVATE_URLS=0 to refuse them).'
+        : 'Private URLs refused (ALLOW_PRIVATE_URLS=0): webhooks and media by URL must be public.',
+    ],
+    {},
+  );
+  const stop = gateway.stop;
+  gateway.stop = async () => {
+    await stop();
+    await sim.close();
+  };
+  return gateway;
+}
