@@ -75,7 +75,7 @@ interface Part {
 /** The one composition root: every part of the gateway is built and wired here, nowhere else. */
 export async function buildApp(config: Readonly<Config>, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const role = overrides.role ?? 'serve';
-  const logger = (overrides.logger ?? createLogger(config.logLevel)).child({
+  const logger = (overrides.logger ?? createLogger(config.logLevel, undefined, config.logFormat)).child({
     role,
     nodeId: config.fleet.nodeId,
   });

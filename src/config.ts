@@ -18,6 +18,8 @@ export interface Config {
   bootStaggerMs: number;
   maxInstances: number;
   logLevel: string;
+  /** LOG_FORMAT: json, pretty, or auto (pretty when stdout is a terminal). */
+  logFormat: 'json' | 'pretty' | 'auto';
   baileysLogLevel: string;
   waServerUrl: string | undefined;
   waServerRootKey: string | undefined;
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     bootStaggerMs: int(env, 'BOOT_STAGGER_MS', 250),
     maxInstances: int(env, 'MAX_INSTANCES', 100, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', LEVELS, 'info'),
+    logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto') as Config['logFormat'],
     baileysLogLevel: oneOf(env, 'BAILEYS_LOG_LEVEL', LEVELS, 'error'),
     ...waServer(env),
     keepAliveIntervalMs: int(env, 'KEEPALIVE_INTERVAL_MS', 30_000, 500),

@@ -95,7 +95,7 @@ function workersFlag(args: string[]): number | undefined {
 /** The migrations run once, here, before the API and worker processes open the database. */
 async function supervise(cfg: Readonly<Config>): Promise<void> {
   await migrateOnly(cfg.databaseUrl);
-  const logger = createLogger(cfg.logLevel);
+  const logger = createLogger(cfg.logLevel, undefined, cfg.logFormat);
   const supervisor = new Supervisor(cfg, logger);
   supervisor.start();
   process.stderr.write(
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  createLogger('error').fatal({ err }, 'zapgate failed to start');
+  createLogger('error', undefined, 'auto').fatal({ err }, 'zapgate failed to start');
   process.exitCode = 1;
   setTimeout(() => process.exit(1), 100).unref();
 });

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, maskPhones } from './logger.ts';
+import { createLogger, type LogFormat, maskPhones, resolveLogFormat } from './logger.ts';
 
-function capture() {
+function capture(format: LogFormat = 'json') {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -10,7 +10,7 @@ function capture() {
       done();
     },
   });
-  return { logger: createLogger('info', stream), lines };
+  return { logger: createLogger('info', stream, format), lines };
 }
 
 describe('logger', () => {
@@ -65,5 +65,24 @@ describe('logger', () => {
 
   it('leaves short numbers and timestamps that are not phone-like alone', () => {
     expect(maskPhones('port 3000, attempt 12')).toBe('port 3000, attempt 12');
+  });
+  it('writes pretty lines, not JSON, with phone numbers and secrets masked as in JSON', () => {
+    const { logger, lines } = capture('pretty');
+    logger.info({ jid: '15550001111@s.whatsapp.net', apiKey: 'zg_abcdefghijkl' }, 'sent to +4915123456789');
+    const out = lines.join('');
+    expect(() => JSON.parse(lines[0] ?? '')).toThrow();
+    expect(out).toContain('sent to 491******6789');
+    expect(out).not.toContain('4915123456789');
+    expect(out).toContain('155****1111@s.whatsapp.net');
+    expect(out).toContain('[redacted]');
+    expect(out).not.toContain('15550001111');
+    expect(out).not.toContain('zg_abcdefghijkl');
+  });
+
+  it('is pretty on a terminal and JSON otherwise unless LOG_FORMAT says which', () => {
+    expect(resolveLogFormat('auto', true)).toBe('pretty');
+    expect(resolveLogFormat('auto', false)).toBe('json');
+    expect(resolveLogFormat('json', true)).toBe('json');
+    expect(resolveLogFormat('pretty', false)).toBe('pretty');
   });
 });

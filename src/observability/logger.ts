@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -45,8 +46,35 @@ export function maskRecord(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** The gateway's logger: JSON lines on stdout, with secrets and phone numbers masked. */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/** `json`: one JSON object a line; `pretty`: coloured lines for a person; `auto`: pretty on a terminal. */
+export type LogFormat = 'json' | 'pretty' | 'auto';
+
+/** JSON unless asked for pretty, or asked for auto with stdout on a terminal. */
+export function resolveLogFormat(
+  format: LogFormat,
+  isTerminal = process.stdout.isTTY === true,
+): 'json' | 'pretty' {
+  return format === 'auto' ? (isTerminal ? 'pretty' : 'json') : format;
+}
+
+/** Pretty lines on stdout; the records reach it already masked, as JSON does. */
+function prettyStream(destination?: pino.DestinationStream): pino.DestinationStream {
+  return pretty({
+    destination: destination ?? 1,
+    colorize: destination === undefined && process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    sync: true,
+  });
+}
+
+/** The gateway's logger, on stdout, with secrets and phone numbers masked in either format. */
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
+  const stream = resolveLogFormat(format) === 'pretty' ? prettyStream(destination) : destination;
   return pino(
     {
       level,
@@ -60,6 +88,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         },
       },
     },
-    destination,
+    stream,
   );
 }

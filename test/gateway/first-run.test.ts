@@ -33,21 +33,46 @@ function start(cwd: string, env: Record<string, string | undefined>): CliProcess
   return cli;
 }
 
-describe('a .env file in the working directory', () => {
-  it('is read at start, and the real environment wins over it', async () => {
+const JSON_LOG_LINE = /^\{"level":\d+,.*"msg":"Server listening at /m;
+
+describe('starting the gateway as a new operator does', () => {
+  it('reads a .env in the working directory, with the real environment winning over it', async () => {
     const cwd = tempDir();
     const port = await freePort();
     const fileKey = 'zg_key_written_in_the_dotenv_file_0123';
     writeFileSync(
       join(cwd, '.env'),
-      [`PORT=${port}`, 'HOST=127.0.0.1', 'DATA_DIR=./from-dotenv', `API_KEY=${fileKey}`, ''].join('\n'),
+      [
+        `PORT=${port}`,
+        'HOST=127.0.0.1',
+        'DATA_DIR=./from-dotenv',
+        `API_KEY=${fileKey}`,
+        'LOG_LEVEL=info',
+        '',
+      ].join('\n'),
     );
-    const cli = start(cwd, baseEnv({ API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn' }));
+    const cli = start(cwd, baseEnv({ API_KEY: ADMIN_KEY }));
     const url = await cli.listening(port);
     expect(existsSync(join(cwd, 'from-dotenv', 'zapgate.db'))).toBe(true);
     const api = new ApiClient(url, ADMIN_KEY);
     expect((await api.get('/api/v1/instances')).status).toBe(200);
     expect((await api.withKey(fileKey).get('/api/v1/instances')).status).toBe(401);
+
+    // stdout is a pipe here, not a terminal: JSON lines by default
+    await cli.waitFor('stdout', JSON_LOG_LINE);
+    for (const line of cli.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    await cli.stop();
+  });
+
+  it('writes pretty log lines when LOG_FORMAT=pretty, even on a pipe', async () => {
+    const port = await freePort();
+    const cli = start(
+      tempDir(),
+      baseEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' }),
+    );
+    await cli.listening(port);
+    await cli.waitFor('stdout', /INFO.*: Server listening at /);
+    expect(cli.stdout).not.toMatch(/^\{/m);
     await cli.stop();
   });
 });

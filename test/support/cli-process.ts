@@ -44,11 +44,11 @@ export class CliProcess {
     return url;
   }
 
-  /** Waits until `stdout` holds a match of `pattern`. */
-  logged(pattern: RegExp): Promise<string> {
+  /** Waits until `stream` (stdout: the logs; stderr: the banner) holds a match of `pattern`. */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<string> {
     return eventually(
-      `stdout to match ${pattern} (stdout: ${this.stdout.slice(-500)})`,
-      () => pattern.exec(this.stdout)?.[0],
+      `${stream} to match ${pattern} (${stream}: ${this[stream].slice(-500)})`,
+      () => pattern.exec(this[stream])?.[0],
     );
   }
 
