@@ -4,6 +4,7 @@ import { loadDotEnv } from './env-file.ts';
 import { Supervisor } from './fleet/supervisor.ts';
 import { createLogger } from './observability/logger.ts';
 import { runSandbox } from './sandbox/sandbox.ts';
+import { adminKeyLine, startBanner } from './start-banner.ts';
 import { migrateOnly } from './store/database.ts';
 import type { NodeRole } from './store/repositories.ts';
 
@@ -61,15 +62,12 @@ async function serve(
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
   const url = await gateway.start();
+  const facts = { url, dataDir: cfg.dataDir, adminKey: gateway.adminKey, keyFromEnvironment: !!cfg.apiKey };
   const lines =
     role === 'worker'
       ? [`Zapgate worker ${cfg.fleet.nodeId}: health and metrics on ${url}`, ...banner]
-      : [`Zapgate listening on ${url} (API docs: ${url}/docs)`, ...banner];
-  if (gateway.adminKey.created) {
-    lines.push(
-      `Admin API key (generated, shown once; kept in ${cfg.dataDir}/admin-api-key): ${gateway.adminKey.key}`,
-    );
-  }
+      : [...startBanner(facts), ...banner];
+  if (role === 'worker' && gateway.adminKey.created) lines.push(adminKeyLine(facts));
   process.stderr.write(`${lines.join('\n')}\n`);
   handleSignals(
     () => gateway.stop(),

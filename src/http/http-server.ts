@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { SessionService } from '../auth/session-service.ts';
 import type { TenantService } from '../auth/tenant-service.ts';
 import type { HttpConfig } from '../config.ts';
@@ -49,7 +49,8 @@ import { registerSecurityHeaders } from './security.ts';
 export function createHttpServer(logger: Logger, http: HttpConfig): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // the gateway logs what matters itself; the top-level option is deprecated (FSTDEP023)
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     ...requestTimeouts(http.requestTimeoutMs),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },

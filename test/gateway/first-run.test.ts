@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,16 @@ function start(cwd: string, env: Record<string, string | undefined>): CliProcess
   return cli;
 }
 
+/** Starts `zapgate serve` from `cwd` on a free port and waits for its banner's last line. */
+async function startServing(cwd: string, extra: Record<string, string>) {
+  const port = await freePort();
+  const cli = start(cwd, baseEnv({ PORT: String(port), HOST: '127.0.0.1', ...extra }));
+  const url = await cli.listening(port);
+  await cli.waitFor('stderr', /Admin API key: .*\n/);
+  return { cli, url };
+}
+
+const NO_WARNINGS = /DeprecationWarning|FSTDEP|ExperimentalWarning|\(node:\d+\) \[/;
 const JSON_LOG_LINE = /^\{"level":\d+,.*"msg":"Server listening at /m;
 
 describe('starting the gateway as a new operator does', () => {
@@ -61,18 +71,35 @@ describe('starting the gateway as a new operator does', () => {
     // stdout is a pipe here, not a terminal: JSON lines by default
     await cli.waitFor('stdout', JSON_LOG_LINE);
     for (const line of cli.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    await cli.waitFor('stderr', /Admin API key: .*\n/);
+    expect(cli.stderr).toContain(`Dashboard: ${url}/`);
+    expect(cli.stderr).toContain(`API docs: ${url}/docs`);
+    expect(cli.stderr).toContain('Admin API key: the API_KEY setting (not printed)');
+    expect(cli.stderr).not.toContain(ADMIN_KEY);
+    expect(cli.stderr).not.toMatch(NO_WARNINGS);
     await cli.stop();
   });
 
-  it('writes pretty log lines when LOG_FORMAT=pretty, even on a pipe', async () => {
-    const port = await freePort();
-    const cli = start(
-      tempDir(),
-      baseEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' }),
+  it('prints a generated key once, and on later starts only the file that keeps it', async () => {
+    const cwd = tempDir();
+    const keyFile = join(cwd, 'data', 'admin-api-key');
+    const first = await startServing(cwd, { LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' });
+    const key = readFileSync(keyFile, 'utf8').trim();
+    expect(first.cli.stderr).toContain(
+      `Admin API key: ${key} (generated now and shown once; kept in ${keyFile})`,
     );
-    await cli.listening(port);
-    await cli.waitFor('stdout', /INFO.*: Server listening at /);
-    expect(cli.stdout).not.toMatch(/^\{/m);
-    await cli.stop();
+    expect(first.cli.stderr).toContain(`Dashboard: ${first.url}/`);
+    expect(first.cli.stderr).not.toMatch(NO_WARNINGS);
+    // LOG_FORMAT=pretty: lines for a person, not JSON, even on a pipe
+    await first.cli.waitFor('stdout', /INFO.*: Server listening at /);
+    expect(first.cli.stdout).not.toMatch(/^\{/m);
+    await first.cli.stop();
+
+    const again = await startServing(cwd, { LOG_LEVEL: 'warn' });
+    expect(again.cli.stderr).toContain(`Admin API key: in ${keyFile}`);
+    expect(again.cli.stderr).toContain(`API docs: ${again.url}/docs`);
+    expect(again.cli.stderr).not.toContain(key);
+    expect((await new ApiClient(again.url, key).get('/api/v1/instances')).status).toBe(200);
+    await again.cli.stop();
   });
 });
