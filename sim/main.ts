@@ -7,6 +7,8 @@
  * - `SIM_HISTORY_CHATS`, `SIM_HISTORY_MESSAGES`: size of the history sync at a device's first login
  * - `SIM_LOG=1`: simulator events on stderr, one JSON object a line
  * - `SIM_INFO_FILE`: a path to write the full info (with `tlsCert`) to, as JSON
+ * - `SIM_STATE_DIR` (or `--state-dir DIR`): keep the root key, accounts, linked devices and contacts
+ *   in that directory, so a restart keeps every link (off when unset)
  *
  * Once listening it prints ONE line of JSON on stdout (`wsUrl`, `adminUrl`, `mediaHost`, `rootPublicKey`)
  * for a parent process to parse, then a human-readable summary on stderr. A bad variable is reported
@@ -34,6 +36,7 @@ interface CliConfig {
   rootGiven: boolean;
   log: boolean;
   infoFile: string | undefined;
+  stateDir: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -69,13 +72,22 @@ function rootKeyVar(env: Env): string | undefined {
   return bytes.toString('base64');
 }
 
-function parseEnv(env: Env): CliConfig {
+/** `--state-dir DIR` or `--state-dir=DIR` on the command line, else `SIM_STATE_DIR`. */
+function stateDirOption(env: Env, argv: string[]): string | undefined {
+  const at = argv.findIndex((a) => a === '--state-dir' || a.startsWith('--state-dir='));
+  const raw = at < 0 ? env.SIM_STATE_DIR : argv[at]?.includes('=') ? argv[at]?.split('=')[1] : argv[at + 1];
+  if (at >= 0 && !raw?.trim()) throw new ConfigError('--state-dir takes a directory');
+  return raw?.trim() ? resolve(raw.trim()) : undefined;
+}
+
+function parseEnv(env: Env, argv: string[] = []): CliConfig {
   const port = intVar(env, 'SIM_PORT', 0, 65_535, 0);
   const adminPort = intVar(env, 'SIM_ADMIN_PORT', 0, 65_535, 0);
   if (port !== 0 && port === adminPort)
     throw new ConfigError(`SIM_PORT and SIM_ADMIN_PORT must differ (both are ${port})`);
   const given = rootKeyVar(env);
   const infoFile = env.SIM_INFO_FILE?.trim();
+  const stateDir = stateDirOption(env, argv);
   const options: SimulatorOptions = {
     port,
     adminPort,
@@ -84,6 +96,7 @@ function parseEnv(env: Env): CliConfig {
       chats: intVar(env, 'SIM_HISTORY_CHATS', 0, MAX_HISTORY, 0),
       messagesPerChat: intVar(env, 'SIM_HISTORY_MESSAGES', 0, MAX_HISTORY, 0),
     },
+    ...(stateDir ? { stateDir } : {}),
   };
   return {
     options,
@@ -91,6 +104,7 @@ function parseEnv(env: Env): CliConfig {
     rootGiven: given !== undefined,
     log: flagVar(env, 'SIM_LOG'),
     infoFile: infoFile ? resolve(infoFile) : undefined,
+    stateDir,
   };
 }
 
@@ -128,9 +142,11 @@ function describe(info: SimulatorInfo, config: CliConfig): string {
     `  makeWASocket({ waWebSocketUrl: '${info.wsUrl}', ... })`,
     `  and trust the self-signed certificate of the media host${config.options.tls ? ' and the socket' : ''}:`,
     '  pass tlsCert from GET /info as `ca` to the fetchAgent (and to `agent` for wss://).',
-    config.rootGiven
-      ? '  The root comes from SIM_ROOT_PRIVATE_KEY and stays the same across runs.'
-      : `  To keep this root across runs: SIM_ROOT_PRIVATE_KEY=${config.rootPrivateKey}`,
+    config.stateDir
+      ? `  The root key, accounts, linked devices and contacts are kept in ${config.stateDir}.`
+      : config.rootGiven
+        ? '  The root comes from SIM_ROOT_PRIVATE_KEY and stays the same across runs.'
+        : `  To keep this root across runs: SIM_ROOT_PRIVATE_KEY=${config.rootPrivateKey} (or --state-dir DIR to keep everything)`,
     config.infoFile ? `  Full info written to ${config.infoFile}` : undefined,
     '',
     'Ctrl-C to stop.',
@@ -183,7 +199,7 @@ function stopOnSignals(log: boolean): { started(sim: RunningSimulator): void } {
 
 function readConfig(): CliConfig {
   try {
-    return parseEnv(process.env);
+    return parseEnv(process.env, process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`zapgate-sim: ${err.message}\n`);
@@ -196,7 +212,8 @@ async function start(config: CliConfig): Promise<RunningSimulator> {
   try {
     return await startSimulator({
       ...config.options,
-      rootPrivateKey: config.rootPrivateKey,
+      // with a state directory, the root kept there wins over a generated one
+      ...(config.rootGiven || !config.stateDir ? { rootPrivateKey: config.rootPrivateKey } : {}),
       ...(config.log ? { log: logLine } : {}),
     });
   } catch (err) {

@@ -12,6 +12,7 @@ import { readBody, sendError, sendJson } from './admin/http-json.ts';
 import { notFound } from './errors.ts';
 import { type MediaHost, startMediaHost } from './media/media-host.ts';
 import { generateTlsMaterial } from './media/tls-material.ts';
+import { StateDir } from './network/state-dir.ts';
 import { Connection } from './server/connection.ts';
 import { onSocketData } from './server/handshake.ts';
 import { forgetRegistration, startRegistration } from './server/linking.ts';
@@ -33,6 +34,11 @@ export interface SimulatorOptions {
   historySync?: Partial<CoreOptions['historySync']>;
   autoDeliveryReceipts?: boolean;
   log?: CoreOptions['log'];
+  /**
+   * A directory to keep the root key and the network in (see `network/state-dir.ts`): accounts,
+   * linked devices and contacts come back on the next start with the same directory. Off when unset.
+   */
+  stateDir?: string;
 }
 
 export interface SimulatorInfo {
@@ -66,7 +72,9 @@ const closeServer = (server: Server): Promise<void> =>
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const tls = await generateTlsMaterial();
   const media = await startMediaHost({ tls });
-  const root = options.rootPrivateKey ? rootFromPrivateKey(options.rootPrivateKey) : undefined;
+  const given = options.rootPrivateKey ? rootFromPrivateKey(options.rootPrivateKey) : undefined;
+  const state = options.stateDir ? new StateDir(options.stateDir) : undefined;
+  const root = state ? state.rootKey(given) : given;
   const core = new SimCore(createServerIdentity(root), media, {
     historySync: { chats: 0, messagesPerChat: 0, ...options.historySync },
     autoDeliveryReceipts: options.autoDeliveryReceipts ?? true,
@@ -75,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const api = new SimulatorApi(core);
   const onError = (err: unknown) =>
     core.log('error', { error: err instanceof Error ? err.stack : String(err) });
+  state?.keep(core.directory, onError);
   const socketHandler = (req: IncomingMessage, res: ServerResponse) =>
     void mockPhoneRoute(api, req, res).catch((err) => sendError(res, err, onError));
   const socketServer = options.tls ? createHttpsServer(tls, socketHandler) : createHttpServer(socketHandler);
@@ -104,6 +113,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       socketServer.closeAllConnections();
       admin.closeAllConnections();
       await closing;
+      state?.close(core.directory);
     },
   };
 }

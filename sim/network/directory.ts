@@ -48,6 +48,14 @@ export class Directory {
     return contact;
   }
 
+  /** Takes back an account or contact a snapshot kept, with its phone and LID unchanged. */
+  adopt(entry: Account | Contact): void {
+    if ('devices' in entry) this.accounts.set(entry.phone, entry);
+    else this.contacts.set(entry.phone, entry);
+    this.byLid.set(entry.lidUser, entry);
+    this.lidSeq = Math.max(this.lidSeq, Number(entry.lidUser));
+  }
+
   /** The account behind a phone-number or LID jid (any device), if the jid names one. */
   accountOf(jid: string): Account | undefined {
     const user = userOf(jid);

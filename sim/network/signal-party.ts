@@ -33,6 +33,17 @@ export interface PreKeyBundle {
   preKey: { keyId: number; pub: Buffer };
 }
 
+/** All a party knows, to be kept across simulator restarts (`network/snapshot.ts`). */
+export interface SignalPartyState {
+  identity: KeyPair;
+  registrationId: number;
+  signedPreKey: { keyId: number; keyPair: KeyPair; signature: Buffer };
+  preKeys: Array<[number, KeyPair]>;
+  /** libsignal's own serialized session records, by address. */
+  sessions: Array<[string, unknown]>;
+  nextPreKeyId: number;
+}
+
 export interface EncryptedPayload {
   type: 'pkmsg' | 'msg';
   body: Buffer;
@@ -43,14 +54,36 @@ export interface EncryptedPayload {
  * encrypts to and decrypts from companion devices with real libsignal sessions.
  */
 export class SignalParty {
-  readonly identity: KeyPair = keyhelper.generateIdentityKeyPair();
-  readonly registrationId = keyhelper.generateRegistrationId();
-  private readonly signedPreKey = keyhelper.generateSignedPreKey(this.identity, 1);
-  private readonly preKeys = new Map<number, KeyPair>();
-  private readonly sessions = new Map<string, Uint8Array>();
-  private nextPreKeyId = 1;
+  readonly identity: KeyPair;
+  readonly registrationId: number;
+  private readonly signedPreKey: SignalPartyState['signedPreKey'];
+  private readonly preKeys: Map<number, KeyPair>;
+  private readonly sessions: Map<string, Uint8Array>;
+  private nextPreKeyId: number;
   /** libsignal ratchets must advance in the order messages go out: one operation at a time. */
   private turn: Promise<unknown> = Promise.resolve();
+
+  /** A new identity, or the one `state` kept. */
+  constructor(state?: SignalPartyState) {
+    this.identity = state?.identity ?? keyhelper.generateIdentityKeyPair();
+    this.registrationId = state?.registrationId ?? keyhelper.generateRegistrationId();
+    this.signedPreKey = state?.signedPreKey ?? keyhelper.generateSignedPreKey(this.identity, 1);
+    this.preKeys = new Map(state?.preKeys);
+    this.sessions = new Map(state?.sessions as Array<[string, Uint8Array]> | undefined);
+    this.nextPreKeyId = state?.nextPreKeyId ?? 1;
+  }
+
+  /** What `new SignalParty(state)` needs to be this party again. */
+  exportState(): SignalPartyState {
+    return {
+      identity: this.identity,
+      registrationId: this.registrationId,
+      signedPreKey: this.signedPreKey,
+      preKeys: [...this.preKeys],
+      sessions: [...this.sessions],
+      nextPreKeyId: this.nextPreKeyId,
+    };
+  }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.turn.then(work, work);

@@ -19,6 +19,12 @@ export function rememberAppStateKey(device: LinkedDevice, keyId: Uint8Array, key
   sharedKeys.set(device, { keyId: Buffer.from(keyId).toString('base64'), keyData });
 }
 
+/** The key the phone shared with a device, as `rememberAppStateKey` took it. */
+export function appStateKeyOf(device: LinkedDevice): { keyId: Uint8Array; keyData: Uint8Array } | undefined {
+  const key = sharedKeys.get(device);
+  return key && { keyId: Buffer.from(key.keyId, 'base64'), keyData: key.keyData };
+}
+
 /** A change a device recorded in the account's app state (archive, pin, mute, push name…). */
 export interface AppStateAction {
   collection: string;
