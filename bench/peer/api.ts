@@ -31,7 +31,9 @@ async function requireKey(request: FastifyRequest, reply: FastifyReply): Promise
 
 const app = Fastify({
   logger: false,
-  ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  ajv: {
+    customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, discriminator: true },
+  },
 });
 app.addHook('onRequest', requireKey);
 

@@ -18,7 +18,14 @@ const app = Fastify({
   logger: false,
   ...(validated
     ? {
-        ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' as const, useDefaults: true } },
+        ajv: {
+          customOptions: {
+            removeAdditional: false,
+            coerceTypes: 'array' as const,
+            useDefaults: true,
+            discriminator: true,
+          },
+        },
       }
     : {}),
 });

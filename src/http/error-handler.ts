@@ -9,6 +9,18 @@ const send = (err: ZapgateError) => ({
   },
 });
 
+type ValidationIssue = NonNullable<FastifyError['validation']>[number];
+
+/** What Ajv leaves out of its message: the name of an unknown field, or the unknown `type`. */
+function namedField(v: ValidationIssue): string | undefined {
+  const params = v.params as Record<string, unknown>;
+  if (v.keyword === 'additionalProperties')
+    return `"${String(params.additionalProperty)}" is not a field here`;
+  if (v.keyword === 'discriminator' && params.error === 'mapping')
+    return `${String(params.tag)} "${String(params.tagValue)}" is not one of the accepted values`;
+  return undefined;
+}
+
 /** Fastify's own client errors, each turned into the gateway's coded form. */
 function fromFastify(err: FastifyError): ZapgateError | undefined {
   if (err.validation) {
@@ -17,7 +29,9 @@ function fromFastify(err: FastifyError): ZapgateError | undefined {
       message: v.message,
       params: v.params,
     }));
-    return Errors.validation(`invalid ${err.validationContext ?? 'request'}: ${err.message}`, details);
+    const named = err.validation.map(namedField).filter((text) => text !== undefined);
+    const message = [err.message, ...named].join('; ');
+    return Errors.validation(`invalid ${err.validationContext ?? 'request'}: ${message}`, details);
   }
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

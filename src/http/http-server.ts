@@ -53,7 +53,14 @@ export function createHttpServer(logger: Logger, http: HttpConfig): FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     ...requestTimeouts(http.requestTimeoutMs),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        discriminator: true,
+      },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerJsonBody(app);
   registerErrorHandling(app);

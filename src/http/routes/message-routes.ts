@@ -8,49 +8,13 @@ import { chatJidOf, type SendInput } from '../../outbox/message-input.ts';
 import type { MessageService } from '../../outbox/message-service.ts';
 import { fromMultipart } from '../error-handler.ts';
 import { errorResponses, IdParam, Limit, TextInteger } from '../schemas.ts';
+import { SendBody } from './send-schemas.ts';
+
+export { SendBody };
 
 const tags = ['messages'];
 const enumOf = <T extends string>(values: readonly T[]) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values] });
-
-export const SendBody = Type.Object(
-  {
-    to: Type.String({
-      minLength: 1,
-      maxLength: 64,
-      description: 'phone number (international digits) or a group jid',
-    }),
-    type: enumOf(MESSAGE_TYPES),
-    text: Type.Optional(Type.String({ maxLength: 65_536 })),
-    caption: Type.Optional(Type.String({ maxLength: 4096 })),
-    mimetype: Type.Optional(Type.String({ maxLength: 128 })),
-    fileName: Type.Optional(Type.String({ maxLength: 255 })),
-    voice: Type.Optional(Type.Boolean()),
-    url: Type.Optional(Type.String({ maxLength: 4096 })),
-    base64: Type.Optional(Type.String()),
-    latitude: Type.Optional(Type.Number()),
-    longitude: Type.Optional(Type.Number()),
-    name: Type.Optional(Type.String({ maxLength: 1024 })),
-    address: Type.Optional(Type.String({ maxLength: 1024 })),
-    displayName: Type.Optional(Type.String({ maxLength: 256 })),
-    vcard: Type.Optional(Type.String({ maxLength: 16_384 })),
-    phone: Type.Optional(Type.String({ maxLength: 32 })),
-    messageId: Type.Optional(Type.String({ maxLength: 128 })),
-    emoji: Type.Optional(Type.String({ maxLength: 32 })),
-    options: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 12 })),
-    selectableCount: Type.Optional(TextInteger({ minimum: 0 })),
-    replyTo: Type.Optional(Type.String({ maxLength: 128 })),
-    mentions: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 256 })),
-    ttl: Type.Optional(
-      TextInteger({
-        minimum: 1,
-        maximum: 30 * 86_400,
-        description: 'seconds; still queued after it → failed',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
 
 export const MessageJson = Type.Object({
   id: Type.String(),
