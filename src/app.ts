@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import { resolveAdminKey } from './auth/admin-key.ts';
+import type { CredentialCipher } from './auth/credential-cipher.ts';
+import { openCredentialCipher } from './auth/master-key.ts';
 import { SessionService } from './auth/session-service.ts';
 import { TenantService } from './auth/tenant-service.ts';
 import { CallHandler, checkCallSettings } from './calls/call-handler.ts';
@@ -114,7 +116,14 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     let keeper: LeaseKeeper | undefined;
     const owner = buildOwnerSide(
       config,
-      { store, events, logger, metrics, engine: overrides.engine },
+      {
+        store,
+        events,
+        logger,
+        metrics,
+        engine: overrides.engine,
+        cipher: await openCredentialCipher(store, config.masterKey, logger),
+      },
       role === 'worker' ? (id) => keeper?.fence(id) : undefined,
     );
     sessions = owner.sessions;
@@ -249,6 +258,8 @@ interface OwnerDeps {
   logger: Logger;
   metrics: Metrics;
   engine: WhatsAppEngine | undefined;
+  /** Seals credentials under MASTER_KEY (the database's derivation, legacy rows upgraded). */
+  cipher: CredentialCipher;
 }
 
 /** What a process that owns instances runs: the engine, their sessions, senders and receivers. */
@@ -262,7 +273,7 @@ function buildOwnerSide(
     deps.engine ??
     new BaileysEngine({
       authState: lease ? fencedAuthState(store.authState, lease) : store.authState,
-      ...(config.masterKey ? { masterKey: config.masterKey } : {}),
+      cipher: deps.cipher,
       ...(config.waServerUrl && config.waServerRootKey
         ? {
             server: {

@@ -18,6 +18,7 @@ import {
 } from './repositories/fleet-repositories.ts';
 import { InstanceEventSqlRepository } from './repositories/instance-event-repository.ts';
 import { InstanceSqlRepository } from './repositories/instance-repository.ts';
+import { MasterKeySqlRepository } from './repositories/master-key-repository.ts';
 import { MessageMediaSqlRepository } from './repositories/message-media-repository.ts';
 import { MessageSqlRepository } from './repositories/message-repository.ts';
 import { TenantSqlRepository } from './repositories/tenant-repository.ts';
@@ -158,6 +159,7 @@ function repositoriesOver(db: Kysely<Database>, shared: Shared): Repositories {
     chats: new ChatSqlRepository(db),
     contacts: new ContactSqlRepository(db),
     jobs: new JobLeaseSqlRepository(db),
+    masterKey: new MasterKeySqlRepository(db),
   };
 }
 
@@ -179,6 +181,7 @@ class SqlStore implements Store {
   readonly chats: Repositories['chats'];
   readonly contacts: Repositories['contacts'];
   readonly jobs: Repositories['jobs'];
+  readonly masterKey: Repositories['masterKey'];
   #closed = false;
   readonly #shared: Shared;
 
@@ -205,6 +208,7 @@ class SqlStore implements Store {
     this.chats = repositories.chats;
     this.contacts = repositories.contacts;
     this.jobs = repositories.jobs;
+    this.masterKey = repositories.masterKey;
   }
 
   /**

@@ -37,6 +37,10 @@ export type {
 } from './fleet-repositories.ts';
 export { LeaseLostError } from './fleet-repositories.ts';
 
+import type { MasterKeyRepository } from './master-key-repositories.ts';
+
+export type { AuthRow, KeyDerivation, MasterKeyRepository } from './master-key-repositories.ts';
+
 /** Who owns what and how to find it. Repositories are the only place with SQL. */
 export interface TenantRepository {
   create(input: { id: string; name: string }): Promise<Tenant>;
@@ -259,6 +263,8 @@ export interface CampaignRepository {
   get(id: string): Promise<Campaign | undefined>;
   list(filter: { tenantId?: string | null; instanceId?: string }): Promise<Campaign[]>;
   setStatus(id: string, status: CampaignStatus): Promise<Campaign | undefined>;
+  /** Moves the campaign to `to` only from one of `from`; undefined when it was not in one of them. */
+  transition(id: string, from: CampaignStatus[], to: CampaignStatus): Promise<Campaign | undefined>;
   deleteByInstance(instanceId: string): Promise<number>;
 }
 
@@ -401,6 +407,8 @@ export interface Store {
   readonly chats: ChatRepository;
   readonly contacts: ContactRepository;
   readonly jobs: JobLeaseRepository;
+  /** The salt `MASTER_KEY` is stretched with, and every auth row for a re-encryption. */
+  readonly masterKey: MasterKeyRepository;
   /**
    * Runs `work` in one transaction with repositories bound to it (the outbox insert and what it
    * implies happen together or not at all).

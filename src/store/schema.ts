@@ -184,6 +184,16 @@ export interface WebhookDeliveriesTable {
   delivered_at: Millis | null;
 }
 
+/** How `MASTER_KEY` is stretched for this database (migration 009). */
+export interface MasterKeyTable {
+  id: string;
+  /** `scrypt:N=…,r=…,p=…` */
+  kdf: string;
+  /** base64 */
+  salt: string;
+  created_at: Millis;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -195,6 +205,7 @@ export interface Database {
   fleet_jobs: FleetJobsTable;
   auth_creds: AuthCredsTable;
   auth_keys: AuthKeysTable;
+  master_key: MasterKeyTable;
   instance_events: InstanceEventsTable;
   messages: MessagesTable;
   message_media: MessageMediaTable;

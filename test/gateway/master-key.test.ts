@@ -52,7 +52,7 @@ describe('MASTER_KEY across a gateway restart', () => {
     const rows = rawAuthRows(gw.databaseUrl.replace('sqlite://', ''), instance.id);
     expect(rows.length).toBeGreaterThan(1);
     for (const data of rows) {
-      expect(data.startsWith('zg1:')).toBe(true);
+      expect(data.startsWith('zg2:')).toBe(true);
       expect(() => JSON.parse(data)).toThrow();
     }
     expect(rows.join('\n')).not.toContain(String(instance.phone));

@@ -7,6 +7,7 @@ import { type ContractContext, type Dialect, openFreshStore } from './contract/f
 import { fleetContract } from './contract/fleet.ts';
 import { instanceContract } from './contract/instances.ts';
 import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
+import { masterKeyContract } from './contract/master-key.ts';
 import { messageBenchContract } from './contract/message-bench.ts';
 import { messageMediaContract } from './contract/message-media.ts';
 import { messageContract } from './contract/messages.ts';
@@ -54,6 +55,8 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('chats', () => chatContract(ctx));
     describe('contacts', () => contactContract(ctx));
     describe('message benchmark', () => messageBenchContract(ctx));
+    describe('master key: derivation, upgrade, rotation (last: it re-seals every row)', () =>
+      masterKeyContract(ctx));
   });
 }
 

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { Agent as HttpsAgent } from 'node:https';
 import { Browsers, WA_CERT_DETAILS } from 'baileys';
 import type { Logger } from 'pino';
+import type { CredentialCipher } from '../../auth/credential-cipher.ts';
 import type { AuthStateRepository } from '../../store/repositories.ts';
 import type { EngineConnection, WhatsAppEngine } from '../engine.ts';
-import { createAuthCipher } from './auth-cipher.ts';
 import { BaileysConnection } from './baileys-connection.ts';
 import { mediaDownloader } from './media-download.ts';
 import { loadSqlAuthState } from './sql-auth-state.ts';
@@ -21,7 +21,8 @@ export interface WaServerConfig {
 
 export interface BaileysEngineOptions {
   authState: AuthStateRepository;
-  masterKey?: string;
+  /** Seals credentials and keys under MASTER_KEY (or stores them as they are, without one). */
+  cipher: CredentialCipher;
   server?: WaServerConfig;
   logger: Logger;
   /** Level of Baileys' own log lines (they go through `logger`). */
@@ -38,13 +39,13 @@ export const serverIdOf = (rootPublicKey: string): string =>
 
 /** The production engine: Baileys sockets with credentials and Signal keys in SQL. */
 export class BaileysEngine implements WhatsAppEngine {
-  private readonly cipher;
+  private readonly cipher: CredentialCipher;
   private readonly agent: HttpsAgent | undefined;
   readonly serverId: string;
 
   constructor(private readonly options: BaileysEngineOptions) {
     enforceStrictSignatures();
-    this.cipher = createAuthCipher(options.masterKey);
+    this.cipher = options.cipher;
     const server = options.server;
     this.serverId = server ? serverIdOf(server.rootPublicKey) : 'whatsapp';
     if (server) {

@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialCipher, newKeyDerivation } from '../../auth/credential-cipher.ts';
 import { openStore } from '../../store/database.ts';
 import type { Store } from '../../store/repositories.ts';
-import { createAuthCipher } from './auth-cipher.ts';
 import { loadSqlAuthState } from './sql-auth-state.ts';
+
+const derivation = newKeyDerivation();
+const createAuthCipher = (key: string | undefined) => credentialCipher(key, derivation);
 
 let dir: string;
 let store: Store;
@@ -29,10 +32,10 @@ describe('Baileys auth state in SQL', () => {
     });
 
     const raw = await store.authState.loadCreds('inst-1');
-    expect(raw).toMatch(/^zg1:/);
+    expect(raw).toMatch(/^zg2:/);
     expect(raw).not.toContain('15550001111');
     const rawKey = (await store.authState.loadKeys('inst-1', 'pre-key', ['1'])).get('1');
-    expect(rawKey).toMatch(/^zg1:/);
+    expect(rawKey).toMatch(/^zg2:/);
 
     const again = await loadSqlAuthState(store.authState, 'inst-1', cipher);
     expect(again.state.creds.me?.id).toBe('15550001111:1@s.whatsapp.net');

@@ -9,18 +9,25 @@ import {
   type SignalKeyStore,
 } from 'baileys';
 import { LRUCache } from 'lru-cache';
+import type { AuthRowRef, CredentialCipher } from '../../auth/credential-cipher.ts';
 import type { AuthStateRepository } from '../../store/repositories.ts';
-import type { AuthCipher } from './auth-cipher.ts';
 
 /** Recently used keys per instance; the rest (hundreds of unused pre-keys) stay in SQL. */
 const CACHE_ENTRIES = 256;
 const MISSING = Symbol('missing');
 type Cached = unknown | typeof MISSING;
 
-const encode = (cipher: AuthCipher, value: unknown) =>
-  cipher.seal(JSON.stringify(value, BufferJSON.replacer));
-const decode = (cipher: AuthCipher, stored: string): unknown =>
-  JSON.parse(cipher.open(stored), BufferJSON.reviver);
+// each value is sealed bound to its row: the instance, and which key (or the credentials) it is
+const encode = (cipher: CredentialCipher, value: unknown, row: AuthRowRef) =>
+  cipher.seal(JSON.stringify(value, BufferJSON.replacer), row);
+const decode = (cipher: CredentialCipher, stored: string, row: AuthRowRef): unknown =>
+  JSON.parse(cipher.open(stored, row), BufferJSON.reviver);
+const keyRow = (instanceId: string, type: string, keyId: string): AuthRowRef => ({
+  instanceId,
+  kind: 'key',
+  type,
+  keyId,
+});
 
 function revive<T extends keyof SignalDataTypeMap>(type: T, value: unknown): SignalDataTypeMap[T] {
   if (type === 'app-state-sync-key' && value) {
@@ -36,10 +43,11 @@ function revive<T extends keyof SignalDataTypeMap>(type: T, value: unknown): Sig
 export async function loadSqlAuthState(
   repo: AuthStateRepository,
   instanceId: string,
-  cipher: AuthCipher,
+  cipher: CredentialCipher,
 ): Promise<{ state: AuthenticationState; saveCreds: () => Promise<void> }> {
   const stored = await repo.loadCreds(instanceId);
-  const creds = stored ? (decode(cipher, stored) as AuthenticationCreds) : initAuthCreds();
+  const credsRow: AuthRowRef = { instanceId, kind: 'creds' };
+  const creds = stored ? (decode(cipher, stored, credsRow) as AuthenticationCreds) : initAuthCreds();
   const cache = new LRUCache<string, { v: Cached }>({ max: CACHE_ENTRIES });
   const keys: SignalKeyStore = {
     async get(type, ids) {
@@ -49,7 +57,9 @@ export async function loadSqlAuthState(
         const rows = await repo.loadKeys(instanceId, type, missing);
         for (const id of missing) {
           const row = rows.get(id);
-          cache.set(`${type}:${id}`, { v: row === undefined ? MISSING : decode(cipher, row) });
+          cache.set(`${type}:${id}`, {
+            v: row === undefined ? MISSING : decode(cipher, row, keyRow(instanceId, type, id)),
+          });
         }
       }
       for (const id of ids) {
@@ -62,7 +72,11 @@ export async function loadSqlAuthState(
       const entries: Array<{ type: string; id: string; value: string | null }> = [];
       for (const [type, byId] of Object.entries(data)) {
         for (const [id, value] of Object.entries(byId ?? {})) {
-          entries.push({ type, id, value: value ? encode(cipher, value) : null });
+          entries.push({
+            type,
+            id,
+            value: value ? encode(cipher, value, keyRow(instanceId, type, id)) : null,
+          });
         }
       }
       await repo.writeKeys(instanceId, entries);
@@ -72,5 +86,8 @@ export async function loadSqlAuthState(
       }
     },
   };
-  return { state: { creds, keys }, saveCreds: () => repo.saveCreds(instanceId, encode(cipher, creds)) };
+  return {
+    state: { creds, keys },
+    saveCreds: () => repo.saveCreds(instanceId, encode(cipher, creds, credsRow)),
+  };
 }

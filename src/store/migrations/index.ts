@@ -7,6 +7,7 @@ import * as linkedServer from './005-linked-server.ts';
 import * as fleet from './006-fleet.ts';
 import * as fleetWakeups from './007-fleet-wakeups.ts';
 import * as chatsContacts from './008-chats-contacts.ts';
+import * as masterKey from './009-master-key.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '006-fleet': fleet,
   '007-fleet-wakeups': fleetWakeups,
   '008-chats-contacts': chatsContacts,
+  '009-master-key': masterKey,
 };

@@ -15,6 +15,7 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '006-fleet',
       '007-fleet-wakeups',
       '008-chats-contacts',
+      '009-master-key',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();

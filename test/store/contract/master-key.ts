@@ -1,0 +1,75 @@
+import { expect, it } from 'vitest';
+import { newKeyDerivation } from '../../../src/auth/credential-cipher.ts';
+import { openCredentialCipher } from '../../../src/auth/master-key.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { legacySeal } from '../../support/legacy-seal.ts';
+import type { ContractContext } from './fixture.ts';
+import { unique } from './fixture.ts';
+
+const quiet = createLogger('silent');
+
+/**
+ * Sealing under MASTER_KEY, over the store: the database's derivation, the one-time upgrade of
+ * first-format rows, and rotation. Runs last in the suite: a rotation re-seals every auth row.
+ */
+export function masterKeyContract(ctx: () => ContractContext): void {
+  it('keeps one derivation per database: the first one written stays', async () => {
+    const { masterKey } = ctx().store;
+    const first = await masterKey.ensureDerivation(newKeyDerivation(new Date(1_700_000_000_000)));
+    const second = await masterKey.ensureDerivation(newKeyDerivation());
+    expect(second).toEqual(first);
+    expect(first.kdf).toMatch(/^scrypt:N=\d+,r=8,p=1$/);
+    expect(Buffer.from(first.salt, 'base64')).toHaveLength(16);
+    expect(await masterKey.derivation()).toEqual(first);
+  });
+
+  it('lists auth rows but those of a prefix, and rewrites only rows still as read', async () => {
+    const { store } = ctx();
+    const instanceId = unique('mk');
+    await store.authState.saveCreds(instanceId, 'zg2:already');
+    await store.authState.writeKeys(instanceId, [
+      { type: 'pre-key', id: '1', value: 'zg1:old' },
+      { type: 'session', id: '5511.0', value: '{"plain":1}' },
+    ]);
+    const rows = (await store.masterKey.authRows('zg2:')).filter((r) => r.instanceId === instanceId);
+    expect(rows.map((r) => [r.kind, r.type, r.keyId, r.data])).toEqual([
+      ['key', 'pre-key', '1', 'zg1:old'],
+      ['key', 'session', '5511.0', '{"plain":1}'],
+    ]);
+    const [preKey, session] = rows as [(typeof rows)[0], (typeof rows)[0]];
+    // the session was written again after it was read: that write wins
+    await store.authState.writeKeys(instanceId, [{ type: 'session', id: '5511.0', value: '{"newer":1}' }]);
+    const changed = await store.masterKey.rewrite([
+      { ...preKey, next: 'zg2:pre' },
+      { ...session, next: 'zg2:stale' },
+    ]);
+    expect(changed).toBe(1);
+    expect((await store.authState.loadKeys(instanceId, 'pre-key', ['1'])).get('1')).toBe('zg2:pre');
+    expect((await store.authState.loadKeys(instanceId, 'session', ['5511.0'])).get('5511.0')).toBe(
+      '{"newer":1}',
+    );
+    await store.authState.clear(instanceId);
+  });
+
+  it('upgrades rows of the first format once at open, bound to their row, and leaves plaintext alone', async () => {
+    const { store } = ctx();
+    const instanceId = unique('mk');
+    await store.authState.saveCreds(instanceId, legacySeal('k1', '{"me":"old"}'));
+    await store.authState.writeKeys(instanceId, [
+      { type: 'pre-key', id: '9', value: legacySeal('k1', '{"pk":9}') },
+      { type: 'pre-key', id: '10', value: '{"plain":10}' },
+    ]);
+    const cipher = await openCredentialCipher(store, 'k1', quiet);
+    const creds = (await store.authState.loadCreds(instanceId)) ?? '';
+    const preKey = (await store.authState.loadKeys(instanceId, 'pre-key', ['9', '10'])).get('9') ?? '';
+    expect(creds).toMatch(/^zg2:/);
+    expect(preKey).toMatch(/^zg2:/);
+    expect(cipher.open(creds, { instanceId, kind: 'creds' })).toBe('{"me":"old"}');
+    expect(cipher.open(preKey, { instanceId, kind: 'key', type: 'pre-key', keyId: '9' })).toBe('{"pk":9}');
+    expect(() => cipher.open(preKey, { instanceId, kind: 'key', type: 'pre-key', keyId: '10' })).toThrow(
+      /ZG_ERR_MASTER_KEY_MISMATCH/,
+    );
+    expect((await store.authState.loadKeys(instanceId, 'pre-key', ['10'])).get('10')).toBe('{"plain":10}');
+    await store.authState.clear(instanceId);
+  });
+}
