@@ -1,4 +1,5 @@
 import { buildApp, type Gateway, type GatewayOverrides } from './app.ts';
+import { rotateMasterKeyCommand } from './cli/rotate-master-key.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { loadDotEnv } from './env-file.ts';
 import { Supervisor } from './fleet/supervisor.ts';
@@ -14,7 +15,8 @@ const USAGE = `usage: zapgate <command>
   api       HTTP, SSE and socket.io only; the instances run on workers (fleet mode)
   worker    sessions, senders and webhooks of the instances it leases (fleet mode)
   migrate   apply database migrations and exit
-  sandbox   the gateway wired to a local WhatsApp simulator, for trying flows offline`;
+  sandbox   the gateway wired to a local WhatsApp simulator, for trying flows offline
+  rotate-master-key  re-encrypt stored credentials from MASTER_KEY to NEW_MASTER_KEY (gateways stopped)`;
 
 function fail(message: string): never {
   process.stderr.write(`zapgate: ${message}\n`);
@@ -118,6 +120,8 @@ async function main(): Promise<void> {
   } else if (command === 'migrate') {
     const applied = await migrateOnly(config().databaseUrl);
     process.stderr.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+  } else if (command === 'rotate-master-key') {
+    process.exitCode = await rotateMasterKeyCommand(process.argv.slice(3), process.env);
   } else if (command === 'sandbox') {
     await sandbox();
   } else if (command === 'help' || command === '--help') {

@@ -1,12 +1,15 @@
 import { expect, it } from 'vitest';
-import { newKeyDerivation } from '../../../src/auth/credential-cipher.ts';
+import { credentialCipher, newKeyDerivation } from '../../../src/auth/credential-cipher.ts';
 import { openCredentialCipher } from '../../../src/auth/master-key.ts';
+import { RotationRefusedError, rotateMasterKey } from '../../../src/auth/master-key-rotation.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { legacySeal } from '../../support/legacy-seal.ts';
 import type { ContractContext } from './fixture.ts';
 import { unique } from './fixture.ts';
 
 const quiet = createLogger('silent');
+// past every lease and heartbeat the other contract suites leave in this database
+const LATER = new Date(Date.now() + 86_400_000);
 
 /**
  * Sealing under MASTER_KEY, over the store: the database's derivation, the one-time upgrade of
@@ -70,6 +73,44 @@ export function masterKeyContract(ctx: () => ContractContext): void {
       /ZG_ERR_MASTER_KEY_MISMATCH/,
     );
     expect((await store.authState.loadKeys(instanceId, 'pre-key', ['10'])).get('10')).toBe('{"plain":10}');
+    await store.authState.clear(instanceId);
+  });
+
+  it('rotates every row to a new key and salt in one go, refusing while a gateway is alive', async () => {
+    const { store } = ctx();
+    const instanceId = unique('mk');
+    const before = await openCredentialCipher(store, 'k1', quiet);
+    const ref = { instanceId, kind: 'key' as const, type: 'session', keyId: 'a.0' };
+    await store.authState.saveCreds(instanceId, before.seal('{"c":1}', { instanceId, kind: 'creds' }));
+    await store.authState.writeKeys(instanceId, [
+      { type: 'session', id: 'a.0', value: before.seal('{"s":1}', ref) },
+      { type: 'session', id: 'b.0', value: '{"plain":true}' },
+    ]);
+    const node = unique('node');
+    await store.nodes.heartbeat({ id: node, role: 'serve', version: '1', startedAt: LATER }, LATER);
+    const request = { from: 'k1', to: 'k2', force: false, liveWithinMs: 15_000, now: LATER };
+    await expect(rotateMasterKey(store, request)).rejects.toThrow(RotationRefusedError);
+    await store.nodes.remove(node);
+    // a wrong old key stops it before anything changed
+    await expect(rotateMasterKey(store, { ...request, from: 'wrong' })).rejects.toThrow(
+      /MASTER_KEY_MISMATCH/,
+    );
+    expect(await store.masterKey.authRows()).toEqual(await store.masterKey.authRows());
+
+    const oldDerivation = await store.masterKey.derivation();
+    const result = await rotateMasterKey(store, request);
+    expect(result.instances).toBeGreaterThanOrEqual(1);
+    expect(result.plaintext).toBeGreaterThanOrEqual(1);
+    const derivation = await store.masterKey.derivation();
+    expect(derivation?.salt).not.toBe(oldDerivation?.salt);
+    const after = credentialCipher('k2', derivation);
+    for (const row of await store.masterKey.authRows()) expect(row.data).toMatch(/^zg2:/);
+    const keys = await store.authState.loadKeys(instanceId, 'session', ['a.0', 'b.0']);
+    expect(after.open(keys.get('a.0') ?? '', ref)).toBe('{"s":1}');
+    expect(after.open(keys.get('b.0') ?? '', { ...ref, keyId: 'b.0' })).toBe('{"plain":true}');
+    expect(() => credentialCipher('k1', derivation).open(keys.get('a.0') ?? '', ref)).toThrow(
+      /ZG_ERR_MASTER_KEY_MISMATCH/,
+    );
     await store.authState.clear(instanceId);
   });
 }
