@@ -20,6 +20,7 @@ import type { WebhookService } from '../webhooks/webhook-service.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { registerJsonBody } from './json-body.ts';
+import { openapiOptions } from './openapi/document.ts';
 import { registerRateLimits } from './rate-limits.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { campaignRoutes } from './routes/campaign-routes.ts';
@@ -111,18 +112,7 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
   const { http } = s;
   const streams = { keys: s.tenants.streams, maxPerKey: http.maxStreamsPerKey };
   await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 40 } });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Zapgate', version: '1', description: 'Self-hosted WhatsApp HTTP gateway' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
-        },
-      },
-      security: [{ bearer: [] }, { apiKey: [] }],
-    },
-  });
+  await app.register(swagger, openapiOptions());
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerOperatorRoutes(app, s);
   await app.register(dashboardRoutes());

@@ -338,7 +338,7 @@ export const groupRoutes =
           params: IdAndJid,
           body: Type.Object(
             { image: Type.String({ minLength: 4, maxLength: 14_000_000, contentEncoding: 'base64' }) },
-            { additionalProperties: false, examples: [{ image: 'iVBORw0KGgoAAAANSUhEUgAA…' }] },
+            { additionalProperties: false, examples: [{ image: 'iVBORw0KGgoAAAANSUhEUgAA' }] },
           ),
           response: { 200: PictureUrl, ...failures },
         },

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MESSAGE_TYPES } from '../../src/domain/message.ts';
+import { TAGS } from '../../src/http/openapi/document.ts';
+import { EVENT_NAMES, eventSchemaName } from '../../src/http/openapi/event-schemas.ts';
+import { SUCCESS_EXAMPLES } from '../../src/http/openapi/success-examples.ts';
+import { InProcessGateway } from '../support/in-process-gateway.ts';
+
+type Json = Record<string, unknown>;
+interface Media {
+  schema?: Json;
+  example?: unknown;
+  examples?: Record<string, { value: unknown }>;
+}
+interface Response {
+  $ref?: string;
+  description?: string;
+  content?: Record<string, Media>;
+}
+interface Operation {
+  tags?: string[];
+  security?: unknown[];
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, Response>;
+}
+interface Document {
+  info: { description: string };
+  tags: Array<{ name: string; description: string }>;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Json>; responses: Record<string, Response> };
+}
+
+let gw: InProcessGateway;
+let doc: Document;
+
+beforeAll(async () => {
+  gw = await InProcessGateway.build();
+  const res = await gw.gateway.app.inject({ url: '/docs/json' });
+  expect(res.statusCode).toBe(200);
+  doc = res.json<Document>();
+});
+afterAll(() => gw?.dispose());
+
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({
+      path,
+      method,
+      op,
+      at: `${method.toUpperCase()} ${path}`,
+    })),
+  );
+const named = (response: Response | undefined) => response?.$ref?.replace('#/components/responses/', '');
+const errorExample = (name: string, example: string) =>
+  (doc.components.responses[name]?.content?.['application/json']?.examples?.[example]?.value ?? {}) as Json;
+
+describe('the OpenAPI document', () => {
+  it('answers every error status with a named response whose examples carry that status’s codes', () => {
+    const codes: Record<string, RegExp> = {
+      '400': /^ZG_ERR_(VALIDATION|INVALID_PHONE|INVALID_MEDIA)$/,
+      '401': /^ZG_ERR_UNAUTHORIZED$/,
+      '403': /^ZG_ERR_(FORBIDDEN|CSRF)$/,
+      '404': /^ZG_ERR_NOT_FOUND$/,
+      '409': /^ZG_ERR_(CONFLICT|NOT_LINKED|INSTANCE_LIMIT)$/,
+      '429': /^ZG_ERR_RATE_LIMITED$/,
+    };
+    for (const { path, op, at } of operations()) {
+      const secured = path.startsWith('/api/') && op.security?.length !== 0;
+      if (secured) expect(named(op.responses['401']), at).toBe('Unauthorized');
+      if (path.includes('{')) expect(named(op.responses['404']), at).toBe('NotFound');
+      for (const [status, response] of Object.entries(op.responses)) {
+        expect(response.description ?? named(response), `${at} ${status}`).toBeTruthy();
+        expect(response.description, `${at} ${status}`).not.toBe('Default Response');
+        if (Number(status) < 400 || !named(response)) continue;
+        const component = doc.components.responses[named(response) ?? ''];
+        const examples = Object.values(component?.content?.['application/json']?.examples ?? {});
+        expect(examples.length, `${at} ${status}`).toBeGreaterThan(0);
+        const pattern = codes[status];
+        for (const { value } of examples)
+          if (pattern)
+            expect((value as { error: { code: string } }).error.code, `${at} ${status}`).toMatch(pattern);
+      }
+    }
+  });
+
+  it('shows, as its 401 and 404 examples, what the gateway really answers', async () => {
+    const anonymous = await gw.gateway.app.inject({ url: '/api/v1/instances' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toEqual(errorExample('Unauthorized', 'unauthorized'));
+    const missing = await gw.request({ url: '/api/v1/instances/shop' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual(errorExample('NotFound', 'notFound'));
+    const phone = await gw.request({
+      method: 'POST',
+      url: '/api/v1/instances',
+      payload: { name: 'pairing', start: false },
+    });
+    expect(phone.statusCode).toBe(201);
+    const bad = await gw.request({
+      method: 'POST',
+      url: '/api/v1/instances/pairing/pairing-code',
+      payload: { phoneNumber: 'call me' },
+    });
+    expect(bad.json()).toEqual(errorExample('ValidationError', 'phone'));
+  });
+
+  it('names every success response and gives it an example (by hand for the first routes a user meets)', () => {
+    for (const { op, at } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) >= 400) continue;
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          if (media.schema?.format === 'binary' || type === 'text/event-stream') continue;
+          expect(media.example ?? media.examples, `${at} ${status} ${type}`).toBeDefined();
+        }
+      }
+    }
+    for (const [key, value] of Object.entries(SUCCESS_EXAMPLES)) {
+      const [method = '', path = '', status = ''] = key.split(' ');
+      const media = doc.paths[path]?.[method.toLowerCase()]?.responses[status]?.content?.['application/json'];
+      expect(media?.example, key).toEqual(value);
+    }
+  });
+
+  it('documents one send body per message type, the multipart upload and the QR as image/png', () => {
+    const send = doc.paths['/api/v1/instances/{id}/messages']?.post;
+    const json = send?.requestBody?.content['application/json'];
+    const branches = (json?.schema?.oneOf ?? []) as Json[];
+    expect(branches.map((b) => (b.properties as Json & { type: { enum: string[] } }).type.enum[0])).toEqual([
+      ...MESSAGE_TYPES,
+    ]);
+    expect(Object.keys(json?.examples ?? {})).toEqual([...MESSAGE_TYPES]);
+    expect(send?.requestBody?.content['multipart/form-data']?.schema?.properties).toHaveProperty('file');
+    const qr = doc.paths['/api/v1/instances/{id}/qr']?.get?.responses['200']?.content ?? {};
+    expect(Object.keys(qr)).toEqual(['application/json', 'image/png']);
+  });
+
+  it('holds the event names and every event’s envelope as schemas', () => {
+    const schemas = doc.components.schemas;
+    expect(schemas.EventName?.enum).toEqual(EVENT_NAMES);
+    expect(EVENT_NAMES).toEqual(
+      expect.arrayContaining(['message.received', 'message.status', 'instance.status']),
+    );
+    const refs = ((schemas.Event?.oneOf ?? []) as Json[]).map((branch) => branch.$ref);
+    expect(refs).toEqual(EVENT_NAMES.map((name) => `#/components/schemas/${eventSchemaName(name)}`));
+    for (const name of EVENT_NAMES) {
+      const envelope = schemas[eventSchemaName(name)] as { required: string[]; properties: Json };
+      expect(envelope.required, name).toEqual(['id', 'event', 'instance', 'tenantId', 'timestamp', 'data']);
+      expect(envelope.properties.event, name).toEqual({ type: 'string', enum: [name] });
+    }
+  });
+
+  it('lists its tags in the order a new user needs them, each described, and every route under one', () => {
+    expect(doc.tags.map((t) => t.name)).toEqual(TAGS.map((t) => t.name));
+    expect(doc.tags.slice(0, 6).map((t) => t.name)).toEqual([
+      'instances',
+      'linking',
+      'messages',
+      'webhooks',
+      'events',
+      'campaigns',
+    ]);
+    for (const tag of doc.tags) expect(tag.description.length, tag.name).toBeGreaterThan(10);
+    const known = new Set(doc.tags.map((t) => t.name));
+    for (const { op, at } of operations())
+      expect(op.tags?.every((t) => known.has(t)) && op.tags.length, at).toBeTruthy();
+  });
+
+  it('opens with the auth scheme and a quick start', () => {
+    const intro = doc.info.description;
+    for (const words of ['Authorization: Bearer', 'X-API-Key', 'cookie', 'POST /api/v1/auth/login', 'curl'])
+      expect(intro).toContain(words);
+    expect(intro.split('```sh')[1]?.split('```')[0]?.trim().split('\n').length).toBe(5);
+  });
+});
