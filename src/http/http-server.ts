@@ -19,6 +19,7 @@ import type { Store } from '../store/repositories.ts';
 import type { WebhookService } from '../webhooks/webhook-service.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.ts';
 import { registerJsonBody } from './json-body.ts';
 import { openapiOptions } from './openapi/document.ts';
 import { registerRateLimits } from './rate-limits.ts';
@@ -53,6 +54,8 @@ export function createHttpServer(logger: Logger, http: HttpConfig): FastifyInsta
     // the gateway logs what matters itself; the top-level option is deprecated (FSTDEP023)
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
+    clientErrorHandler,
     ...requestTimeouts(http.requestTimeoutMs),
     ajv: {
       customOptions: {

@@ -191,6 +191,9 @@ export class MessageService {
 
   async presence(principal: Principal, idOrName: string, state: PresenceState, chat?: string): Promise<void> {
     const instance = await this.instances.find(principal, idOrName);
+    // typing, recording and paused are shown in one chat: WhatsApp has nowhere to show them without one
+    if (!chat && state !== 'available' && state !== 'unavailable')
+      throw Errors.validation(`presence "${state}" is shown in a chat: give "chat"`);
     await this.connection(instance).presence(state, chat ? chatJidOf(chat) : undefined);
   }
 

@@ -38,13 +38,13 @@ async function orNull<T>(work: Promise<T>): Promise<T | null> {
   }
 }
 
-/** Baileys' 400s (a jid it cannot resolve, an image it cannot read) are the caller's to fix. */
+/** Baileys' 400s (a jid it cannot resolve, an image it or libvips cannot read) are the caller's to fix. */
 async function asValidation<T>(work: Promise<T>, what: string): Promise<T> {
   try {
     return await work;
   } catch (err) {
     const code = statusCodeOf(err);
-    if (code === 400 || /image|unsupported|input buffer/i.test(String((err as Error).message)))
+    if (code === 400 || /image|unsupported|input buffer|vips/i.test(String((err as Error).message)))
       throw Errors.validation(`${what}: ${(err as Error).message}`);
     throw err;
   }
