@@ -203,9 +203,10 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
 
   const app = createHttpServer(logger, config.http);
   const metricsToken = config.metricsToken;
+  const metricsPublic = config.metricsPublic;
   let closeSocketIo = async () => {};
   if (role === 'worker') {
-    await registerOperatorRoutes(app, { store, metrics, tenants, metricsToken });
+    await registerOperatorRoutes(app, { store, metrics, tenants, metricsToken, metricsPublic });
   } else {
     const fleet = { store, liveWindowMs: config.fleet.leaseTtlMs };
     await registerApi(app, {
@@ -213,6 +214,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       bus,
       metrics,
       metricsToken,
+      metricsPublic,
       tenants,
       instances,
       messages,

@@ -43,8 +43,10 @@ export interface Config {
   allowPrivateUrls: boolean;
   inboundMediaMaxBytes: number;
   webhook: { timeoutMs: number; maxAgeMs: number; retryBaseMs: number; retryMaxMs: number };
-  /** When set, GET /metrics requires `Authorization: Bearer <token>`; otherwise it is open. */
+  /** When set, GET /metrics requires `Authorization: Bearer <token>` (and only it). */
   metricsToken: string | undefined;
+  /** METRICS_PUBLIC: /metrics without any key (it lists every tenant's instance ids); off by default. */
+  metricsPublic: boolean;
   fleet: FleetConfig;
   http: HttpConfig;
 }
@@ -173,6 +175,13 @@ function operator(env: Env): { user: string | undefined; password: string | unde
   return { user, password };
 }
 
+function metricsPublic(env: Env): boolean {
+  const open = flag(env, 'METRICS_PUBLIC', false);
+  if (open && env.METRICS_TOKEN)
+    throw new ConfigError('METRICS_PUBLIC and METRICS_TOKEN contradict each other: set one or neither');
+  return open;
+}
+
 /** Reads the configuration; throws a ConfigError naming the variable to fix. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const dataDir = resolve(env.DATA_DIR || './data');
@@ -221,6 +230,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retryMaxMs: int(env, 'WEBHOOK_RETRY_MAX_MS', 3_600_000, 10),
     },
     metricsToken: env.METRICS_TOKEN || undefined,
+    metricsPublic: metricsPublic(env),
     fleet: fleet(env),
     http: httpConfig(env),
   });

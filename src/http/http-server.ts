@@ -94,6 +94,8 @@ export interface ApiServices {
   bus: EventBus;
   metrics: Metrics;
   metricsToken: string | undefined;
+  /** /metrics open to anyone (METRICS_PUBLIC); otherwise the admin key or METRICS_TOKEN. */
+  metricsPublic: boolean;
   tenants: TenantService;
   instances: InstanceService;
   messages: MessageService;
@@ -147,10 +149,16 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
 /** `/health`, `/health/ready`, `/health/detailed` and `/metrics`: all a worker serves. */
 export async function registerOperatorRoutes(
   app: FastifyInstance,
-  s: Pick<ApiServices, 'store' | 'metrics' | 'tenants' | 'metricsToken'>,
+  s: Pick<ApiServices, 'store' | 'metrics' | 'tenants' | 'metricsToken' | 'metricsPublic'>,
 ): Promise<void> {
   await app.register(healthRoutes(s.store));
   await app.register(
-    operatorRoutes({ metrics: s.metrics, store: s.store, tenants: s.tenants, metricsToken: s.metricsToken }),
+    operatorRoutes({
+      metrics: s.metrics,
+      store: s.store,
+      tenants: s.tenants,
+      metricsToken: s.metricsToken,
+      metricsPublic: s.metricsPublic,
+    }),
   );
 }

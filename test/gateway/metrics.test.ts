@@ -169,8 +169,10 @@ describe('GET /api/v1/metrics', () => {
 });
 
 describe('GET /metrics', () => {
-  it('serves Prometheus text without a key: instances, messages, latency, queue, process', async () => {
-    const res = await fetch(`${admin.baseUrl}/metrics`);
+  it('serves Prometheus text to the admin key: instances, messages, latency, queue, process', async () => {
+    const res = await fetch(`${admin.baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${admin.key}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { sameSecret } from '../../auth/api-keys.ts';
 import type { TenantService } from '../../auth/tenant-service.ts';
@@ -78,11 +79,14 @@ export interface OperatorRouteDeps {
   tenants: TenantService;
   /** When set, /metrics requires it as a bearer token. */
   metricsToken: string | undefined;
+  /** /metrics open without a key (METRICS_PUBLIC); otherwise the admin key, when no token is set. */
+  metricsPublic: boolean;
 }
 
 /**
- * Outside /api (so the API key hook does not guard them): GET /metrics for Prometheus, open
- * unless METRICS_TOKEN is set, and GET /health/detailed, which reveals internals: admin key only.
+ * Outside /api (so the API key hook does not guard them): GET /metrics for Prometheus, which names
+ * every tenant's instances: METRICS_TOKEN when one is set, else the admin key, else (METRICS_PUBLIC)
+ * open; and GET /health/detailed, which reveals internals: admin key only.
  */
 export const operatorRoutes =
   (deps: OperatorRouteDeps): FastifyPluginAsyncTypebox =>
@@ -92,14 +96,13 @@ export const operatorRoutes =
       {
         schema: {
           tags: ['metrics'],
-          summary: 'Prometheus metrics (text format); Bearer METRICS_TOKEN when one is set',
-          security: deps.metricsToken ? [{ bearer: [] }] : [],
+          summary:
+            'Prometheus metrics (text format): Bearer METRICS_TOKEN when one is set, else the admin key',
+          security: deps.metricsPublic ? [] : [{ bearer: [] }],
         },
       },
       async (request, reply) => {
-        const token = deps.metricsToken;
-        const presented = presentedKey(request);
-        if (token && !(presented && sameSecret(presented, token))) throw Errors.metricsUnauthorized();
+        await checkMetricsAccess(deps, request);
         return reply.type(deps.metrics.contentType).send(await deps.metrics.render());
       },
     );
@@ -124,3 +127,16 @@ export const operatorRoutes =
       },
     );
   };
+
+async function checkMetricsAccess(deps: OperatorRouteDeps, request: FastifyRequest): Promise<void> {
+  const presented = presentedKey(request);
+  if (deps.metricsToken) {
+    if (!(presented && sameSecret(presented, deps.metricsToken))) throw Errors.metricsUnauthorized();
+    return;
+  }
+  if (deps.metricsPublic) return;
+  const principal = await deps.tenants.authenticate(presented);
+  if (!principal) throw Errors.unauthorized();
+  if (principal.kind !== 'admin')
+    throw Errors.forbidden('read /metrics (admin key, or METRICS_TOKEN; METRICS_PUBLIC=1 opens it)');
+}
