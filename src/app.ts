@@ -29,6 +29,7 @@ import { InstanceService } from './instances/instance-service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { StatsService } from './observability/stats.ts';
+import { CampaignProgress } from './outbox/campaign-progress.ts';
 import { CampaignService } from './outbox/campaign-service.ts';
 import { MessageService } from './outbox/message-service.ts';
 import { Outbox } from './outbox/outbox.ts';
@@ -129,6 +130,9 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     sessions = owner.sessions;
     outbox = owner.outbox;
     bus.subscribe(owner.chats.onEvent);
+    const campaignProgress = new CampaignProgress(store, events, logger);
+    bus.subscribe(campaignProgress.onEvent);
+    parts.push({ start: () => {}, stop: () => campaignProgress.stop() });
     parts.push({
       start: () => {
         delivery = new DeliveryWorker(store, logger, {

@@ -1,6 +1,6 @@
 import type { CallReceivedData } from '../calls/call-handler.ts';
 import type { InstanceStatus } from '../domain/instance.ts';
-import type { MessageContent, MessageStatus, MessageType } from '../domain/message.ts';
+import type { CampaignStatus, MessageContent, MessageStatus, MessageType } from '../domain/message.ts';
 import type { Notice } from '../engine/engine.ts';
 
 /** A message that arrived (or was sent from the phone), with its sender and content. */
@@ -27,6 +27,15 @@ export interface MessageStatusData {
   campaignId: string | null;
 }
 
+/** A campaign and its messages counted by status (`queued`, `sent`, `delivered`, `failed`, …). */
+export interface CampaignCountsData {
+  campaignId: string;
+  name: string | null;
+  status: CampaignStatus;
+  total: number;
+  counts: Record<string, number>;
+}
+
 /** Every event the gateway publishes, by name. Webhooks, SSE and socket.io payloads derive from it. */
 export interface GatewayEventMap {
   'instance.status': {
@@ -51,6 +60,10 @@ export interface GatewayEventMap {
   'group.update': Extract<Notice, { kind: 'group' }>;
   'call.received': CallReceivedData;
   'message.revoked': { id: string | null; waMessageId: string; chatJid: string; targetId: string };
+  /** At most once a second per campaign while its messages change status. */
+  'campaign.progress': CampaignCountsData;
+  /** Once, when nothing is left to send: the final counts. */
+  'campaign.completed': CampaignCountsData;
 }
 
 export type GatewayEventName = keyof GatewayEventMap;

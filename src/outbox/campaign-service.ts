@@ -137,8 +137,9 @@ export class CampaignService {
 
   async act(principal: Principal, id: string, action: 'pause' | 'resume' | 'cancel'): Promise<CampaignView> {
     const campaign = await this.find(principal, id);
-    if (campaign.status === 'cancelled' || campaign.status === 'completed')
-      throw Errors.conflict(`campaign ${id} is ${campaign.status}`);
+    const { status } = await this.view(campaign);
+    if (status === 'cancelled' || status === 'completed')
+      throw Errors.conflict(`campaign ${id} is ${status}`);
     const { messages, campaigns } = this.store;
     if (action === 'pause') {
       await messages.setCampaignStatus(id, ['queued'], 'paused');
@@ -161,14 +162,15 @@ export class CampaignService {
     return campaign;
   }
 
-  /** The campaign with its counts; a running one with nothing left to send reads as completed. */
+  /**
+   * The campaign with its counts; a running one with nothing left to send reads as completed. Only
+   * the owner's CampaignProgress stores that, so that it announces `campaign.completed` once.
+   */
   private async view(c: Campaign): Promise<CampaignView> {
     const counts = await this.store.messages.countByStatus({ campaignId: c.id });
     const pending = (counts.queued ?? 0) + (counts.sending ?? 0) + (counts.paused ?? 0);
-    if ((c.status === 'running' || c.status === 'scheduled') && pending === 0) {
-      const done = await this.store.campaigns.setStatus(c.id, 'completed');
-      return { ...(done ?? c), counts };
-    }
+    if ((c.status === 'running' || c.status === 'scheduled') && pending === 0)
+      return { ...c, status: 'completed', counts };
     if (c.status === 'scheduled' && c.startAt && c.startAt <= new Date())
       return { ...c, status: 'running', counts };
     return { ...c, counts };

@@ -69,6 +69,17 @@ export class CampaignSqlRepository implements CampaignRepository {
     return row && toCampaign(row);
   }
 
+  async transition(id: string, from: CampaignStatus[], to: CampaignStatus): Promise<Campaign | undefined> {
+    const row = await this.db
+      .updateTable('campaigns')
+      .set({ status: to, updated_at: Date.now() })
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toCampaign(row);
+  }
+
   async deleteByInstance(instanceId: string): Promise<number> {
     return affected(
       await this.db.deleteFrom('campaigns').where('instance_id', '=', instanceId).executeTakeFirst(),

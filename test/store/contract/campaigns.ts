@@ -51,6 +51,18 @@ export function campaignContract(ctx: () => ContractContext): void {
     expect(await campaigns.list({ tenantId: unique('nobody') })).toEqual([]);
   });
 
+  it('moves a campaign to a status only from the ones named, once', async () => {
+    const { campaigns } = ctx().store;
+    const created = await campaigns.create(newCampaign({ status: 'running' }));
+    const done = await campaigns.transition(created.id, ['running', 'scheduled'], 'completed');
+    expect(done).toMatchObject({ id: created.id, status: 'completed' });
+    expect(await campaigns.transition(created.id, ['running', 'scheduled'], 'completed')).toBeUndefined();
+    const cancelled = await campaigns.create(newCampaign({ status: 'cancelled' }));
+    expect(await campaigns.transition(cancelled.id, ['running'], 'completed')).toBeUndefined();
+    expect((await campaigns.get(cancelled.id))?.status).toBe('cancelled');
+    expect(await campaigns.transition('no-such-campaign', ['running'], 'completed')).toBeUndefined();
+  });
+
   it('changes the status of a campaign', async () => {
     const { campaigns } = ctx().store;
     const created = await campaigns.create(newCampaign());
