@@ -213,6 +213,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     await registerOperatorRoutes(app, { store, metrics, tenants, metricsToken, metricsPublic });
   } else {
     const fleet = { store, liveWindowMs: config.fleet.leaseTtlMs };
+    const dashboardSessions = new SessionService(adminKey.key, tenants, config.operator);
     await registerApi(app, {
       store,
       bus,
@@ -228,10 +229,17 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       fleet,
       contacts,
       groups,
-      sessions: new SessionService(adminKey.key, tenants, config.operator),
+      sessions: dashboardSessions,
       http: config.http,
     });
-    closeSocketIo = attachSocketIo(app.server, { tenants, instances, bus, logger, http: config.http });
+    closeSocketIo = attachSocketIo(app.server, {
+      tenants,
+      instances,
+      bus,
+      logger,
+      http: config.http,
+      sessions: dashboardSessions,
+    });
   }
 
   let stopped = false;

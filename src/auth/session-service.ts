@@ -94,8 +94,28 @@ export async function sessionPrincipal(
 
 function requireSameOriginWrite(request: FastifyRequest): void {
   if (!request.headers[CSRF_HEADER]) throw Errors.csrf(`a ${CSRF_HEADER} header`);
-  const origin = request.headers.origin;
-  if (origin === undefined) return;
-  const host = URL.canParse(origin) ? new URL(origin).host : undefined;
-  if (host !== request.headers.host) throw Errors.csrf(`the gateway's own origin (not ${origin})`);
+  const { origin, host } = request.headers;
+  if (!isOwnOrigin(origin, host)) throw Errors.csrf(`the gateway's own origin (not ${origin})`);
+}
+
+/** A browser that names its Origin names the gateway's own host (`Host`); no Origin: not a browser's cross-site request. */
+export function isOwnOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  return (URL.canParse(origin) ? new URL(origin).host : undefined) === host;
+}
+
+/**
+ * The principal of a socket.io handshake's session cookie. Browsers send Origin with every
+ * WebSocket handshake and CORS does not guard one, so the cookie counts only from the gateway's
+ * own origin, as for the cookie's writes over HTTP.
+ */
+export async function handshakePrincipal(
+  headers: { cookie?: string; origin?: string; host?: string },
+  sessions: SessionService,
+): Promise<Principal | undefined> {
+  const token = readCookie(headers.cookie, SESSION_COOKIE);
+  if (!token) return undefined;
+  if (!isOwnOrigin(headers.origin, headers.host))
+    throw Errors.csrf(`the gateway's own origin (not ${headers.origin})`);
+  return (await sessions.principalOf(token))?.principal;
 }

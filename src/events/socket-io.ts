@@ -1,8 +1,10 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingHttpHeaders } from 'node:http';
 import { Server } from 'socket.io';
+import { handshakePrincipal, type SessionService } from '../auth/session-service.ts';
 import type { TenantService } from '../auth/tenant-service.ts';
 import type { HttpConfig } from '../config.ts';
-import { Errors } from '../errors.ts';
+import type { Principal } from '../domain/tenant.ts';
+import { Errors, ZapgateError } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventBus } from './event-bus.ts';
@@ -11,10 +13,29 @@ const ADMIN_ROOM = 'scope:admin';
 const tenantRoom = (id: string) => `scope:tenant:${id}`;
 const instanceRoom = (id: string) => `instance:${id}`;
 
+type Handshake = { auth: Record<string, unknown>; headers: IncomingHttpHeaders };
+
+/** The key in the handshake (`auth.apiKey`, Bearer or X-Api-Key), or else the dashboard's session cookie. */
+function principalOf(
+  { auth, headers }: Handshake,
+  deps: { tenants: TenantService; sessions?: SessionService },
+): Promise<Principal | undefined> {
+  const bearer =
+    typeof headers.authorization === 'string' ? headers.authorization.replace(/^Bearer\s+/i, '') : undefined;
+  const header = headers['x-api-key'];
+  const key =
+    (typeof auth.apiKey === 'string' ? auth.apiKey : undefined) ??
+    bearer ??
+    (typeof header === 'string' ? header : undefined);
+  if (key || !deps.sessions) return deps.tenants.authenticate(key);
+  return handshakePrincipal(headers, deps.sessions);
+}
+
 /**
  * socket.io at /socket.io: the API key in the handshake (`auth: { apiKey }` or the usual headers),
  * events as `event` messages with the same envelope as webhooks and SSE. A socket sees every
- * instance of its key, or with `auth.instance` (id or name) only that instance's room.
+ * instance of its key, or with `auth.instance` (id or name) only that instance's room. Without a
+ * key, the dashboard's session cookie names the principal, from the gateway's own origin only.
  */
 export function attachSocketIo(
   server: HttpServer,
@@ -25,6 +46,8 @@ export function attachSocketIo(
     logger: Logger;
     /** The HTTP settings; the environment's when not given. */
     http: HttpConfig;
+    /** The dashboard's cookie sessions, accepted as a key is. */
+    sessions?: SessionService;
   },
 ): () => Promise<void> {
   const { http } = deps;
@@ -32,17 +55,8 @@ export function attachSocketIo(
   const origin = http.allowedOrigins.length > 0 ? http.allowedOrigins : false;
   const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin } });
   io.use((socket, next) => {
-    const { auth, headers } = socket.handshake;
-    const bearer =
-      typeof headers.authorization === 'string'
-        ? headers.authorization.replace(/^Bearer\s+/i, '')
-        : undefined;
-    const key =
-      (typeof auth.apiKey === 'string' ? auth.apiKey : undefined) ??
-      bearer ??
-      (headers['x-api-key'] as string | undefined);
-    deps.tenants
-      .authenticate(key)
+    const { auth } = socket.handshake;
+    principalOf(socket.handshake, deps)
       .then(async (principal) => {
         if (!principal) return next(new Error('ZG_ERR_UNAUTHORIZED: missing or invalid API key'));
         if (deps.tenants.streams.count(principal) >= http.maxStreamsPerKey)
@@ -58,7 +72,9 @@ export function attachSocketIo(
         socket.on('disconnect', release);
         next();
       })
-      .catch((err: Error) => next(new Error(err.message)));
+      .catch((err: Error) =>
+        next(new Error(err instanceof ZapgateError ? `${err.code}: ${err.message}` : err.message)),
+      );
   });
   const unsubscribe = deps.bus.subscribe((event) => {
     const rooms = [
