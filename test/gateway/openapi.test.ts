@@ -1,7 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_TYPES } from '../../src/domain/message.ts';
+import { openapiArtifacts } from '../../src/http/openapi/artifacts.ts';
 import { TAGS } from '../../src/http/openapi/document.ts';
 import { EVENT_NAMES, eventSchemaName } from '../../src/http/openapi/event-schemas.ts';
+import { type PostmanCollection, postmanCollection } from '../../src/http/openapi/postman.ts';
+import type { OpenApiDocument } from '../../src/http/openapi/refine.ts';
 import { SUCCESS_EXAMPLES } from '../../src/http/openapi/success-examples.ts';
 import { InProcessGateway } from '../support/in-process-gateway.ts';
 
@@ -29,6 +35,7 @@ interface Document {
   components: { schemas: Record<string, Json>; responses: Record<string, Response> };
 }
 
+const ROOT = resolve(import.meta.dirname, '../..');
 let gw: InProcessGateway;
 let doc: Document;
 
@@ -169,5 +176,40 @@ describe('the OpenAPI document', () => {
     for (const words of ['Authorization: Bearer', 'X-API-Key', 'cookie', 'POST /api/v1/auth/login', 'curl'])
       expect(intro).toContain(words);
     expect(intro.split('```sh')[1]?.split('```')[0]?.trim().split('\n').length).toBe(5);
+  });
+
+  it('is committed in docs/ as it is served, with a Postman collection of it (npm run openapi)', () => {
+    for (const [path, content] of Object.entries(openapiArtifacts(doc as unknown as OpenApiDocument))) {
+      const committed: unknown = JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
+      expect(isDeepStrictEqual(committed, content), `${path} is stale: run npm run openapi`).toBe(true);
+    }
+  });
+
+  it('gives Postman a request for every operation, a JSON body from its example, the key as a bearer token', () => {
+    const collection: PostmanCollection = postmanCollection(doc as unknown as OpenApiDocument);
+    expect(collection.info.schema).toBe(
+      'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
+    );
+    expect(collection.auth).toEqual({
+      type: 'bearer',
+      bearer: [{ key: 'token', value: '{{apiKey}}', type: 'string' }],
+    });
+    const requests = collection.item.flatMap((folder) => folder.item.map((item) => item.request));
+    for (const { path, method, at } of operations()) {
+      const route = path.replace(/\{([^}]+)\}/g, ':$1');
+      const found = requests.filter(
+        (r) => r.method === method.toUpperCase() && `/${r.url.path.join('/')}` === route,
+      );
+      expect(found.length, at).toBeGreaterThan(0);
+    }
+    const sends = requests.filter(
+      (r) => r.url.raw === '{{baseUrl}}/api/v1/instances/:id/messages' && r.method === 'POST',
+    );
+    expect(sends.map((r) => (r.body?.mode === 'raw' ? JSON.parse(r.body.raw).type : 'multipart'))).toEqual([
+      ...MESSAGE_TYPES,
+      'multipart',
+    ]);
+    const signIn = requests.find((r) => r.url.raw === '{{baseUrl}}/api/v1/auth/login');
+    expect(signIn?.auth).toEqual({ type: 'noauth' });
   });
 });

@@ -89,7 +89,7 @@ const CampaignCounts = Type.Object({
   }),
 });
 
-/** The `data` of each event, by name. */
+/** The `data` of each event, by name. A new event in GatewayEventMap needs its schema here (tsc says so). */
 export const EVENT_DATA = {
   'instance.status': Type.Object({
     status: InstanceStatusName,
