@@ -21,6 +21,7 @@ import { registerAuth } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.ts';
 import { registerJsonBody } from './json-body.ts';
+import { registerNulGuard } from './nul-guard.ts';
 import { openapiOptions } from './openapi/document.ts';
 import { registerRateLimits } from './rate-limits.ts';
 import { authRoutes } from './routes/auth-routes.ts';
@@ -67,6 +68,7 @@ export function createHttpServer(logger: Logger, http: HttpConfig): FastifyInsta
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerJsonBody(app);
+  registerNulGuard(app);
   registerErrorHandling(app);
   registerSecurityHeaders(app, http);
   registerRateLimits(app, http);

@@ -10,7 +10,8 @@ import { startTestPostgres, type TestPostgres } from '../support/postgres.ts';
 import { inParallel, type RawAnswer, RawHttp } from '../support/raw-http.ts';
 import { buildTenantWorld, type TenantWorld } from '../support/tenant-world.ts';
 
-// FUZZ_SEED reproduces a run; FUZZ_REQUESTS runs longer ones (the default keeps npm test quick)
+// FUZZ_SEED reproduces a run; FUZZ_REQUESTS runs longer ones (the default keeps npm test quick);
+// FUZZ_GATEWAY_LOG=<path> keeps the gateway's output in <path>.sqlite and <path>.postgres
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_201);
 const MAX_REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2_500);
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -102,6 +103,16 @@ for (const database of ['sqlite', 'postgres'] as const) {
         // typing without a chat: a TypeError inside Baileys
         ['POST', `${instance}/presence`, '{"state":"composing"}', 400, 'ZG_ERR_VALIDATION'],
         ['POST', `${instance}/presence`, '{"chat":null,"state":"recording"}', 400, 'ZG_ERR_VALIDATION'],
+        // PostgreSQL cannot store U+0000 in text: a 500 from the driver
+        ['GET', '/api/v1/instances/%00', undefined, 400, 'ZG_ERR_VALIDATION'],
+        ['GET', `${instance}/messages?chat=1555%00`, undefined, 400, 'ZG_ERR_VALIDATION'],
+        [
+          'POST',
+          `${instance}/campaigns`,
+          `{"template":"a\\u0000b","recipients":[{"to":"${world.contact}"}]}`,
+          400,
+          'ZG_ERR_VALIDATION',
+        ],
         // answered by Fastify's router and Node's parser without the coded body
         ['GET', '/api/v1/instances/%ZZ', undefined, 400, 'ZG_ERR_BAD_URL'],
         ['POST', `/api/v1/instances/${'x'.repeat(4000)}/pairing-code`, '{}', 414, 'ZG_ERR_URL_TOO_LONG'],
