@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { isTrustProxyEntry, type TrustProxy } from './http/client-address.ts';
 
 /** Everything the gateway reads from its environment, validated once, frozen. */
 export interface Config {
@@ -63,6 +64,8 @@ export interface HttpConfig {
   maxStreamsPerKey: number;
   /** Browser origins (`https://app.example.com`) allowed to call the API and socket.io; none by default. */
   allowedOrigins: string[];
+  /** TRUST_PROXY: whose X-Forwarded-For names the client, for rate limits and logs; nobody's by default. */
+  trustProxy: TrustProxy;
 }
 
 function origins(env: Env): string[] {
@@ -80,6 +83,22 @@ function origins(env: Env): string[] {
   return list;
 }
 
+function trustProxy(env: Env): TrustProxy {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  const list = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = list.find((entry) => !isTrustProxyEntry(entry));
+  if (bad !== undefined)
+    throw new ConfigError(
+      `TRUST_PROXY must be true, false, or proxy addresses and CIDR ranges (127.0.0.1,10.0.0.0/8, loopback), got "${bad}"`,
+    );
+  return list;
+}
+
 /** The HTTP settings alone, for the parts that are handed no Config. */
 export function httpConfig(env: Env = process.env): HttpConfig {
   return {
@@ -88,6 +107,7 @@ export function httpConfig(env: Env = process.env): HttpConfig {
     authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 300),
     maxStreamsPerKey: int(env, 'MAX_STREAMS_PER_KEY', 20, 1),
     allowedOrigins: origins(env),
+    trustProxy: trustProxy(env),
   };
 }
 

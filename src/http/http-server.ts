@@ -18,6 +18,7 @@ import type { MessageService } from '../outbox/message-service.ts';
 import type { Store } from '../store/repositories.ts';
 import type { WebhookService } from '../webhooks/webhook-service.ts';
 import { registerAuth } from './auth.ts';
+import { fastifyTrustProxy } from './client-address.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.ts';
 import { registerJsonBody } from './json-body.ts';
@@ -55,6 +56,7 @@ export function createHttpServer(logger: Logger, http: HttpConfig): FastifyInsta
     // the gateway logs what matters itself; the top-level option is deprecated (FSTDEP023)
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    trustProxy: fastifyTrustProxy(http.trustProxy),
     frameworkErrors,
     clientErrorHandler,
     ...requestTimeouts(http.requestTimeoutMs),
