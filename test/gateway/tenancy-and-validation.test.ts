@@ -41,55 +41,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const INSTANCE_ROUTES: Array<[string, string, unknown?]> = [
-  ['GET', ''],
-  ['PATCH', '', { settings: { x: 1 } }],
-  ['DELETE', ''],
-  ['POST', '/start'],
-  ['POST', '/stop'],
-  ['POST', '/restart'],
-  ['POST', '/logout'],
-  ['GET', '/qr'],
-  ['POST', '/pairing-code', { phoneNumber: '15550001111' }],
-  ['GET', '/logs'],
-  ['GET', '/events'],
-  ['GET', '/chats'],
-  ['POST', '/chats/15550001111/archive'],
-  ['POST', '/chats/15550001111/mute', { until: '2099-01-01T00:00:00Z' }],
-  ['DELETE', '/chats/15550001111'],
-  ['GET', '/contacts'],
-  ['GET', '/contacts/15550001111'],
-  ['POST', '/contacts/15550001111/block'],
-  ['POST', '/contacts/15550001111/presence-subscribe'],
-  ['GET', '/blocklist'],
-  ['GET', '/profile'],
-  ['PATCH', '/profile', { about: 'hi' }],
-  ['PUT', '/profile/picture', { base64: 'iVBORw0KGgo=' }],
-  ['DELETE', '/profile/picture'],
-  ['GET', '/profile/privacy'],
-  ['PATCH', '/profile/privacy', { lastSeen: 'none' }],
-  ['GET', '/groups'],
-  ['POST', '/groups', { subject: 'Theirs', participants: ['15550001111'] }],
-  ['POST', '/groups/join', { code: 'AbCdEfGhIjKlMnOp' }],
-  ['GET', '/groups/120363000000000001@g.us'],
-  ['PATCH', '/groups/120363000000000001@g.us', { subject: 'Theirs' }],
-  ['POST', '/groups/120363000000000001@g.us/participants', { action: 'add', participants: ['15550001111'] }],
-  ['GET', '/groups/120363000000000001@g.us/invite'],
-  ['DELETE', '/groups/120363000000000001@g.us/invite'],
-  ['POST', '/groups/120363000000000001@g.us/leave'],
-  ['GET', '/groups/120363000000000001@g.us/picture'],
-  ['PUT', '/groups/120363000000000001@g.us/picture', { image: 'iVBORw0KGgo=' }],
-];
-
 describe('tenants', () => {
-  it("gives tenant B a 404 on every route of tenant A's instance, by id and by name", async () => {
-    for (const ref of [instanceA.id, instanceA.name]) {
-      for (const [method, suffix, body] of INSTANCE_ROUTES) {
-        const res = await tenantB.request(method, `/api/v1/instances/${ref}${suffix}`, body);
-        expect(res.status, `${method} ${suffix}`).toBe(404);
-        expect((res.body as { error: { code: string } }).error.code).toBe('ZG_ERR_NOT_FOUND');
-      }
-    }
+  // every route with another tenant's ids, by id and by name: the walk in fuzz.test.ts
+  it("lists only a tenant's own instances; the admin key sees them all", async () => {
     expect((await tenantB.get<InstanceJson[]>('/api/v1/instances')).body).toEqual([]);
     expect((await tenantA.get<InstanceJson[]>('/api/v1/instances')).body.map((i) => i.id)).toEqual([
       instanceA.id,
