@@ -36,6 +36,7 @@ import { Outbox } from './outbox/outbox.ts';
 import { startRetention } from './outbox/retention.ts';
 import type { SessionControl } from './sessions/session-control.ts';
 import { SessionManager } from './sessions/session-manager.ts';
+import type { SandboxLink } from './sandbox/sandbox-link.ts';
 import { openStore } from './store/database.ts';
 import { openNotifications } from './store/notifications.ts';
 import type { LeaseFence, NodeRole, Store } from './store/repositories.ts';
@@ -59,6 +60,8 @@ export interface GatewayOverrides {
   engine?: WhatsAppEngine;
   /** `serve` (default): everything in one process; `api`: HTTP only; `worker`: sessions only. */
   role?: NodeRole;
+  /** `zapgate sandbox` only: the simulator in this process, for the sandbox's own routes. */
+  sandbox?: SandboxLink;
 }
 
 function printQr(logger: Logger) {
@@ -229,6 +232,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       fleet,
       contacts,
       groups,
+      sandbox: overrides.sandbox,
       sessions: dashboardSessions,
       http: config.http,
     });

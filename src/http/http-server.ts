@@ -15,6 +15,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { StatsService } from '../observability/stats.ts';
 import type { CampaignService } from '../outbox/campaign-service.ts';
 import type { MessageService } from '../outbox/message-service.ts';
+import type { SandboxLink } from '../sandbox/sandbox-link.ts';
+import { sandboxRoutes } from '../sandbox/sandbox-routes.ts';
 import type { Store } from '../store/repositories.ts';
 import type { WebhookService } from '../webhooks/webhook-service.ts';
 import { registerAuth } from './auth.ts';
@@ -114,6 +116,8 @@ export interface ApiServices {
   sessions: SessionService;
   /** The HTTP settings; the environment's when not given. */
   http: HttpConfig;
+  /** Sandbox mode only: its routes (the simulator's phone scans a QR code) exist only with it. */
+  sandbox?: SandboxLink | undefined;
 }
 
 /** Health, metrics, the OpenAPI document and every /api/v1 route, each behind the key check. */
@@ -145,6 +149,7 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
       await api.register(eventStreamRoutes(s.store, s.bus, streams));
       await api.register(metricsRoutes(s.stats, s.instances));
       await api.register(fleetRoutes(s.fleet));
+      if (s.sandbox) await api.register(sandboxRoutes(s.instances, s.bus, s.sandbox));
     },
     { prefix: '/api/v1' },
   );

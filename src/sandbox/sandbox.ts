@@ -1,5 +1,7 @@
 import type { Gateway, GatewayOverrides } from '../app.ts';
 import type { Config } from '../config.ts';
+import { DEMO_CONTACTS, DEMO_PHONE, quickStart, seedDemo } from './demo.ts';
+import { type SandboxLink, SandboxScanError } from './sandbox-link.ts';
 
 export const SANDBOX_DATA_DIR = './data/sandbox';
 
@@ -10,16 +12,40 @@ export interface SandboxHost {
   serve(cfg: Readonly<Config>, banner: string[], overrides: GatewayOverrides): Promise<Gateway>;
 }
 
+type RunningSimulator = Awaited<ReturnType<typeof import('../../sim/simulator.ts').startSimulator>>;
+
+function linkTo(sim: RunningSimulator): SandboxLink {
+  return {
+    demo: { phone: DEMO_PHONE.phone, contacts: [...DEMO_CONTACTS] },
+    simulatorUrl: sim.info.adminUrl,
+    scanQr: (phone, qr) => {
+      try {
+        const { device } = sim.api.linkQr(phone, qr);
+        return { phone, device };
+      } catch (err) {
+        // the simulator's own errors (no such phone, no companion showing that code) carry a status
+        if (typeof (err as { status?: unknown }).status === 'number')
+          throw new SandboxScanError((err as Error).message);
+        throw err;
+      }
+    },
+  };
+}
+
 /**
  * `zapgate sandbox`: the simulator in this process and the gateway wired to it, in a data directory
- * of its own, with private URLs allowed (the webhook receiver on 127.0.0.1 that everyone tries first).
+ * of its own, with private URLs
+ * allowed (the webhook receiver on 127.0.0.1 that everyone tries first) and a demo phone and
+ * contacts to play with.
  */
 export async function runSandbox(host: SandboxHost, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
+  const dataDir = env.DATA_DIR || SANDBOX_DATA_DIR;
   const { startSimulator } = await import('../../sim/simulator.ts');
   const sim = await startSimulator({ tls: false });
+  seedDemo(sim.api);
   const cfg = host.config({
     // Its own data by default: a real server's instances are never even seen from here.
-    DATA_DIR: env.DATA_DIR || SANDBOX_DATA_DIR,
+    DATA_DIR: dataDir,
     ALLOW_PRIVATE_URLS: env.ALLOW_PRIVATE_URLS || '1',
     WA_SERVER_URL: sim.info.wsUrl,
     WA_SERVER_ROOT_KEY: sim.info.rootPublicKey,
@@ -34,8 +60,16 @@ export async function runSandbox(host: SandboxHost, env: NodeJS.ProcessEnv = pro
         ? 'Private URLs allowed: webhooks and media by URL may point at 127.0.0.1 and your LAN (ALLOW_PRIVATE_URLS=0 to refuse them).'
         : 'Private URLs refused (ALLOW_PRIVATE_URLS=0): webhooks and media by URL must be public.',
     ],
-    {},
+    { sandbox: linkTo(sim) },
   );
+  const url = gateway.app.listeningOrigin;
+  const lines = quickStart({
+    url,
+    simulatorUrl: sim.info.adminUrl,
+    dataDir: cfg.dataDir,
+    keyFromEnvironment: Boolean(cfg.apiKey),
+  });
+  process.stderr.write(`\n${lines.join('\n')}\n\n`);
   const stop = gateway.stop;
   gateway.stop = async () => {
     await stop();

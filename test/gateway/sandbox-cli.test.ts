@@ -78,7 +78,7 @@ async function startSandbox(cwd: string, env: Record<string, string> = {}): Prom
   sandbox.adminUrl = await eventually(
     'the simulator admin URL',
     () => /admin API (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1],
-    30_000,
+    90_000, // a ceiling for a loaded machine, not a timing assertion
   );
   expect(stderr).toContain(`Zapgate listening on http://127.0.0.1:${port}`);
   return sandbox;
@@ -128,8 +128,12 @@ describe('zapgate sandbox', () => {
       expect(seen.body.status).toBe('disconnected');
       await sandbox.stop();
 
-      // Back on its own server, the instance logs straight in with the credentials it had.
+      // the sandbox's own routes (the simulator's phone scans a QR code) do not exist on a real server
       await gw.start();
+      expect((await gw.api.get('/api/v1/sandbox')).status).toBe(404);
+      expect((await gw.api.post('/api/v1/instances/real/sandbox-scan')).status).toBe(404);
+
+      // Back on its own server, the instance logs straight in with the credentials it had.
       const back = await waitForStatus(gw.api, 'real', 'connected');
       expect(back.phone).toBe(phone);
       await gw.dispose();

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,9 @@ import { type SandboxProcess, startSandboxProcess } from '../support/sandbox-pro
 
 type InboxMessage = { id: string; type: string; content: Record<string, unknown> };
 
+const DEMO_PHONE = '15550001111';
+const ANA = '15550002222';
+const BRUNO = '15550003333';
 const png = pngBytes(8_000);
 let cwd: string;
 let sandbox: SandboxProcess;
@@ -31,6 +35,23 @@ const arrives = (phone: string, waId: string) =>
     (await inboxOf(phone)).find((m) => m.id === waId),
   );
 
+/** The commands the sandbox printed under its quick start, as one would paste them. */
+function pastedQuickStart(output: string): string {
+  const block = output.slice(output.indexOf('Copy and paste:')).split('\n\n')[0] ?? '';
+  return block
+    .split('\n')
+    .slice(1)
+    .map((line) => line.replace(/^ {2}/, ''))
+    .join('\n');
+}
+
+const runShell = (script: string) =>
+  new Promise<string>((resolveRun, reject) => {
+    execFile('sh', ['-e', '-c', script], { cwd, timeout: 60_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stdout}\n${stderr}`)) : resolveRun(stdout),
+    );
+  });
+
 beforeAll(async () => {
   cwd = mkdtempSync(join(tmpdir(), 'zg-sandbox-play-'));
   receiver = await startEventReceiver();
@@ -40,7 +61,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => media.listen(0, '127.0.0.1', r));
   mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
-  sandbox = await startSandboxProcess({ cwd });
+  sandbox = await startSandboxProcess({ cwd, generatedKey: true });
 });
 
 afterAll(async () => {
@@ -80,5 +101,43 @@ describe('zapgate sandbox as a place to play', () => {
     });
     expect(sent.status).toBe(202);
     expect((await arrives(contact, sent.body.waMessageId)).type).toBe('image');
+  });
+
+  it('creates a demo phone and two demo contacts, and prints commands that work as pasted', async () => {
+    const output = sandbox.output();
+    for (const phone of [DEMO_PHONE, ANA, BRUNO]) expect(output).toContain(phone);
+    const script = pastedQuickStart(output);
+    expect(script).toContain(`SIM=${sandbox.simUrl}`);
+    expect(script).toContain(`GW=${sandbox.url}/api/v1`);
+    expect(script).not.toContain(sandbox.api.key ?? 'no key');
+    await runShell(script);
+    // the last command, pasted again until the text is there (the contact decrypts it a moment later)
+    const lines = script.split('\n');
+    const seeIt = [lines.find((l) => l.startsWith('KEY=')), lines.findLast((l) => l.startsWith('curl'))].join(
+      '\n',
+    );
+    const inbox = await eventually("the text in the demo contact's inbox", async () => {
+      const seen = JSON.parse(await runShell(seeIt)) as InboxMessage[];
+      return seen.length > 0 && seen;
+    });
+    expect(inbox).toEqual([
+      expect.objectContaining({
+        type: 'text',
+        content: expect.objectContaining({ text: 'Hello from the sandbox' }),
+      }),
+    ]);
+    const demo = await sandbox.api.get<InstanceJson>('/api/v1/instances/demo');
+    expect(demo.body).toMatchObject({ status: 'connected', phone: DEMO_PHONE });
+    expect(await inboxOf(BRUNO)).toEqual([]);
+
+    // the scan route is tenant-scoped, and refuses an instance that is linked already
+    const tenant = await sandbox.api.post<{ apiKey: { key: string } }>('/api/v1/tenants', { name: 'Other' });
+    const other = sandbox.api.withKey(tenant.body.apiKey.key);
+    const foreign = await other.post<{ error: { code: string } }>('/api/v1/instances/demo/sandbox-scan');
+    expect([foreign.status, foreign.body.error.code]).toEqual([404, 'ZG_ERR_NOT_FOUND']);
+    const again = await sandbox.api.post<{ error: { code: string } }>('/api/v1/instances/demo/sandbox-scan');
+    expect([again.status, again.body.error.code]).toEqual([409, 'ZG_ERR_ALREADY_CONNECTED']);
+    const info = await other.get<{ sandbox: boolean; phone: string }>('/api/v1/sandbox');
+    expect(info.body).toMatchObject({ sandbox: true, phone: DEMO_PHONE });
   });
 });

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ADMIN_KEY, freePort, PACING_OFF } from './gateway-harness.ts';
-import { ApiClient, eventually } from './http-client.ts';
+import { ApiClient } from './http-client.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+const START_TIMEOUT_MS = 90_000;
 
 /** `zapgate sandbox` as an operator runs it: the real CLI in a child process. */
 export interface SandboxProcess {
@@ -26,9 +28,16 @@ export interface SandboxOptions {
   env?: Record<string, string>;
   /** Pacing off unless a test wants the defaults. */
   pacing?: boolean;
+  /** No API_KEY: the sandbox generates its admin key and keeps it in `data/sandbox/admin-api-key`. */
+  generatedKey?: boolean;
 }
 
-/** Starts the sandbox and resolves once the gateway listens and the simulator's admin URL is printed. */
+const SIM_URL = /admin API (http:\/\/127\.0\.0\.1:\d+)/;
+
+/**
+ * Starts the sandbox; resolves once it printed its quick start (the last thing it prints at start),
+ * fails at once if it exits first.
+ */
 export async function startSandboxProcess(options: SandboxOptions): Promise<SandboxProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(
@@ -40,7 +49,7 @@ export async function startSandboxProcess(options: SandboxOptions): Promise<Sand
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
-        API_KEY: ADMIN_KEY,
+        API_KEY: options.generatedKey ? '' : ADMIN_KEY,
         LOG_LEVEL: 'warn',
         ...(options.pacing ? {} : PACING_OFF),
         ...options.env,
@@ -49,27 +58,39 @@ export async function startSandboxProcess(options: SandboxOptions): Promise<Sand
     },
   );
   let output = '';
-  const keep = (c: Buffer) => {
-    output += c.toString();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise((r) => child.once('exit', r));
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
   const url = `http://127.0.0.1:${port}`;
+  const ready = new Promise<string>((resolveReady) => {
+    const keep = (c: Buffer) => {
+      output += c.toString();
+      const simUrl = SIM_URL.exec(output)?.[1];
+      if (simUrl && output.includes('Sandbox quick start')) resolveReady(simUrl);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const failed = (why: string) => new Error(`${why}\n--- sandbox output ---\n${output}`);
   try {
-    const simUrl = await eventually(
-      'the sandbox to listen and print the simulator admin URL',
-      () =>
-        output.includes(`listening on ${url}`) && /admin API (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1],
-      30_000,
-    );
-    return { url, api: new ApiClient(url, ADMIN_KEY), simUrl, output: () => output, stop };
+    const simUrl = await Promise.race([
+      ready,
+      exited.then((code) => Promise.reject(failed(`the sandbox exited (${code}) before it was ready`))),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(failed('the sandbox did not start in time')), START_TIMEOUT_MS);
+      }),
+    ]);
+    const key = options.generatedKey
+      ? readFileSync(join(options.cwd, 'data/sandbox/admin-api-key'), 'utf8').trim()
+      : ADMIN_KEY;
+    return { url, api: new ApiClient(url, key), simUrl, output: () => output, stop };
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}\n--- sandbox output ---\n${output}`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
