@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import type { Gateway, GatewayOverrides } from '../app.ts';
 import type { Config } from '../config.ts';
 import { DEMO_CONTACTS, DEMO_PHONE, quickStart, seedDemo } from './demo.ts';
 import { type SandboxLink, SandboxScanError } from './sandbox-link.ts';
 
 export const SANDBOX_DATA_DIR = './data/sandbox';
+/** Under the sandbox's data directory: the simulator's root key, phones, links and contacts. */
+export const SIMULATOR_STATE_DIR = 'simulator';
 
 export interface SandboxHost {
   /** The validated configuration from the environment, with the sandbox's settings over it. */
@@ -34,14 +37,14 @@ function linkTo(sim: RunningSimulator): SandboxLink {
 
 /**
  * `zapgate sandbox`: the simulator in this process and the gateway wired to it, in a data directory
- * of its own, with private URLs
+ * of its own (the simulator's state under it, so links survive a restart), with private URLs
  * allowed (the webhook receiver on 127.0.0.1 that everyone tries first) and a demo phone and
  * contacts to play with.
  */
 export async function runSandbox(host: SandboxHost, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
   const dataDir = env.DATA_DIR || SANDBOX_DATA_DIR;
   const { startSimulator } = await import('../../sim/simulator.ts');
-  const sim = await startSimulator({ tls: false });
+  const sim = await startSimulator({ tls: false, stateDir: join(dataDir, SIMULATOR_STATE_DIR) });
   seedDemo(sim.api);
   const cfg = host.config({
     // Its own data by default: a real server's instances are never even seen from here.
@@ -55,7 +58,7 @@ export async function runSandbox(host: SandboxHost, env: NodeJS.ProcessEnv = pro
     cfg,
     [
       `WhatsApp simulator: socket ${sim.info.wsUrl}, admin API ${sim.info.adminUrl} (create phones and contacts there)`,
-      `Sandbox mode: instances link to the simulator, never to WhatsApp; data in ${cfg.dataDir}.`,
+      `Sandbox mode: instances link to the simulator, never to WhatsApp; data in ${cfg.dataDir} (the simulator's phones and links in ${join(cfg.dataDir, SIMULATOR_STATE_DIR)}).`,
       cfg.allowPrivateUrls
         ? 'Private URLs allowed: webhooks and media by URL may point at 127.0.0.1 and your LAN (ALLOW_PRIVATE_URLS=0 to refuse them).'
         : 'Private URLs refused (ALLOW_PRIVATE_URLS=0): webhooks and media by URL must be public.',

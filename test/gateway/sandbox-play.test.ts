@@ -140,4 +140,43 @@ describe('zapgate sandbox as a place to play', () => {
     const info = await other.get<{ sandbox: boolean; phone: string }>('/api/v1/sandbox');
     expect(info.body).toMatchObject({ sandbox: true, phone: DEMO_PHONE });
   });
+
+  it('keeps its links across a restart: the demo instance connects again without a QR code and texts the demo contact', async () => {
+    const devicesBefore = await fetch(`${sandbox.simUrl}/accounts/${DEMO_PHONE}/devices`).then((r) =>
+      r.json(),
+    );
+    await sandbox.stop();
+    sandbox = await startSandboxProcess({ cwd, generatedKey: true });
+
+    // nobody scans anything here: connecting again can only come from the kept link
+    const demo = await eventually('the demo instance to connect again', async () => {
+      const res = await sandbox.api.get<InstanceJson>('/api/v1/instances/demo');
+      return res.body.status === 'connected' ? res.body : undefined;
+    });
+    expect(demo.phone).toBe(DEMO_PHONE);
+    const devicesAfter = await fetch(`${sandbox.simUrl}/accounts/${DEMO_PHONE}/devices`).then((r) =>
+      r.json(),
+    );
+    expect((devicesAfter as Array<{ id: number }>).map((d) => d.id)).toEqual(
+      (devicesBefore as Array<{ id: number }>).map((d) => d.id),
+    );
+    const sent = await sandbox.api.post<{ waMessageId: string }>('/api/v1/instances/demo/messages', {
+      to: ANA,
+      type: 'text',
+      text: 'still linked',
+    });
+    expect(sent.status).toBe(202);
+    expect((await arrives(ANA, sent.body.waMessageId)).content).toMatchObject({ text: 'still linked' });
+    const { id } = await simPost<{ id: string }>(`/contacts/${BRUNO}/messages`, {
+      to: DEMO_PHONE,
+      type: 'text',
+      text: 'hello after the restart',
+    });
+    await eventually("the instance to receive the demo contact's text", async () => {
+      const page = await sandbox.api.get<{ items: Array<{ waMessageId: string }> }>(
+        '/api/v1/instances/demo/messages?direction=inbound',
+      );
+      return page.body.items.find((m) => m.waMessageId === id);
+    });
+  });
 });
