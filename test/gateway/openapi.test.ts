@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_TYPES } from '../../src/domain/message.ts';
 import { openapiArtifacts } from '../../src/http/openapi/artifacts.ts';
@@ -10,6 +11,7 @@ import { type PostmanCollection, postmanCollection } from '../../src/http/openap
 import type { OpenApiDocument } from '../../src/http/openapi/refine.ts';
 import { SUCCESS_EXAMPLES } from '../../src/http/openapi/success-examples.ts';
 import { InProcessGateway } from '../support/in-process-gateway.ts';
+import { exampleChecker, examplesOf } from '../support/openapi-examples.ts';
 
 type Json = Record<string, unknown>;
 interface Media {
@@ -211,5 +213,52 @@ describe('the OpenAPI document', () => {
     ]);
     const signIn = requests.find((r) => r.url.raw === '{{baseUrl}}/api/v1/auth/login');
     expect(signIn?.auth).toEqual({ type: 'noauth' });
+  });
+
+  it('is a valid OpenAPI 3.0 document (and the validator does refuse a broken one)', async () => {
+    const result = await new Validator().validate(structuredClone(doc) as unknown as Json);
+    expect(result.errors ?? [], JSON.stringify(result.errors ?? []).slice(0, 2000)).toEqual([]);
+    expect(result.valid).toBe(true);
+    const broken = structuredClone(doc);
+    const accepted = broken.paths['/api/v1/instances/{id}/messages']?.post?.responses['202'];
+    delete accepted?.description;
+    expect((await new Validator().validate(broken as unknown as Json)).valid).toBe(false);
+  });
+
+  it('has examples that each pass their schema, compiled by Ajv as Fastify compiles the routes', () => {
+    const examples = examplesOf(doc as unknown as Json);
+    expect(examples.length).toBeGreaterThan(300);
+    const check = exampleChecker(doc as unknown as Json);
+    const failures = examples.flatMap((e) => {
+      const why = check(e);
+      return why ? [`${e.where}: ${why}`] : [];
+    });
+    expect(failures).toEqual([]);
+  });
+
+  it('catches a wrong example: a send without its text, a 404 whose code is not a code, a wrong date', () => {
+    const broken = structuredClone(doc) as Document;
+    const text = broken.paths['/api/v1/instances/{id}/messages']?.post?.requestBody?.content[
+      'application/json'
+    ]?.examples?.text?.value as Json;
+    delete text.text;
+    const value = broken.components.responses.NotFound?.content?.['application/json']?.examples?.notFound
+      ?.value as {
+      error: { code: string };
+    };
+    value.error.code = 'not found';
+    const created = broken.paths['/api/v1/instances']?.post?.responses['201']?.content?.['application/json']
+      ?.example as Json;
+    created.createdAt = 'yesterday';
+    const check = exampleChecker(broken as unknown as Json);
+    const failing = examplesOf(broken as unknown as Json)
+      .filter((e) => check(e))
+      .map((e) => e.where);
+    const notFounds = failing.filter((where) => where.includes(' 404 '));
+    expect(notFounds.length).toBeGreaterThan(10);
+    expect(failing.filter((where) => !notFounds.includes(where)).sort()).toEqual([
+      'POST /api/v1/instances 201 application/json',
+      'POST /api/v1/instances/{id}/messages body application/json (text)',
+    ]);
   });
 });
