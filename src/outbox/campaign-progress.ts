@@ -11,7 +11,7 @@ export const PROGRESS_INTERVAL_MS = 1_000;
 const pendingOf = (counts: StatusCounts): number =>
   (counts.queued ?? 0) + (counts.sending ?? 0) + (counts.paused ?? 0);
 
-type Owner = GatewayEvent['instance'] & { tenantId: string | null };
+export type Owner = GatewayEvent['instance'] & { tenantId: string | null };
 
 /**
  * `campaign.progress` and `campaign.completed`, on the process that owns the instance: a status
@@ -51,7 +51,8 @@ export class CampaignProgress {
     this.waiting.set(campaignId, timer);
   };
 
-  private async announce(campaignId: string, owner: Owner): Promise<void> {
+  /** Publishes the campaign's counts now, and completes it when nothing is left to send. */
+  async announce(campaignId: string, owner: Owner): Promise<void> {
     const campaign = await this.store.campaigns.get(campaignId);
     if (!campaign || campaign.status === 'cancelled' || campaign.status === 'completed') {
       this.lastAnnounced.delete(campaignId);
