@@ -58,6 +58,10 @@ export const ptBR: Dictionary = {
   'instance.pairingPhone': 'Número de telefone (formato internacional)',
   'instance.pairingSubmit': 'Gerar código de pareamento',
   'instance.pairingCode': 'Digite este código no celular: {code}',
+  'sandbox.help':
+    'Sandbox: não precisa de celular, o celular do simulador ({phone}) pode escanear este código.',
+  'sandbox.scan': 'Escanear com o celular do simulador',
+  'sandbox.scanning': 'Escaneando…',
   'instance.chats': 'Conversas e mensagens',
   'instance.settings': 'Configurações',
   'instance.webhookUrl': 'URL do webhook',

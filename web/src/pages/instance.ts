@@ -5,6 +5,7 @@ import { useT } from '../i18n/index.ts';
 import { useLiveEvents } from '../live.ts';
 import { InstanceActions, StatusText } from '../parts/instance-actions.ts';
 import { InstanceSettingsForm } from '../parts/instance-settings.ts';
+import { SandboxScanButton } from '../parts/sandbox-scan.ts';
 import { href, navigate } from '../router.ts';
 
 const LINKING = new Set(['qr', 'pairing']);
@@ -91,6 +92,7 @@ function LinkPanel(props: { path: string; qr: string | null }) {
         ? html`<img class="qr" src=${props.qr} alt=${t('instance.qrAlt')} width="320" height="320" />`
         : html`<p>${t('instance.qrWaiting')}</p>`
     }
+    <${SandboxScanButton} path=${props.path} />
     <h3>${t('instance.pairingTitle')}</h3>
     <form class="inline" onSubmit=${requestCode}>
       <label>${t('instance.pairingPhone')} <input name="phone" inputmode="tel" required /></label>
