@@ -243,6 +243,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       logger,
       http: config.http,
       sessions: dashboardSessions,
+      authFailures: app.authFailures,
     });
   }
 

@@ -5,6 +5,8 @@ import type { TenantService } from '../auth/tenant-service.ts';
 import type { HttpConfig } from '../config.ts';
 import type { Principal } from '../domain/tenant.ts';
 import { Errors, ZapgateError } from '../errors.ts';
+import type { AuthFailureBudget } from '../http/auth-failure-budget.ts';
+import { clientAddressOf } from '../http/client-address.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventBus } from './event-bus.ts';
@@ -46,6 +48,8 @@ export function attachSocketIo(
     logger: Logger;
     /** The HTTP settings; the environment's when not given. */
     http: HttpConfig;
+    /** The HTTP server's failed-authentication budget: wrong keys in handshakes count against it. */
+    authFailures?: AuthFailureBudget;
     /** The dashboard's cookie sessions, accepted as a key is. */
     sessions?: SessionService;
   },
@@ -54,11 +58,29 @@ export function attachSocketIo(
   // the same browser origins as the API's CORS (ALLOWED_ORIGINS); none by default
   const origin = http.allowedOrigins.length > 0 ? http.allowedOrigins : false;
   const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin } });
+  const clientAddress = clientAddressOf(http.trustProxy);
+  const refuseKey = (address: string): Error => {
+    const verdict = deps.authFailures?.fail(address);
+    if (verdict?.firstOver)
+      deps.logger.warn(
+        { client: address },
+        'missing or wrong API keys past AUTH_FAILURES_PER_MINUTE (socket.io)',
+      );
+    if (!verdict?.limited) return new Error('ZG_ERR_UNAUTHORIZED: missing or invalid API key');
+    const refused = Errors.rateLimited(
+      `more than ${http.authFailuresPerMinute} handshakes and requests a minute with a missing or wrong API key`,
+      verdict.retryAfterSeconds,
+    );
+    // the client sees `data` on its connect_error
+    return Object.assign(new Error(`${refused.code}: ${refused.message}`), {
+      data: { code: refused.code, retryAfterSeconds: verdict.retryAfterSeconds },
+    });
+  };
   io.use((socket, next) => {
     const { auth } = socket.handshake;
     principalOf(socket.handshake, deps)
       .then(async (principal) => {
-        if (!principal) return next(new Error('ZG_ERR_UNAUTHORIZED: missing or invalid API key'));
+        if (!principal) return next(refuseKey(clientAddress(socket.request)));
         if (deps.tenants.streams.count(principal) >= http.maxStreamsPerKey)
           return next(new Error(`ZG_ERR_RATE_LIMITED: ${Errors.streamLimit(http.maxStreamsPerKey).message}`));
         if (typeof auth.instance === 'string' && auth.instance) {

@@ -3,6 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpConfig } from '../config.ts';
 import type { Principal } from '../domain/tenant.ts';
 import { Errors } from '../errors.ts';
+import { AuthFailureBudget } from './auth-failure-budget.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Failed authentications per client address, shared by HTTP and socket.io. */
+    authFailures: AuthFailureBudget;
+  }
+}
 
 const MINUTE = 60_000;
 
@@ -16,6 +24,7 @@ const principalOf = (request: FastifyRequest): Principal | undefined =>
  * holds it can do anything anyway, and benchmarks drive thousands of requests a second with it.
  */
 export function registerRateLimits(app: FastifyInstance, http: HttpConfig): void {
+  app.decorate('authFailures', new AuthFailureBudget(http.authFailuresPerMinute));
   // registered even when off, so that the key check can use its failure budget
   app.register(rateLimit, {
     global: http.rateLimitPerMinute > 0,
@@ -35,25 +44,24 @@ export function registerRateLimits(app: FastifyInstance, http: HttpConfig): void
 /**
  * `AUTH_FAILURES_PER_MINUTE` for requests with a missing or wrong key, per client address: called
  * once a key failed, it throws the 429 when the address is over its budget. Only failures count,
- * so a valid key from the same address keeps working while a burst of wrong ones is refused.
+ * so a valid key from the same address keeps working while a burst of wrong ones is refused. The
+ * budget is the server's one (`app.authFailures`), which socket.io handshakes draw on too.
  */
 export function authFailureBudget(
   scope: FastifyInstance,
   http: HttpConfig,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   if (http.authFailuresPerMinute === 0) return async () => {};
-  const count = scope.createRateLimit({
-    max: http.authFailuresPerMinute,
-    timeWindow: MINUTE,
-    keyGenerator: (request) => `auth-failure:${request.ip}`,
-  });
+  const budget = scope.authFailures ?? new AuthFailureBudget(http.authFailuresPerMinute);
   return async (request, reply) => {
-    const state = await count(request);
-    if (state.isAllowed || !state.isExceeded) return;
-    reply.header('retry-after', state.ttlInSeconds);
+    const verdict = budget.fail(request.ip);
+    if (verdict.firstOver)
+      request.log.warn({ client: request.ip }, 'missing or wrong API keys past AUTH_FAILURES_PER_MINUTE');
+    if (!verdict.limited) return;
+    reply.header('retry-after', verdict.retryAfterSeconds);
     throw Errors.rateLimited(
       `more than ${http.authFailuresPerMinute} requests a minute with a missing or wrong API key`,
-      state.ttlInSeconds,
+      verdict.retryAfterSeconds,
     );
   };
 }
