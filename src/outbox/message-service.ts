@@ -216,8 +216,13 @@ export class MessageService {
 
   private connection(instance: Instance) {
     const conn = this.sessions.connectionOf(instance);
+    // a 409 like every other route that needs the live socket: the caller starts or links it first
     if (!conn)
-      throw Errors.unavailable(`instance ${instance.name} is not connected (status ${instance.status})`);
+      throw new ZapgateError(
+        'ZG_ERR_NOT_CONNECTED',
+        409,
+        `instance ${instance.name} is not connected (status ${instance.status}); this needs the live connection`,
+      );
     return conn;
   }
 }
