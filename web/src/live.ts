@@ -9,7 +9,15 @@ let source: EventSource | undefined;
 let open = false;
 
 // the events the pages follow; the stream carries every other one too, unasked for
-const FOLLOWED = ['instance.status', 'instance.qr', 'message.status', 'message.received', 'message.sent'];
+const FOLLOWED = [
+  'instance.status',
+  'instance.qr',
+  'message.status',
+  'message.received',
+  'message.sent',
+  'campaign.progress',
+  'campaign.completed',
+];
 
 function setOpen(value: boolean): void {
   open = value;

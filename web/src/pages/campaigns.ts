@@ -28,9 +28,9 @@ export function CampaignsPage() {
   const reload = () =>
     get<Campaign[]>('/campaigns').then(setCampaigns, (err: Error) => setError(err.message));
   useEffect(() => void reload(), []);
-  // progress follows the campaign's messages as their statuses arrive (and a slow poll while one runs)
+  // progress follows the campaign events (one a second at most), and a slow poll while one runs
   useLiveEvents((e) => {
-    if (e.event === 'message.status' && e.data.campaignId) void reload();
+    if (e.event === 'campaign.progress' || e.event === 'campaign.completed') void reload();
   });
   const running = campaigns.some((c) => !FINISHED.has(c.status));
   useEffect(() => {
