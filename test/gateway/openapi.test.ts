@@ -9,7 +9,7 @@ import { TAGS } from '../../src/http/openapi/document.ts';
 import { EVENT_NAMES, eventSchemaName } from '../../src/http/openapi/event-schemas.ts';
 import { type PostmanCollection, postmanCollection } from '../../src/http/openapi/postman.ts';
 import type { OpenApiDocument } from '../../src/http/openapi/refine.ts';
-import { SUCCESS_EXAMPLES } from '../../src/http/openapi/success-examples.ts';
+import { SUCCESS_DESCRIPTIONS, SUCCESS_EXAMPLES } from '../../src/http/openapi/success-examples.ts';
 import { InProcessGateway } from '../support/in-process-gateway.ts';
 import { exampleChecker, examplesOf } from '../support/openapi-examples.ts';
 
@@ -126,6 +126,10 @@ describe('the OpenAPI document', () => {
       const [method = '', path = '', status = ''] = key.split(' ');
       const media = doc.paths[path]?.[method.toLowerCase()]?.responses[status]?.content?.['application/json'];
       expect(media?.example, key).toEqual(value);
+    }
+    for (const [key, description] of Object.entries(SUCCESS_DESCRIPTIONS)) {
+      const [method = '', path = '', status = ''] = key.split(' ');
+      expect(doc.paths[path]?.[method.toLowerCase()]?.responses[status]?.description, key).toBe(description);
     }
   });
 

@@ -1,7 +1,7 @@
 import { MultipartSendBody, SEND_EXAMPLES } from '../routes/send-schemas.ts';
 import { exampleOf, type JsonSchema } from './example-of.ts';
 import { errorResponseName } from './responses.ts';
-import { SUCCESS_EXAMPLES } from './success-examples.ts';
+import { SUCCESS_DESCRIPTIONS, SUCCESS_EXAMPLES } from './success-examples.ts';
 
 /** The slice of an OpenAPI 3.0 document this module reads and writes. */
 export interface OpenApiDocument {
@@ -71,7 +71,9 @@ function refineResponses(path: string, method: string, op: Operation, doc: OpenA
     if (!given) continue;
     if (given.description === 'Default Response')
       given.description = SUCCESS[status] ?? (status.startsWith('5') ? 'Degraded' : 'Answer');
-    const written = SUCCESS_EXAMPLES[`${method.toUpperCase()} ${path} ${status}`];
+    const key = `${method.toUpperCase()} ${path} ${status}`;
+    const written = SUCCESS_EXAMPLES[key];
+    given.description = SUCCESS_DESCRIPTIONS[key] ?? given.description;
     if (written !== undefined && json) json.example = written;
     for (const media of Object.values(given.content ?? {}))
       if (media.schema && media.schema.format !== 'binary' && media.example === undefined && !media.examples)

@@ -86,3 +86,16 @@ export const SUCCESS_EXAMPLES: Readonly<Record<string, unknown>> = {
     content: { ...message.content, revoked: true },
   },
 };
+
+/** What a success answer holds, where its status alone ("OK", "Created") says too little. */
+export const SUCCESS_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'POST /api/v1/instances 201': 'Created: the instance, already connecting unless start was false',
+  'GET /api/v1/instances 200': 'The instances this key can see',
+  'GET /api/v1/instances/{id} 200': 'The instance, with its status and settings',
+  'GET /api/v1/instances/{id}/qr 200':
+    'The current QR code as JSON, or the PNG itself with Accept: image/png',
+  'POST /api/v1/instances/{id}/pairing-code 200': 'The code to type on the phone, and until when it works',
+  'POST /api/v1/instances/{id}/messages 201': 'Sent (with ?wait=sent): the message as stored',
+  'GET /api/v1/instances/{id}/messages 200': 'A page of the history, newest first; nextCursor for the next',
+  'GET /api/v1/instances/{id}/messages/{msgId} 200': 'The message, with its status and timestamps',
+};
