@@ -135,7 +135,11 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     bus.subscribe(owner.chats.onEvent);
     const campaignProgress = new CampaignProgress(store, events, logger);
     bus.subscribe(campaignProgress.onEvent);
-    parts.push({ start: () => {}, stop: () => campaignProgress.stop() });
+    parts.push({
+      start: () =>
+        void campaignProgress.sweep().catch((err) => logger.error({ err }, 'campaign sweep failed')),
+      stop: () => campaignProgress.stop(),
+    });
     parts.push({
       start: () => {
         delivery = new DeliveryWorker(store, logger, {

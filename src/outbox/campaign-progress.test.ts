@@ -127,4 +127,16 @@ describe('campaign progress', () => {
     await first?.announce(id, owner);
     expect(seen).toHaveLength(announced);
   });
+
+  it('completes at start a campaign left running with nothing to send, once', async () => {
+    const { id } = await campaignWith(['read', 'failed']);
+    const busy = await campaignWith(['sent', 'queued']);
+    const { events, seen } = wiring();
+    await Promise.all([0, 1].map(() => new CampaignProgress(store, events, logger).sweep()));
+    const mine = seen.filter((e) => (e.data as { campaignId: string }).campaignId === id);
+    expect(mine.map((e) => e.event)).toEqual(['campaign.completed']);
+    expect(mine[0]?.data).toMatchObject({ status: 'completed', counts: { read: 1, failed: 1 } });
+    expect((await store.campaigns.get(busy.id))?.status).toBe('running');
+    expect(seen.some((e) => (e.data as { campaignId: string }).campaignId === busy.id)).toBe(false);
+  });
 });

@@ -71,6 +71,29 @@ export class CampaignProgress {
     await this.events.publish('campaign.completed', owner, countsData(completed, counts));
   }
 
+  /**
+   * At start: campaigns left running with nothing to send (their last status change came just
+   * before a crash) are completed and announced now. Every owner may sweep; the transition picks one.
+   */
+  async sweep(): Promise<void> {
+    const open = (await this.store.campaigns.list({})).filter(
+      (c) => c.status === 'running' || c.status === 'scheduled',
+    );
+    for (const campaign of open) {
+      if (this.stopped) return;
+      const counts = await this.store.messages.countByStatus({ campaignId: campaign.id });
+      if (pendingOf(counts) > 0) continue;
+      const instance = await this.store.instances.get(campaign.instanceId);
+      if (!instance) continue;
+      const completed = await this.store.campaigns.transition(
+        campaign.id,
+        ['running', 'scheduled'],
+        'completed',
+      );
+      if (completed) await this.events.publish('campaign.completed', instance, countsData(completed, counts));
+    }
+  }
+
   stop(): void {
     this.stopped = true;
     for (const timer of this.waiting.values()) clearTimeout(timer);
