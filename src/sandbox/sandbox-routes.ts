@@ -81,6 +81,31 @@ async function waitFor(
 
 const showsQr = (i: Instance) => i.status === 'qr' && i.qr !== null;
 
+/** Waits for the instance's QR code, has the simulated `phone` scan it, then waits for the link. */
+async function scanWithSimulator(
+  deps: { instances: InstanceService; bus: EventBus; link: SandboxLink },
+  principal: Principal,
+  idOrName: string,
+  phone: string,
+) {
+  const { instances, bus, link } = deps;
+  const found = await instances.find(principal, idOrName);
+  if (found.status === 'connected') throw Errors.alreadyConnected(found.name);
+  if (found.status === 'stopped' || found.status === 'failed' || found.status === 'logged_out')
+    throw Errors.conflict(`instance ${found.name} is ${found.status}: start it to get a QR code`);
+  const shown = await waitFor(instances, bus, principal, found.id, showsQr);
+  if (!shown?.qr) throw Errors.timeout(`a QR code on instance ${found.name}`);
+  let linked: { phone: string; device: number };
+  try {
+    linked = link.scanQr(phone, shown.qr);
+  } catch (err) {
+    if (err instanceof SandboxScanError) throw Errors.conflict(err.message);
+    throw err;
+  }
+  const connected = await waitFor(instances, bus, principal, found.id, (i) => i.status === 'connected');
+  return { ...linked, status: connected?.status ?? (await instances.find(principal, found.id)).status };
+}
+
 /**
  * Sandbox mode only: what the dashboard and the printed quick start need to link an instance with
  * the simulator's phone, without a camera. Registered by the composition root only with a `SandboxLink`.
@@ -121,24 +146,12 @@ export const sandboxRoutes =
           },
         },
       },
-      async (request) => {
-        const { principal } = request;
-        const found = await instances.find(principal, request.params.id);
-        if (found.status === 'connected') throw Errors.alreadyConnected(found.name);
-        if (found.status === 'stopped' || found.status === 'failed' || found.status === 'logged_out')
-          throw Errors.conflict(`instance ${found.name} is ${found.status}: start it to get a QR code`);
-        const shown = await waitFor(instances, bus, principal, found.id, showsQr);
-        if (!shown?.qr) throw Errors.timeout(`a QR code on instance ${found.name}`);
-        const phone = request.body?.phone ?? link.demo.phone;
-        let linked: { phone: string; device: number };
-        try {
-          linked = link.scanQr(phone, shown.qr);
-        } catch (err) {
-          if (err instanceof SandboxScanError) throw Errors.conflict(err.message);
-          throw err;
-        }
-        const connected = await waitFor(instances, bus, principal, found.id, (i) => i.status === 'connected');
-        return { ...linked, status: connected?.status ?? (await instances.find(principal, found.id)).status };
-      },
+      async (request) =>
+        scanWithSimulator(
+          { instances, bus, link },
+          request.principal,
+          request.params.id,
+          request.body?.phone ?? link.demo.phone,
+        ),
     );
   };

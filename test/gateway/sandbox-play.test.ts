@@ -137,6 +137,10 @@ describe('zapgate sandbox as a place to play', () => {
     expect([foreign.status, foreign.body.error.code]).toEqual([404, 'ZG_ERR_NOT_FOUND']);
     const again = await sandbox.api.post<{ error: { code: string } }>('/api/v1/instances/demo/sandbox-scan');
     expect([again.status, again.body.error.code]).toEqual([409, 'ZG_ERR_ALREADY_CONNECTED']);
+    const bad = await sandbox.api.post<{ error: { code: string } }>('/api/v1/instances/demo/sandbox-scan', {
+      phone: 'not a phone',
+    });
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'ZG_ERR_VALIDATION']);
     const info = await other.get<{ sandbox: boolean; phone: string }>('/api/v1/sandbox');
     expect(info.body).toMatchObject({ sandbox: true, phone: DEMO_PHONE });
   });
