@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
+import { credentialCipher } from '../../src/auth/credential-cipher.ts';
+import { refOf } from '../../src/auth/master-key.ts';
+import { openStore } from '../../src/store/database.ts';
 import {
   GatewayProcess,
   type InstanceJson,
@@ -8,6 +11,7 @@ import {
   PACING_OFF,
   waitForStatus,
 } from '../support/gateway-harness.ts';
+import { legacySeal } from '../support/legacy-seal.ts';
 
 type Logs = { items: Array<{ id: number; data: { status: string } }> };
 
@@ -22,6 +26,20 @@ function rawAuthRows(file: string, instanceId: string): string[] {
     return [...creds, ...keys].map((row) => (row as { data: string }).data);
   } finally {
     db.close();
+  }
+}
+
+/** Rewrites every auth row as the first scheme wrote it (what an operator upgrading still has). */
+async function toFirstFormat(databaseUrl: string, masterKey: string): Promise<number> {
+  const store = await openStore(databaseUrl);
+  try {
+    const cipher = credentialCipher(masterKey, await store.masterKey.derivation());
+    const rows = await store.masterKey.authRows();
+    return await store.masterKey.rewrite(
+      rows.map((row) => ({ ...row, next: legacySeal(masterKey, cipher.open(row.data, refOf(row))) })),
+    );
+  } finally {
+    await store.close();
   }
 }
 
@@ -70,6 +88,20 @@ describe('MASTER_KEY across a gateway restart', () => {
     const sinceRestart = logs.body.items.filter((e) => e.id > newest).map((e) => e.data.status);
     expect(sinceRestart).toContain('connecting');
     expect(sinceRestart).not.toContain('qr');
+  });
+
+  it('rows of the first format (zg1) keep working: the instance reconnects and they are re-sealed', async () => {
+    expect(await gw.stop('SIGTERM')).toBe(0);
+    const rewritten = await toFirstFormat(gw.databaseUrl, KEY);
+    expect(rewritten).toBeGreaterThan(1);
+    expect(
+      rawAuthRows(gw.databaseUrl.replace('sqlite://', ''), instance.id).every((d) => d.startsWith('zg1:')),
+    ).toBe(true);
+    await startWith({ MASTER_KEY: KEY });
+    const back = await waitForStatus(gw.api, instance.id, 'connected');
+    expect(back.phone).toBe(instance.phone);
+    const rows = rawAuthRows(gw.databaseUrl.replace('sqlite://', ''), instance.id);
+    expect(rows.filter((d) => !d.startsWith('zg2:'))).toEqual([]);
   });
 
   it('with a different key, the instance fails with the reason and the gateway keeps serving', async () => {
