@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { Errors } from '../../errors.ts';
 import type { EventRepository, Store, StoredEvent } from '../repositories.ts';
 import type { Database, EventsTable } from '../schema.ts';
+import { compiledOnce } from './compiled-once.ts';
 import { affected, inTransaction, isUniqueViolation, toDate } from './shared.ts';
 
 /** The advisory lock (any constant) that makes events commit in the order of their seq. */
@@ -16,6 +17,23 @@ const toStoredEvent = (row: Selectable<EventsTable>): StoredEvent => ({
   envelope: row.envelope,
   createdAt: toDate(row.created_at),
 });
+
+const insertStatement = compiledOnce(
+  (
+    db,
+    _: '',
+    id: string,
+    instanceId: string,
+    tenantId: string | null,
+    event: string,
+    envelope: string,
+    createdAt: number,
+  ) =>
+    db
+      .insertInto('events')
+      .values({ id, instance_id: instanceId, tenant_id: tenantId, event, envelope, created_at: createdAt })
+      .returningAll(),
+);
 
 export class EventSqlRepository implements EventRepository {
   constructor(
@@ -41,19 +59,19 @@ export class EventSqlRepository implements EventRepository {
 
   private async insert(db: Kysely<Database>, input: Omit<StoredEvent, 'seq'>): Promise<StoredEvent> {
     try {
-      const row = await db
-        .insertInto('events')
-        .values({
-          id: input.id,
-          instance_id: input.instanceId,
-          tenant_id: input.tenantId,
-          event: input.event,
-          envelope: input.envelope,
-          created_at: input.createdAt.getTime(),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toStoredEvent(row);
+      const { id, instanceId, tenantId, event, envelope, createdAt } = input;
+      const { rows } = await insertStatement(
+        db,
+        '',
+        id,
+        instanceId,
+        tenantId,
+        event,
+        envelope,
+        createdAt.getTime(),
+      );
+      if (!rows[0]) throw new Error(`event ${id} was not stored`);
+      return toStoredEvent(rows[0]);
     } catch (error) {
       if (isUniqueViolation(error)) throw Errors.conflict(`an event with id ${input.id} already exists`);
       throw error;

@@ -3,6 +3,7 @@ import type { DesiredState, Instance, InstanceStatus } from '../../domain/instan
 import { Errors } from '../../errors.ts';
 import type { InstancePatch, InstanceRepository, LeaseFence, NewInstance } from '../repositories.ts';
 import type { Database, InstancesTable } from '../schema.ts';
+import { compiledOnce } from './compiled-once.ts';
 import { affected, isUniqueViolation, parseObject, toDate, toDateOrNull, toMillisOrNull } from './shared.ts';
 
 type Row = Selectable<InstancesTable>;
@@ -83,6 +84,10 @@ function newRow(input: NewInstance, now: number): Row {
 
 const nameTaken = (name: string) => Errors.conflict(`an instance named ${name} already exists`);
 
+const getStatement = compiledOnce((db, _: '', id: string) =>
+  db.selectFrom('instances').selectAll().where('id', '=', id),
+);
+
 export class InstanceSqlRepository implements InstanceRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -99,8 +104,8 @@ export class InstanceSqlRepository implements InstanceRepository {
   }
 
   async get(id: string): Promise<Instance | undefined> {
-    const row = await this.db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toInstance(row);
+    const { rows } = await getStatement(this.db, '', id);
+    return rows[0] && toInstance(rows[0]);
   }
 
   /** The id wins over a name; with `tenantId` undefined a name shared by several tenants gives the oldest. */

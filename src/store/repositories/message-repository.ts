@@ -11,6 +11,7 @@ import type {
   StatusCounts,
 } from '../repositories.ts';
 import type { Database, MessagesTable } from '../schema.ts';
+import { compiledOnce } from './compiled-once.ts';
 import {
   countByDirectionAndStatus,
   countByInstanceAndStatus,
@@ -279,12 +280,29 @@ export class MessageSqlRepository implements MessageRepository {
   }
 
   private async insertRow(row: Insertable<MessagesTable>): Promise<Message> {
-    const inserted = await translateConflict(row, () =>
-      this.db.insertInto('messages').values(row).returningAll().executeTakeFirstOrThrow(),
+    const { rows } = await translateConflict(row, () =>
+      insertStatement(this.db, '', ...MESSAGE_COLUMNS.map((column) => row[column])),
     );
-    return toMessage(inserted);
+    if (!rows[0]) throw new Error(`message ${row.id} was not stored`);
+    return toMessage(rows[0]);
   }
 }
+
+/** Every column an insert sets (`seq` is the database's), in the order insertStatement binds them. */
+const MESSAGE_COLUMNS = Object.keys(newMessageRow({} as NewMessage, 0)) as ReadonlyArray<
+  keyof Insertable<MessagesTable>
+>;
+
+const insertStatement = compiledOnce((db, _: '', ...values: unknown[]) =>
+  db
+    .insertInto('messages')
+    .values(
+      Object.fromEntries(
+        MESSAGE_COLUMNS.map((column, i) => [column, values[i]]),
+      ) as Insertable<MessagesTable>,
+    )
+    .returningAll(),
+);
 
 /** A unique violation other than the one an insert settles itself, as a conflict error. */
 async function translateConflict<T>(row: Insertable<MessagesTable>, insert: () => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Message } from '../../domain/message.ts';
 import type { LeaseFence } from '../repositories.ts';
 import type { Database } from '../schema.ts';
+import { compiledOnce } from './compiled-once.ts';
 import {
   EXPIRED_CODE,
   EXPIRED_MESSAGE,
@@ -75,26 +76,39 @@ export async function claimNext(
   fence?: LeaseFence,
 ): Promise<Message | undefined> {
   const at = now.getTime();
-  let claim = db
+  const { rows } = fence
+    ? await claimFencedStatement(db, '', instanceId, at, fence.nodeId, fence.epoch)
+    : await claimStatement(db, '', instanceId, at);
+  return rows[0] && toMessage(rows[0]);
+}
+
+const claimUpdate = (db: Kysely<Database>, instanceId: string, at: number) =>
+  db
     .updateTable('messages')
     .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: at }))
     .where('id', '=', dueRows(db, instanceId, at).select('m.id').limit(1))
     .where('status', '=', 'queued');
-  if (fence)
-    claim = claim.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('instances as i')
-          .select(sql.lit(1).as('one'))
-          .where('i.id', '=', instanceId)
-          .where('i.owner', '=', fence.nodeId)
-          .where('i.lease_epoch', '=', fence.epoch)
-          .where('i.lease_until', '>=', at),
-      ),
-    );
-  const row = await claim.returningAll().executeTakeFirst();
-  return row && toMessage(row);
-}
+
+const claimStatement = compiledOnce((db, _: '', instanceId: string, at: number) =>
+  claimUpdate(db, instanceId, at).returningAll(),
+);
+
+const claimFencedStatement = compiledOnce(
+  (db, _: '', instanceId: string, at: number, nodeId: string, epoch: number) =>
+    claimUpdate(db, instanceId, at)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('instances as i')
+            .select(sql.lit(1).as('one'))
+            .where('i.id', '=', instanceId)
+            .where('i.owner', '=', nodeId)
+            .where('i.lease_epoch', '=', epoch)
+            .where('i.lease_until', '>=', at),
+        ),
+      )
+      .returningAll(),
+);
 
 function dueRows(db: Kysely<Database>, instanceId: string, at: number) {
   return db
@@ -136,21 +150,19 @@ function dueRows(db: Kysely<Database>, instanceId: string, at: number) {
 }
 
 export async function expireDue(db: Kysely<Database>, instanceId: string, now: Date): Promise<string[]> {
-  const rows = await db
-    .updateTable('messages')
-    .set({
-      status: 'failed',
-      error_code: EXPIRED_CODE,
-      error_message: EXPIRED_MESSAGE,
-      updated_at: now.getTime(),
-    })
-    .where('instance_id', '=', instanceId)
-    .where('status', '=', 'queued')
-    .where('expires_at', '<=', now.getTime())
-    .returning(['id', 'seq'])
-    .execute();
+  const { rows } = await expireStatement(db, '', instanceId, now.getTime());
   return rows.toSorted((a, b) => Number(a.seq) - Number(b.seq)).map((r) => r.id);
 }
+
+const expireStatement = compiledOnce((db, _: '', instanceId: string, at: number) =>
+  db
+    .updateTable('messages')
+    .set({ status: 'failed', error_code: EXPIRED_CODE, error_message: EXPIRED_MESSAGE, updated_at: at })
+    .where('instance_id', '=', instanceId)
+    .where('status', '=', 'queued')
+    .where('expires_at', '<=', at)
+    .returning(['id', 'seq']),
+);
 
 export async function claim(db: Kysely<Database>, id: string, now: Date): Promise<boolean> {
   const result = await db
@@ -164,8 +176,12 @@ export async function claim(db: Kysely<Database>, id: string, now: Date): Promis
 
 /** Clears the error of earlier attempts; a receipt that got there first keeps its status. */
 export async function markSent(db: Kysely<Database>, id: string, at: Date): Promise<Message | undefined> {
-  const ms = at.getTime();
-  const row = await db
+  const { rows } = await markSentStatement(db, '', id, at.getTime());
+  return rows[0] && toMessage(rows[0]);
+}
+
+const markSentStatement = compiledOnce((db, _: '', id: string, ms: number) =>
+  db
     .updateTable('messages')
     .set((eb) => ({
       status: eb.case().when('status', 'in', SENT_STATUSES).then(eb.ref('status')).else('sent').end(),
@@ -177,10 +193,8 @@ export async function markSent(db: Kysely<Database>, id: string, at: Date): Prom
     .where('id', '=', id)
     // a refusal that overtook the send's own completion stands
     .where('status', '!=', 'failed')
-    .returningAll()
-    .executeTakeFirst();
-  return row && toMessage(row);
-}
+    .returningAll(),
+);
 
 /** A row a receipt has already shown to be sent stays as it is. */
 export async function markFailed(
@@ -251,28 +265,32 @@ export async function applyReceipt(
   status: ReceiptStatus,
   at: Date,
 ): Promise<Message | undefined> {
-  const ms = at.getTime();
-  const row = await db
-    .updateTable('messages')
-    .set((eb) => ({
-      status,
-      updated_at: ms,
-      sent_at: eb.fn.coalesce('sent_at', eb.val(ms)),
-      delivered_at: receiptImplies(status, 'delivered')
-        ? eb.fn.coalesce('delivered_at', eb.val(ms))
-        : eb.ref('delivered_at'),
-      read_at: receiptImplies(status, 'read') ? eb.fn.coalesce('read_at', eb.val(ms)) : eb.ref('read_at'),
-    }))
-    .where('instance_id', '=', instanceId)
-    .where('wa_message_id', '=', waMessageId)
-    .where('direction', '=', 'outbound')
-    .where('status', 'not in', statusesAtOrAbove(status))
-    // a server ack does not undo the server's refusal; only a receipt from the recipient does
-    .where((eb) => (status === 'sent' ? eb('status', '!=', 'failed') : eb.lit(true)))
-    .returningAll()
-    .executeTakeFirst();
-  return row && toMessage(row);
+  const { rows } = await receiptStatement(db, status, instanceId, waMessageId, at.getTime());
+  return rows[0] && toMessage(rows[0]);
 }
+
+/** The receipt's status is the statement's shape: it decides which stamps move and which rows stay. */
+const receiptStatement = compiledOnce(
+  (db, status: ReceiptStatus, instanceId: string, waMessageId: string, ms: number) =>
+    db
+      .updateTable('messages')
+      .set((eb) => ({
+        status,
+        updated_at: ms,
+        sent_at: eb.fn.coalesce('sent_at', eb.val(ms)),
+        delivered_at: receiptImplies(status, 'delivered')
+          ? eb.fn.coalesce('delivered_at', eb.val(ms))
+          : eb.ref('delivered_at'),
+        read_at: receiptImplies(status, 'read') ? eb.fn.coalesce('read_at', eb.val(ms)) : eb.ref('read_at'),
+      }))
+      .where('instance_id', '=', instanceId)
+      .where('wa_message_id', '=', waMessageId)
+      .where('direction', '=', 'outbound')
+      .where('status', 'not in', statusesAtOrAbove(status))
+      // a server ack does not undo the server's refusal; only a receipt from the recipient does
+      .where((eb) => (status === 'sent' ? eb('status', '!=', 'failed') : eb.lit(true)))
+      .returningAll(),
+);
 
 export async function requeueSending(db: Kysely<Database>, instanceId: string): Promise<number> {
   const result = await db

@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import { Errors } from '../../errors.ts';
 import type { Webhook, WebhookRepository } from '../repositories.ts';
 import type { Database, WebhooksTable } from '../schema.ts';
+import { compiledOnce } from './compiled-once.ts';
 import { affected, inTransaction, isUniqueViolation, toDate } from './shared.ts';
 import type { WebhookCandidateCache } from './webhook-candidate-cache.ts';
 
@@ -36,6 +37,28 @@ function patchRow(patch: WebhookPatch, now: number): Updateable<WebhooksTable> {
   if (patch.instanceId !== undefined) row.instance_id = patch.instanceId;
   return row;
 }
+
+/** Enabled webhooks for every instance or for this one, in creation order. */
+const candidatesOf = (db: Kysely<Database>, instanceId: string) =>
+  db
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('enabled', '=', 1)
+    .where((eb) => eb.or([eb('instance_id', 'is', null), eb('instance_id', '=', instanceId)]))
+    .orderBy('created_at')
+    .orderBy('id');
+
+/** An instance without a tenant: the admin's webhooks only. */
+const globalCandidates = compiledOnce((db, _: '', instanceId: string) =>
+  candidatesOf(db, instanceId).where('tenant_id', 'is', null),
+);
+
+/** A tenant's instance: the admin's webhooks and the tenant's own. */
+const tenantCandidates = compiledOnce((db, _: '', tenantId: string, instanceId: string) =>
+  candidatesOf(db, instanceId).where((eb) =>
+    eb.or([eb('tenant_id', 'is', null), eb('tenant_id', '=', tenantId)]),
+  ),
+);
 
 export class WebhookSqlRepository implements WebhookRepository {
   constructor(
@@ -110,17 +133,10 @@ export class WebhookSqlRepository implements WebhookRepository {
   }
 
   private async loadCandidates(tenantId: string | null, instanceId: string): Promise<Webhook[]> {
-    const rows = await this.db
-      .selectFrom('webhooks')
-      .selectAll()
-      .where('enabled', '=', 1)
-      .where((eb) =>
-        eb.or([eb('tenant_id', 'is', null), ...(tenantId === null ? [] : [eb('tenant_id', '=', tenantId)])]),
-      )
-      .where((eb) => eb.or([eb('instance_id', 'is', null), eb('instance_id', '=', instanceId)]))
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const { rows } =
+      tenantId === null
+        ? await globalCandidates(this.db, '', instanceId)
+        : await tenantCandidates(this.db, '', tenantId, instanceId);
     return rows.map(toWebhook);
   }
 }

@@ -1,0 +1,53 @@
+import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'kysely';
+import type { Database } from '../schema.ts';
+import { isPostgres } from './shared.ts';
+
+const MARK = '\u0000zg-param-';
+const placeholder = (index: number) => `${MARK}${index}\u0000`;
+
+/** Where each bound value of the compiled statement comes from: a parameter, or a constant. */
+type Slot = { param: number } | { value: unknown };
+
+interface Template {
+  query: CompiledQuery;
+  slots: Slot[];
+}
+
+/**
+ * A hot statement built and compiled by Kysely once per dialect and shape, then run with new values:
+ * building and compiling cost more than SQLite's own work for these (issue 12's profile).
+ *
+ * `build` is called once per dialect and `shape`, with placeholders in place of `params`: it must
+ * use each parameter only as a bound value (never to choose the statement's form; that is what
+ * `shape` is for), and every parameter must reach the statement.
+ */
+export function compiledOnce<S extends string, P extends unknown[], O>(
+  build: (db: Kysely<Database>, shape: S, ...params: P) => Compilable<O>,
+): (db: Kysely<Database>, shape: S, ...params: P) => Promise<QueryResult<O>> {
+  const templates = new Map<string, Template>();
+  return async (db, shape, ...params) => {
+    const key = `${isPostgres(db) ? 'pg' : 'sqlite'}:${shape}`;
+    let template = templates.get(key);
+    if (!template) {
+      const marks = params.map((_, i) => placeholder(i)) as P;
+      template = templateOf(build(db, shape, ...marks).compile(), params.length, key);
+      templates.set(key, template);
+    }
+    const values = template.slots.map((s) => ('param' in s ? params[s.param] : s.value));
+    return db.executeQuery<O>(CompiledQuery.raw(template.query.sql, values));
+  };
+}
+
+function templateOf(query: CompiledQuery, count: number, key: string): Template {
+  const used = new Set<number>();
+  const slots = query.parameters.map((value): Slot => {
+    if (typeof value !== 'string' || !value.includes(MARK)) return { value };
+    const index = Number.parseInt(value.slice(MARK.length), 10);
+    if (placeholder(index) !== value)
+      throw new Error(`compiledOnce ${key}: a parameter was changed, not bound as it is`);
+    used.add(index);
+    return { param: index };
+  });
+  if (used.size !== count) throw new Error(`compiledOnce ${key}: a parameter never reached the statement`);
+  return { query, slots };
+}
