@@ -7,6 +7,7 @@ import {
   toJson,
   WRONG_TYPES,
 } from './fuzz-values.ts';
+import { multipartCases } from './openapi-multipart.ts';
 import {
   type ApiOperation,
   fillPath,
@@ -253,6 +254,13 @@ function fieldCases(base: Base, random: Random): FuzzRequest[] {
   });
 }
 
+function formCases(base: Base, target: FuzzTarget, random: Random): FuzzRequest[] {
+  if (!base.op.multipart) return [];
+  return multipartCases(base.op.multipart, target.named, random).map((form) =>
+    request(base, form.label, { body: form.body, headers: { 'content-type': form.contentType } }),
+  );
+}
+
 export interface FuzzPlan {
   seed: number;
   /** At most this many requests; every operation keeps its valid and keyless ones. */
@@ -272,6 +280,7 @@ export function fuzzRequests(operations: ApiOperation[], target: FuzzTarget, pla
       ...queryCases(base, random),
       ...wholeBodyCases(base, random),
       ...fieldCases(base, random),
+      ...formCases(base, target, random),
     );
   }
   const room = Math.max(0, plan.maxRequests - kept.length);

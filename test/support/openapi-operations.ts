@@ -61,6 +61,8 @@ export interface ApiOperation {
   query: QueryParameter[];
   /** The JSON body's schema, when the operation takes one. */
   body?: JsonSchema;
+  /** The multipart form's schema, when the operation also takes one (a `file` field is binary). */
+  multipart?: JsonSchema;
   bodyRequired: boolean;
   /** Documented with `security: []`: signing in, health, metrics. */
   open: boolean;
@@ -83,6 +85,7 @@ export function operationsOf(doc: OpenApiDocument): ApiOperation[] {
           .filter((p) => p.in === 'query')
           .map((p) => ({ name: p.name, required: p.required === true, schema: p.schema ?? {} })),
         body: op.requestBody?.content?.['application/json']?.schema,
+        multipart: op.requestBody?.content?.['multipart/form-data']?.schema,
         bodyRequired: op.requestBody?.required === true,
         open: Array.isArray(op.security) && op.security.length === 0,
       });
