@@ -161,6 +161,18 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents what a webhook receives as a callback of POST /webhooks: the envelope and the signed headers', () => {
+    const created = doc.paths['/api/v1/webhooks']?.post as Operation & { callbacks?: Record<string, Json> };
+    const receiver = created.callbacks?.event?.['{$request.body#/url}'] as { post: Json };
+    expect(receiver).toBeDefined();
+    const body = receiver.post.requestBody as { content: Record<string, Media> };
+    expect(body.content['application/json']?.schema).toEqual({ $ref: '#/components/schemas/Event' });
+    const headers = (receiver.post.parameters as Array<{ name: string }>).map((p) => p.name);
+    expect(headers).toEqual(
+      expect.arrayContaining(['X-Webhook-Id', 'X-Webhook-Timestamp', 'X-Webhook-Signature']),
+    );
+  });
+
   it('lists its tags in the order a new user needs them, each described, and every route under one', () => {
     expect(doc.tags.map((t) => t.name)).toEqual(TAGS.map((t) => t.name));
     expect(doc.tags.slice(0, 6).map((t) => t.name)).toEqual([

@@ -71,6 +71,9 @@ export function examplesOf(doc: Json): Example[] {
         found.push(...mediaExamples(`${at} body ${type}`, media));
         found.push(...schemaExamples(`${at} body ${type}`, media.schema));
       }
+      for (const callback of Object.values((op.callbacks ?? {}) as Record<string, Record<string, Json>>))
+        for (const [expression, item] of Object.entries(callback))
+          found.push(...examplesOf({ paths: { [`${path} → callback ${expression}`]: item }, components }));
       for (const [status, r] of Object.entries(op.responses as Json)) {
         const content = (response(r).content ?? {}) as Record<string, Json>;
         for (const [type, media] of Object.entries(content)) {

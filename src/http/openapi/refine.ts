@@ -2,6 +2,7 @@ import { MultipartSendBody, SEND_EXAMPLES } from '../routes/send-schemas.ts';
 import { exampleOf, type JsonSchema } from './example-of.ts';
 import { errorResponseName } from './responses.ts';
 import { SUCCESS_DESCRIPTIONS, SUCCESS_EXAMPLES } from './success-examples.ts';
+import { webhookCallback } from './webhook-callback.ts';
 
 /** The slice of an OpenAPI 3.0 document this module reads and writes. */
 export interface OpenApiDocument {
@@ -104,6 +105,7 @@ function addContentTypes(path: string, method: string, op: Operation): void {
         content: { '*/*': { schema: BINARY } },
       };
   }
+  if (method === 'post' && path === '/api/v1/webhooks') op.callbacks = webhookCallback();
   if (method === 'get' && path.endsWith('/events') && !ok?.content)
     op.responses['200'] = {
       description: 'text/event-stream: one `event:` and `data:` (an Event envelope, JSON) per event',
