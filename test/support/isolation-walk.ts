@@ -142,6 +142,8 @@ export async function snapshotOfA(world: TenantWorld): Promise<Record<string, un
     [`${instance}/messages?limit=200`, a],
     [`${instance}/chats`, a],
     [`${instance}/contacts`, a],
+    [`${instance}/profile`, a],
+    [`${instance}/profile/privacy`, a],
     [`${instance}/groups/${encodeURIComponent(aIds.groups ?? '')}`, a],
     ['/api/v1/campaigns', a],
     ['/api/v1/webhooks', a],
