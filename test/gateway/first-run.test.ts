@@ -45,7 +45,8 @@ async function startServing(cwd: string, extra: Record<string, string>) {
 const NO_WARNINGS = /DeprecationWarning|FSTDEP|ExperimentalWarning|\(node:\d+\) \[/;
 const JSON_LOG_LINE = /^\{"level":\d+,.*"msg":"Server listening at /m;
 
-describe('starting the gateway as a new operator does', () => {
+// each start compiles the gateway with tsx: seconds on a quiet machine, far more on a busy one
+describe('starting the gateway as a new operator does', { timeout: 180_000 }, () => {
   it('reads a .env in the working directory, with the real environment winning over it', async () => {
     const cwd = tempDir();
     const port = await freePort();

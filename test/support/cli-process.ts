@@ -28,19 +28,18 @@ export class CliProcess {
     this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
   }
 
-  /** Resolves once `GET /health` on `port` answers; fails at once if the process exits. */
+  /** Resolves once `GET /health` on `port` answers; fails at once if the process exits first. */
   async listening(port: number): Promise<string> {
     const url = `http://127.0.0.1:${port}`;
-    await eventually(
+    const up = eventually(
       `the gateway to listen on ${port} (stderr: ${this.stderr.slice(-500)})`,
-      async () => {
-        if (this.child.exitCode !== null)
-          throw new Error(`exited with ${this.child.exitCode}: ${this.stderr.slice(-2000)}`);
-        const res = await fetch(`${url}/health`).catch(() => undefined);
-        return res?.ok;
-      },
-      30_000,
+      async () => (await fetch(`${url}/health`).catch(() => undefined))?.ok,
+      90_000, // a start on a loaded machine (tsx compiling) can take half a minute
     );
+    const exited = this.exited.then((code) => {
+      throw new Error(`zapgate exited with ${code} before listening: ${this.stderr.slice(-2000)}`);
+    });
+    await Promise.race([up, exited]);
     return url;
   }
 
