@@ -34,6 +34,31 @@ function principalOf(
 }
 
 /**
+ * A handshake with a missing or wrong key: it counts against the HTTP server's failure budget for
+ * the client's address; past the budget the refusal is the 429 code with a retry hint in `data`.
+ */
+function refusedHandshake(
+  address: string,
+  deps: { http: HttpConfig; logger: Logger; authFailures?: AuthFailureBudget },
+): Error {
+  const verdict = deps.authFailures?.fail(address);
+  if (verdict?.firstOver)
+    deps.logger.warn(
+      { client: address },
+      'missing or wrong API keys past AUTH_FAILURES_PER_MINUTE (socket.io)',
+    );
+  if (!verdict?.limited) return new Error('ZG_ERR_UNAUTHORIZED: missing or invalid API key');
+  const refused = Errors.rateLimited(
+    `more than ${deps.http.authFailuresPerMinute} handshakes and requests a minute with a missing or wrong API key`,
+    verdict.retryAfterSeconds,
+  );
+  // the client sees `data` on its connect_error
+  return Object.assign(new Error(`${refused.code}: ${refused.message}`), {
+    data: { code: refused.code, retryAfterSeconds: verdict.retryAfterSeconds },
+  });
+}
+
+/**
  * socket.io at /socket.io: the API key in the handshake (`auth: { apiKey }` or the usual headers),
  * events as `event` messages with the same envelope as webhooks and SSE. A socket sees every
  * instance of its key, or with `auth.instance` (id or name) only that instance's room. Without a
@@ -59,28 +84,11 @@ export function attachSocketIo(
   const origin = http.allowedOrigins.length > 0 ? http.allowedOrigins : false;
   const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin } });
   const clientAddress = clientAddressOf(http.trustProxy);
-  const refuseKey = (address: string): Error => {
-    const verdict = deps.authFailures?.fail(address);
-    if (verdict?.firstOver)
-      deps.logger.warn(
-        { client: address },
-        'missing or wrong API keys past AUTH_FAILURES_PER_MINUTE (socket.io)',
-      );
-    if (!verdict?.limited) return new Error('ZG_ERR_UNAUTHORIZED: missing or invalid API key');
-    const refused = Errors.rateLimited(
-      `more than ${http.authFailuresPerMinute} handshakes and requests a minute with a missing or wrong API key`,
-      verdict.retryAfterSeconds,
-    );
-    // the client sees `data` on its connect_error
-    return Object.assign(new Error(`${refused.code}: ${refused.message}`), {
-      data: { code: refused.code, retryAfterSeconds: verdict.retryAfterSeconds },
-    });
-  };
   io.use((socket, next) => {
     const { auth } = socket.handshake;
     principalOf(socket.handshake, deps)
       .then(async (principal) => {
-        if (!principal) return next(refuseKey(clientAddress(socket.request)));
+        if (!principal) return next(refusedHandshake(clientAddress(socket.request), deps));
         if (deps.tenants.streams.count(principal) >= http.maxStreamsPerKey)
           return next(new Error(`ZG_ERR_RATE_LIMITED: ${Errors.streamLimit(http.maxStreamsPerKey).message}`));
         if (typeof auth.instance === 'string' && auth.instance) {
