@@ -38,6 +38,18 @@ function store(k: SenderKeys) {
   };
 }
 
+/** A contact's sender keys as their records serialize, to keep across restarts (`snapshot.ts`). */
+export function exportSenderKeys(contact: Contact): Array<[string, unknown]> {
+  const k = keysOf.get(contact);
+  return k ? [...k.records].map(([name, record]) => [name, record.serialize()]) : [];
+}
+
+export function importSenderKeys(contact: Contact, saved: Array<[string, unknown]>): void {
+  const k = keys(contact);
+  for (const [name, structures] of saved)
+    k.records.set(name, new SenderKeyRecord(structures as ConstructorParameters<typeof SenderKeyRecord>[0]));
+}
+
 function exclusive<T>(k: SenderKeys, work: () => Promise<T>): Promise<T> {
   const run = k.turn.then(work, work);
   k.turn = run.catch(() => undefined);

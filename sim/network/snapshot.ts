@@ -2,9 +2,13 @@ import { appStateKeyOf, rememberAppStateKey } from '../server/app-state.ts';
 import type { BinaryNode } from '../wire/binary-node.ts';
 import type { KeyPair } from '../wire/cert-chain.ts';
 import type { Directory } from './directory.ts';
+import { exportSenderKeys, importSenderKeys } from './group-receiver.ts';
 import {
   type Account,
   type Contact,
+  type Group,
+  type GroupMember,
+  type GroupSettings,
   type LinkedDevice,
   makeDeviceKeys,
   type ReceivedMessage,
@@ -14,13 +18,26 @@ import { SignalParty, type SignalPartyState } from './signal-party.ts';
 /**
  * What the simulated network must remember for linked devices to log in again after a restart:
  * accounts with their identity, phone-side Signal state and companions (noise key, uploaded keys,
- * offline queue, app-state key), and contacts with their Signal state and inbox. Groups, profiles
- * and media blobs are not kept.
+ * offline queue, app-state key), contacts with their Signal state, group sender keys and inbox, and
+ * groups (members by phone). Profiles, contacts' group notices and media blobs are not kept.
  */
 export interface NetworkSnapshot {
   version: 1;
   accounts: AccountSnapshot[];
   contacts: ContactSnapshot[];
+  /** Absent from snapshots taken before groups were kept. */
+  groups?: GroupSnapshot[];
+}
+
+interface GroupSnapshot {
+  id: string;
+  subject: string;
+  creation: number;
+  creator: string;
+  members: Array<[string, GroupMember['role']]>;
+  settings: Omit<GroupSettings, 'description'> & {
+    description: { id: string; body: string; by: string; t: number } | null;
+  };
 }
 
 interface DeviceSnapshot {
@@ -53,6 +70,7 @@ interface ContactSnapshot {
   lidUser: string;
   name: string;
   party: SignalPartyState;
+  senderKeys?: Array<[string, unknown]>;
   inbox: ReceivedMessage[];
 }
 
@@ -90,9 +108,45 @@ export function takeSnapshot(directory: Directory): NetworkSnapshot {
     lidUser: c.lidUser,
     name: c.name,
     party: c.party.exportState(),
+    senderKeys: exportSenderKeys(c),
     inbox: c.inbox,
   }));
-  return { version: 1, accounts, contacts };
+  const groups = [...directory.groups.values()].map(groupSnapshot);
+  return { version: 1, accounts, contacts, groups };
+}
+
+function groupSnapshot(g: Group): GroupSnapshot {
+  const { description, ...settings } = g.settings;
+  return {
+    id: g.id,
+    subject: g.subject,
+    creation: g.creation,
+    creator: g.creator.phone,
+    members: [...g.members].map(([phone, m]) => [phone, m.role]),
+    settings: { ...settings, description: description && { ...description, by: description.by.phone } },
+  };
+}
+
+/** A kept group, its members found again by phone (one no longer in the network is left out). */
+function restoreGroup(directory: Directory, saved: GroupSnapshot): Group | undefined {
+  const find = (phone: string) => directory.accounts.get(phone) ?? directory.contacts.get(phone);
+  const creator = directory.accounts.get(saved.creator);
+  if (!creator) return undefined;
+  const members: Group['members'] = new Map();
+  for (const [phone, role] of saved.members) {
+    const account = find(phone);
+    if (account) members.set(phone, { account, role });
+  }
+  const { description, ...settings } = saved.settings;
+  const by = description ? find(description.by) : undefined;
+  return {
+    id: saved.id,
+    subject: saved.subject,
+    creation: saved.creation,
+    creator,
+    members,
+    settings: { ...settings, description: description && by ? { ...description, by } : null },
+  };
 }
 
 function restoreDevice(saved: DeviceSnapshot): LinkedDevice {
@@ -138,7 +192,12 @@ export function restoreSnapshot(directory: Directory, snapshot: NetworkSnapshot)
       party: new SignalParty(saved.party),
       inbox: saved.inbox,
     };
+    importSenderKeys(contact, saved.senderKeys ?? []);
     directory.adopt(contact);
+  }
+  for (const saved of snapshot.groups ?? []) {
+    const group = restoreGroup(directory, saved);
+    if (group) directory.groups.set(group.id, group);
   }
 }
 

@@ -27,7 +27,7 @@ const start = async (dir: string) => {
 };
 
 describe('the simulator with a state directory', () => {
-  it('keeps its root key, accounts, linked devices and contacts across a restart: the device logs in again and messages flow both ways', async () => {
+  it('keeps its root key, accounts, linked devices, contacts and groups across a restart: the device logs in again and messages flow both ways', async () => {
     const dir = stateDir();
     const first = await start(dir);
     const { client, phone } = await first.linkedClient({ name: 'Kept Device' });
@@ -39,6 +39,11 @@ describe('the simulator with a state directory', () => {
     );
     const hello = await first.api.contactSend(contact.phone, { to: phone, type: 'text', text: 'hi' });
     await client.waitForMessage((m) => m.key.id === hello.id);
+    const group = await client.sock.groupCreate('Kept group', [contactJid]);
+    const inGroup = await client.sock.sendMessage(group.id, { text: 'to the group, before' });
+    await client.waitFor('the contact to decrypt the group text', () =>
+      first.api.contactInbox(contact.phone).find((m) => m.id === inGroup?.key.id && m.chat === group.id),
+    );
     const saved = client.auth.snapshot();
     client.end();
     await first.close();
@@ -48,7 +53,11 @@ describe('the simulator with a state directory', () => {
     expect(second.sim.info.rootPublicKey).toBe(first.sim.info.rootPublicKey);
     expect(second.sim.info.wsUrl).not.toBe(first.sim.info.wsUrl);
     expect(second.api.devices(phone)).toEqual([expect.objectContaining({ id: 1, online: false })]);
-    expect(second.api.contactInbox(contact.phone).map((m) => m.id)).toEqual([before?.key.id]);
+    expect(second.api.contactInbox(contact.phone).map((m) => m.id)).toEqual([
+      before?.key.id,
+      inGroup?.key.id,
+    ]);
+    expect(second.api.groups.groupsOf(phone).map((g) => g.subject)).toEqual(['Kept group']);
 
     const again = second.client({ auth: MemoryAuth.fromSnapshot(saved) }).connect();
     await again.waitForOpen(1);
@@ -59,6 +68,12 @@ describe('the simulator with a state directory', () => {
       second.api.contactInbox(contact.phone).find((m) => m.id === after?.key.id),
     );
     expect(got.content).toMatchObject({ text: 'after the restart' });
+    // the contact still holds the device's sender key: Baileys sends the group no new one
+    const groupAfter = await again.sock.sendMessage(group.id, { text: 'to the group, after' });
+    const groupGot = await again.waitFor('the contact to decrypt the group text sent after the restart', () =>
+      second.api.contactInbox(contact.phone).find((m) => m.id === groupAfter?.key.id),
+    );
+    expect(groupGot.content).toMatchObject({ text: 'to the group, after' });
     const back = await second.api.contactSend(contact.phone, {
       to: phone,
       type: 'text',
