@@ -33,9 +33,17 @@ export function preparePrivateDatabaseFile(path: string): void {
   for (const file of [path, `${path}-wal`, `${path}-shm`]) narrowToOwner(file);
 }
 
-/** Drops the group and other bits of a file that exists. */
+/**
+ * Drops the group and other bits of a file that exists. Best effort: a file this user may use but
+ * does not own (EPERM) keeps its mode rather than stop the gateway from starting.
+ */
 export function narrowToOwner(file: string): void {
   if (!existsSync(file)) return;
   const mode = statSync(file).mode & 0o777;
-  if (mode & 0o077) chmodSync(file, mode & 0o700);
+  if (!(mode & 0o077)) return;
+  try {
+    chmodSync(file, mode & 0o700);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
 }
