@@ -1,5 +1,6 @@
 import { MultipartSendBody, SEND_EXAMPLES } from '../routes/send-schemas.ts';
 import { exampleOf, type JsonSchema } from './example-of.ts';
+import { REQUEST_EXAMPLES } from './request-examples.ts';
 import { errorResponseName } from './responses.ts';
 import { SUCCESS_DESCRIPTIONS, SUCCESS_EXAMPLES } from './success-examples.ts';
 import { webhookCallback } from './webhook-callback.ts';
@@ -106,6 +107,9 @@ function addContentTypes(path: string, method: string, op: Operation): void {
       };
   }
   if (method === 'post' && path === '/api/v1/webhooks') op.callbacks = webhookCallback();
+  const body = op.requestBody?.content['application/json'];
+  const written = REQUEST_EXAMPLES[`${method.toUpperCase()} ${path}`];
+  if (body && written !== undefined && body.example === undefined && !body.examples) body.example = written;
   if (method === 'get' && path.endsWith('/events') && !ok?.content)
     op.responses['200'] = {
       description: 'text/event-stream: one `event:` and `data:` (an Event envelope, JSON) per event',
