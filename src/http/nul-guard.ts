@@ -13,7 +13,8 @@ export function registerNulGuard(app: FastifyInstance): void {
         'the URL holds a NUL character (%00), which no id, name or parameter may contain',
       );
   });
-  app.addHook('preValidation', async (request) => {
+  // after the routes' own preValidation, which turns a multipart form into the body
+  app.addHook('preHandler', async (request) => {
     if (holdsNul(request.body))
       throw Errors.validation('the body holds a NUL character (\\u0000), which no field may contain');
   });

@@ -91,7 +91,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
     it('answers what the fuzz once broke with coded 4xx', async () => {
       const instance = `/api/v1/instances/${world.aIds.instances}`;
       const json = { 'content-type': 'application/json', authorization: `Bearer ${world.a.key}` };
-      const cases: Array<[string, string, string | undefined, number, string]> = [
+      const cases: Array<[string, string, string | undefined, number, string, string?]> = [
         // libvips could not read it: a 500 from sharp
         [
           'PUT',
@@ -113,13 +113,22 @@ for (const database of ['sqlite', 'postgres'] as const) {
           400,
           'ZG_ERR_VALIDATION',
         ],
+        [
+          'POST',
+          `${instance}/messages`,
+          multipartWithNul(world.contact),
+          400,
+          'ZG_ERR_VALIDATION',
+          'multipart/form-data; boundary=b',
+        ],
         // answered by Fastify's router and Node's parser without the coded body
         ['GET', '/api/v1/instances/%ZZ', undefined, 400, 'ZG_ERR_BAD_URL'],
         ['POST', `/api/v1/instances/${'x'.repeat(4000)}/pairing-code`, '{}', 414, 'ZG_ERR_URL_TOO_LONG'],
         ['GET', `/api/v1/instances?pad=${'x'.repeat(20_000)}`, undefined, 431, 'ZG_ERR_HEADERS_TOO_LARGE'],
       ];
-      for (const [method, path, body, status, code] of cases) {
-        const answer = await http.send({ method, path, headers: json, body });
+      for (const [method, path, body, status, code, type] of cases) {
+        const headers = type ? { ...json, 'content-type': type } : json;
+        const answer = await http.send({ method, path, headers, body });
         expect(`${answer.status} ${answer.body}`, `${method} ${path.slice(0, 80)}`).toMatch(
           new RegExp(`^${status} .*"code":"${code}"`),
         );
@@ -194,6 +203,17 @@ function fuzzProblems(req: FuzzRequest, answer: RawAnswer | Error): string[] {
 }
 
 type Coded = { error: { code: string } };
+
+/** A media send as a multipart form whose caption holds a NUL. */
+const multipartWithNul = (to: string) =>
+  [
+    ['to', to],
+    ['type', 'image'],
+    ['caption', 'a\u0000b'],
+  ]
+    .map(([name, value]) => `--b\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+    .join('') +
+  '--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\npng\r\n--b--\r\n';
 
 const matches = (answer: RawAnswer, expected: { status: number; code: string }) =>
   answer.status === expected.status && answer.body.includes(`"${expected.code}"`);
