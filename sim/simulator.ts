@@ -36,7 +36,8 @@ export interface SimulatorOptions {
   log?: CoreOptions['log'];
   /**
    * A directory to keep the root key and the network in (see `network/state-dir.ts`): accounts,
-   * linked devices and contacts come back on the next start with the same directory. Off when unset.
+   * linked devices, contacts, groups and profiles come back on the next start with the same
+   * directory. Off when unset.
    */
   stateDir?: string;
 }
@@ -83,7 +84,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const api = new SimulatorApi(core);
   const onError = (err: unknown) =>
     core.log('error', { error: err instanceof Error ? err.stack : String(err) });
-  state?.keep(core.directory, onError);
+  state?.keep(core, onError);
   const socketHandler = (req: IncomingMessage, res: ServerResponse) =>
     void mockPhoneRoute(api, req, res).catch((err) => sendError(res, err, onError));
   const socketServer = options.tls ? createHttpsServer(tls, socketHandler) : createHttpServer(socketHandler);
@@ -113,7 +114,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       socketServer.closeAllConnections();
       admin.closeAllConnections();
       await closing;
-      state?.close(core.directory);
+      state?.close(core);
     },
   };
 }

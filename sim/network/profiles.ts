@@ -74,6 +74,14 @@ export interface Profile {
   appState: AppStateAction[];
 }
 
+/** A profile as a snapshot keeps it (`snapshot.ts`). */
+export type KeptProfile = Pick<
+  Profile,
+  'about' | 'aboutSetAt' | 'business' | 'privacy' | 'lastSeen' | 'appState'
+> & {
+  blocked: string[];
+};
+
 /** Every profile of the network, by phone; one is made (with defaults) on first use. */
 export class ProfileBook {
   private readonly byPhone = new Map<string, Profile>();
@@ -103,6 +111,33 @@ export class ProfileBook {
     const profile = this.of(phone);
     profile.about = about;
     profile.aboutSetAt = Math.floor(Date.now() / 1000);
+  }
+
+  /** What is worth keeping across restarts: pictures (their blobs die with the media host) and live presence are not. */
+  exportProfiles(): Array<[string, KeptProfile]> {
+    return [...this.byPhone].map(([phone, p]) => [
+      phone,
+      {
+        about: p.about,
+        aboutSetAt: p.aboutSetAt,
+        business: p.business,
+        privacy: p.privacy,
+        blocked: [...p.blocked],
+        lastSeen: p.lastSeen,
+        appState: p.appState,
+      },
+    ]);
+  }
+
+  importProfiles(kept: Array<[string, KeptProfile]>): void {
+    for (const [phone, k] of kept) {
+      const profile = this.of(phone);
+      Object.assign(profile, {
+        ...k,
+        privacy: { ...profile.privacy, ...k.privacy },
+        blocked: new Set(k.blocked),
+      });
+    }
   }
 
   nextPictureId(): string {

@@ -13,13 +13,15 @@ import {
   makeDeviceKeys,
   type ReceivedMessage,
 } from './model.ts';
+import type { KeptProfile, ProfileBook } from './profiles.ts';
 import { SignalParty, type SignalPartyState } from './signal-party.ts';
 
 /**
  * What the simulated network must remember for linked devices to log in again after a restart:
  * accounts with their identity, phone-side Signal state and companions (noise key, uploaded keys,
  * offline queue, app-state key), contacts with their Signal state, group sender keys and inbox, and
- * groups (members by phone). Profiles, contacts' group notices and media blobs are not kept.
+ * groups (members by phone), and profiles (about, privacy, block lists, business, app state).
+ * Profile pictures, presence, contacts' group notices and media blobs are not kept.
  */
 export interface NetworkSnapshot {
   version: 1;
@@ -27,6 +29,7 @@ export interface NetworkSnapshot {
   contacts: ContactSnapshot[];
   /** Absent from snapshots taken before groups were kept. */
   groups?: GroupSnapshot[];
+  profiles?: Array<[string, KeptProfile]>;
 }
 
 interface GroupSnapshot {
@@ -92,7 +95,7 @@ function deviceSnapshot(device: LinkedDevice): DeviceSnapshot {
   };
 }
 
-export function takeSnapshot(directory: Directory): NetworkSnapshot {
+export function takeSnapshot(directory: Directory, profiles?: ProfileBook): NetworkSnapshot {
   const accounts = [...directory.accounts.values()].map((a) => ({
     phone: a.phone,
     lidUser: a.lidUser,
@@ -112,7 +115,13 @@ export function takeSnapshot(directory: Directory): NetworkSnapshot {
     inbox: c.inbox,
   }));
   const groups = [...directory.groups.values()].map(groupSnapshot);
-  return { version: 1, accounts, contacts, groups };
+  return {
+    version: 1,
+    accounts,
+    contacts,
+    groups,
+    ...(profiles ? { profiles: profiles.exportProfiles() } : {}),
+  };
 }
 
 function groupSnapshot(g: Group): GroupSnapshot {
@@ -170,7 +179,12 @@ function restoreDevice(saved: DeviceSnapshot): LinkedDevice {
 }
 
 /** Puts a snapshot's accounts and contacts into an empty directory. */
-export function restoreSnapshot(directory: Directory, snapshot: NetworkSnapshot): void {
+export function restoreSnapshot(
+  directory: Directory,
+  snapshot: NetworkSnapshot,
+  profiles?: ProfileBook,
+): void {
+  profiles?.importProfiles(snapshot.profiles ?? []);
   for (const saved of snapshot.accounts) {
     const account: Account = {
       phone: saved.phone,

@@ -3,11 +3,18 @@ import { join } from 'node:path';
 import { Curve } from 'baileys';
 import type { KeyPair } from '../wire/cert-chain.ts';
 import type { Directory } from './directory.ts';
+import type { ProfileBook } from './profiles.ts';
 import { decodeSnapshot, encodeSnapshot, restoreSnapshot, SnapshotError, takeSnapshot } from './snapshot.ts';
 
 export const ROOT_KEY_FILE = 'root-key.json';
 export const NETWORK_FILE = 'network.json';
 const SAVE_EVERY_MS = 500;
+
+/** What is kept: the simulator core's directory and profiles. */
+export interface KeptNetwork {
+  directory: Directory;
+  profiles: ProfileBook;
+}
 
 /** Written to a temporary name and renamed, so a crash never leaves half a file; owner-only. */
 function writeAtomically(path: string, text: string): void {
@@ -51,16 +58,16 @@ export class StateDir {
   }
 
   /** Restores what the last run saved, then saves every change shortly after it happens. */
-  keep(directory: Directory, onError: (err: unknown) => void): void {
+  keep(network: KeptNetwork, onError: (err: unknown) => void): void {
     const file = join(this.dir, NETWORK_FILE);
     if (existsSync(file)) {
       const text = readFileSync(file, 'utf8');
-      restoreSnapshot(directory, decodeSnapshot(text));
+      restoreSnapshot(network.directory, decodeSnapshot(text), network.profiles);
       this.lastSaved = text;
     }
     this.timer = setInterval(() => {
       try {
-        this.save(directory);
+        this.save(network);
       } catch (err) {
         onError(err);
       }
@@ -69,16 +76,16 @@ export class StateDir {
   }
 
   /** Writes the network now if it changed since the last write. */
-  save(directory: Directory): void {
-    const text = encodeSnapshot(takeSnapshot(directory));
+  save(network: KeptNetwork): void {
+    const text = encodeSnapshot(takeSnapshot(network.directory, network.profiles));
     if (text === this.lastSaved) return;
     writeAtomically(join(this.dir, NETWORK_FILE), text);
     this.lastSaved = text;
   }
 
   /** Stops the periodic saves after a last one. */
-  close(directory: Directory): void {
+  close(network: KeptNetwork): void {
     clearInterval(this.timer);
-    this.save(directory);
+    this.save(network);
   }
 }

@@ -86,11 +86,18 @@ describe('the simulator with a state directory', () => {
     expect(newcomer.lid).not.toBe(contact.lid);
   });
 
-  it('keeps its files owner-only, and refuses to start on a state file that is not its own', async () => {
+  it('keeps profiles and its files owner-only, and refuses to start on a state file that is not its own', async () => {
     const dir = stateDir();
     const sim = await startSimulator({ stateDir: dir });
-    sim.api.createContact({ name: 'Someone' });
+    const { phone } = sim.api.createContact({ name: 'Someone' });
+    sim.api.profiles.change(phone, { about: 'Kept about', business: { description: 'A kept shop' } });
     await sim.close();
+    const again = await startSimulator({ stateDir: dir });
+    expect(again.api.profiles.view(phone)).toMatchObject({
+      about: 'Kept about',
+      business: expect.objectContaining({ description: 'A kept shop' }),
+    });
+    await again.close();
     expect(readdirSync(dir).sort()).toEqual(['network.json', 'root-key.json']);
     for (const file of readdirSync(dir)) expect(statSync(join(dir, file)).mode & 0o077).toBe(0);
 
