@@ -3,6 +3,7 @@ import { Errors } from '../../errors.ts';
 import type { ChatPage, ChatPatch, ChatRecord, ChatRepository } from '../chat-repositories.ts';
 import type { ChatsTable } from '../chat-schema.ts';
 import type { Database } from '../schema.ts';
+import { cursorJid } from './jid-cursor.ts';
 import { affected, inTransaction, toDate } from './shared.ts';
 
 type Row = Selectable<ChatsTable>;
@@ -80,7 +81,7 @@ function decodeChatCursor(cursor: string): [number, string] {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && Number.isSafeInteger(value[0]) && typeof value[1] === 'string')
-      return [value[0] as number, value[1]];
+      return [value[0] as number, cursorJid(value[1])];
   } catch {
     // falls through to the validation error
   }

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ContactPage, ContactPatch, ContactRecord, ContactRepository } from '../chat-repositories.ts';
 import type { ContactsTable } from '../chat-schema.ts';
 import type { Database } from '../schema.ts';
+import { decodeJidCursor, encodeJidCursor } from './jid-cursor.ts';
 import { affected, inTransaction, toDate } from './shared.ts';
 
 const toContact = (row: Selectable<ContactsTable>): ContactRecord => ({
@@ -13,9 +14,6 @@ const toContact = (row: Selectable<ContactsTable>): ContactRecord => ({
   pushName: row.push_name,
   updatedAt: toDate(row.updated_at),
 });
-
-const encodeJidCursor = (jid: string) => Buffer.from(jid, 'utf8').toString('base64url');
-const decodeJidCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
 
 /** A field given as null does not erase one already known (history and live events tell parts). */
 const keep = <T>(given: T | null | undefined, stored: T | null): T | null =>
