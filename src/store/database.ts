@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { commitInGroups, transact } from './group-commit.ts';
 import { runMigrations, type StoreLogger } from './migrate.ts';
 import { preparePrivateDatabaseFile } from './private-files.ts';
 import { ApiKeySqlRepository } from './repositories/api-key-repository.ts';
@@ -105,6 +106,7 @@ function connectSqlite(path: string, synchronous: 'normal' | 'full'): Connection
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  commitInGroups(db);
   return { dialect: 'sqlite', db, sqlite };
 }
 
@@ -218,7 +220,7 @@ class SqlStore implements Store {
    * transaction of their own (insertMany, writeKeys, …) join this one instead.
    */
   async transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(repositoriesOver(trx, this.#shared)));
+    return transact(this.db, (trx) => work(repositoriesOver(trx, this.#shared)));
   }
 
   async ping(): Promise<void> {

@@ -134,7 +134,8 @@ export class MessageSqlRepository implements MessageRepository {
   }
 
   claimNext(instanceId: string, now: Date, fence?: LeaseFence): Promise<Message | undefined> {
-    return outbox.claimNext(this.db, instanceId, now, fence);
+    // a transaction of its own so that concurrent senders' claims commit together (group-commit.ts)
+    return inTransaction(this.db, (trx) => outbox.claimNext(trx, instanceId, now, fence));
   }
 
   expireDue(instanceId: string, now: Date): Promise<string[]> {
@@ -280,8 +281,11 @@ export class MessageSqlRepository implements MessageRepository {
   }
 
   private async insertRow(row: Insertable<MessagesTable>): Promise<Message> {
+    // a transaction of its own so that concurrent accepts commit together (group-commit.ts)
     const { rows } = await translateConflict(row, () =>
-      insertStatement(this.db, '', ...MESSAGE_COLUMNS.map((column) => row[column])),
+      inTransaction(this.db, (trx) =>
+        insertStatement(trx, '', ...MESSAGE_COLUMNS.map((column) => row[column])),
+      ),
     );
     if (!rows[0]) throw new Error(`message ${row.id} was not stored`);
     return toMessage(rows[0]);

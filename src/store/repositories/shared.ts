@@ -1,5 +1,6 @@
-import { type Kysely, PostgresAdapter, type Transaction } from 'kysely';
+import { type Kysely, PostgresAdapter } from 'kysely';
 import { Errors } from '../../errors.ts';
+import { transact } from '../group-commit.ts';
 import type { Database } from '../schema.ts';
 
 /** Row ↔ domain helpers shared by the repositories. */
@@ -54,7 +55,7 @@ export function inTransaction<T>(
   db: Kysely<Database>,
   work: (trx: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
-  return db.isTransaction ? work(db) : db.transaction().execute((trx: Transaction<Database>) => work(trx));
+  return db.isTransaction ? work(db) : transact(db, work);
 }
 
 /** An opaque page cursor for a position in a `seq`-ordered list. */
