@@ -77,7 +77,12 @@ export const InstanceName = Type.String({
  * the `allOf` checks the coerced value again, so they are a 400 like any other bad number.
  */
 export const TextInteger = (options: TNumberOptions = {}) =>
-  Type.Integer({ ...options, allOf: [{ type: 'integer' }] });
+  // capped at the safe integers: 1e21 is an integer to Ajv, and out of range for the database
+  Type.Integer({
+    ...options,
+    maximum: options.maximum ?? Number.MAX_SAFE_INTEGER,
+    allOf: [{ type: 'integer' }],
+  });
 
 /** `?limit=` of every list route: 1 to `maximum`, `fallback` when absent. */
 export const Limit = (maximum: number, fallback: number) =>

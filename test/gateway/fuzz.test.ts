@@ -124,6 +124,8 @@ for (const database of ['sqlite', 'postgres'] as const) {
         // cursors that decode to a NUL (base64url of '"\0', and a chat cursor with one in its jid)
         ['GET', `${instance}/contacts?cursor=IgA`, undefined, 400, 'ZG_ERR_VALIDATION'],
         ['GET', `${instance}/chats?cursor=WzAsImFcdTAwMDAiXQ`, undefined, 400, 'ZG_ERR_VALIDATION'],
+        // an integer to Ajv, out of range for PostgreSQL's bigint
+        ['GET', `${instance}/logs?before=1e21`, undefined, 400, 'ZG_ERR_VALIDATION'],
         // answered by Fastify's router and Node's parser without the coded body
         ['GET', '/api/v1/instances/%ZZ', undefined, 400, 'ZG_ERR_BAD_URL'],
         ['POST', `/api/v1/instances/${'x'.repeat(4000)}/pairing-code`, '{}', 414, 'ZG_ERR_URL_TOO_LONG'],
