@@ -148,7 +148,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await waitForStatus(world.a, world.aIds.instances ?? '', 'connected');
     });
 
-    it(`answers ${MAX_REQUESTS} fuzzed requests (seed ${SEED}) without a 5xx, a hang, a stack trace or a crash`, async () => {
+    it(`answers up to ${MAX_REQUESTS} fuzzed requests (seed ${SEED}) without a 5xx, a hang, a stack trace or a crash`, async () => {
       const operations = operationsOf(doc);
       const requests = fuzzRequests(
         operations,
