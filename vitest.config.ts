@@ -17,14 +17,10 @@ const ON_BOTH_DATABASES = [
 ];
 
 /**
- * Suites whose subject is timing under failure (lease expiry, SIGKILL takeovers, a silenced link):
- * they run one at a time, after the rest, so other files' CPU never decides their outcome.
+ * The fleet suite's subject is timing under failure (3 s leases, SIGKILL takeovers): it runs alone,
+ * after the rest, so other files' CPU never decides its outcome.
  */
-const ONE_AT_A_TIME = [
-  'test/fleet/**/*.test.ts',
-  'test/gateway/crash-restart.test.ts',
-  'test/gateway/watchdog.test.ts',
-];
+const ONE_AT_A_TIME = ['test/fleet/fleet.test.ts'];
 
 /**
  * Most files wait on sockets and timers far more than they compute, so three run at once even on
