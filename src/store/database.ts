@@ -40,6 +40,8 @@ export interface StoreOptions {
    * per commit. `full`: every commit also waits for the disk (about 0.2 ms each, on the event loop).
    */
   sqliteSynchronous?: 'normal' | 'full';
+  /** SQLite only: transactions asked for meanwhile commit together (group-commit.ts). Default on. */
+  sqliteGroupCommit?: boolean;
   /** PostgreSQL only: the most connections the pool opens (default 10). */
   postgresPoolMax?: number;
 }
@@ -94,11 +96,11 @@ export async function migrateOnly(url: string, opts: StoreOptions = {}): Promise
 
 function connect(target: Target, opts: StoreOptions): Connection {
   return target.dialect === 'sqlite'
-    ? connectSqlite(target.path, opts.sqliteSynchronous ?? 'normal')
+    ? connectSqlite(target.path, opts.sqliteSynchronous ?? 'normal', opts.sqliteGroupCommit ?? true)
     : connectPostgres(target.url, opts.postgresPoolMax ?? 10, opts.logger);
 }
 
-function connectSqlite(path: string, synchronous: 'normal' | 'full'): Connection {
+function connectSqlite(path: string, synchronous: 'normal' | 'full', groupCommit: boolean): Connection {
   if (path !== ':memory:') preparePrivateDatabaseFile(path);
   const sqlite = new BetterSqlite3(path);
   sqlite.pragma('journal_mode = WAL');
@@ -106,7 +108,7 @@ function connectSqlite(path: string, synchronous: 'normal' | 'full'): Connection
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  commitInGroups(db);
+  if (groupCommit) commitInGroups(db);
   return { dialect: 'sqlite', db, sqlite };
 }
 
