@@ -265,8 +265,6 @@ export interface CampaignRepository {
   setStatus(id: string, status: CampaignStatus): Promise<Campaign | undefined>;
   /** Moves the campaign to `to` only from one of `from`; undefined when it was not in one of them. */
   transition(id: string, from: CampaignStatus[], to: CampaignStatus): Promise<Campaign | undefined>;
-  /** Moves the campaign to `to` only from one of `from`; undefined when it was not in one of them. */
-  transition(id: string, from: CampaignStatus[], to: CampaignStatus): Promise<Campaign | undefined>;
   deleteByInstance(instanceId: string): Promise<number>;
 }
 
