@@ -27,12 +27,15 @@ export class GroupCommit {
   run<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.running) void this.drain();
+      if (this.running) return;
+      this.running = true;
+      // the group forms over the rest of this turn of the event loop: the requests and receipts
+      // handled in it ask for their transactions before the first one starts
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0);
       if (batch.length === 1) await this.alone(batch[0] as Job);
