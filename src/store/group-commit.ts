@@ -96,3 +96,12 @@ export function transact<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) 
   const group = groups.get(db);
   return group ? group.run(work) : db.transaction().execute(work);
 }
+
+/**
+ * A single statement that joins the group when `db` commits in groups (SQLite), and otherwise runs
+ * as it is: on PostgreSQL a transaction around one statement only adds round trips.
+ */
+export function grouped<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  const group = db.isTransaction ? undefined : groups.get(db);
+  return group ? group.run(work) : work(db);
+}

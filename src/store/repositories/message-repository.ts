@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely';
 import type { Message, MessageContent, MessageStatus } from '../../domain/message.ts';
 import { Errors } from '../../errors.ts';
+import { grouped } from '../group-commit.ts';
 import type {
   DirectionStatusCount,
   LeaseFence,
@@ -134,8 +135,8 @@ export class MessageSqlRepository implements MessageRepository {
   }
 
   claimNext(instanceId: string, now: Date, fence?: LeaseFence): Promise<Message | undefined> {
-    // a transaction of its own so that concurrent senders' claims commit together (group-commit.ts)
-    return inTransaction(this.db, (trx) => outbox.claimNext(trx, instanceId, now, fence));
+    // concurrent senders' claims commit together on SQLite (group-commit.ts)
+    return grouped(this.db, (trx) => outbox.claimNext(trx, instanceId, now, fence));
   }
 
   expireDue(instanceId: string, now: Date): Promise<string[]> {
@@ -281,11 +282,9 @@ export class MessageSqlRepository implements MessageRepository {
   }
 
   private async insertRow(row: Insertable<MessagesTable>): Promise<Message> {
-    // a transaction of its own so that concurrent accepts commit together (group-commit.ts)
+    // concurrent accepts commit together on SQLite (group-commit.ts)
     const { rows } = await translateConflict(row, () =>
-      inTransaction(this.db, (trx) =>
-        insertStatement(trx, '', ...MESSAGE_COLUMNS.map((column) => row[column])),
-      ),
+      grouped(this.db, (trx) => insertStatement(trx, '', ...MESSAGE_COLUMNS.map((column) => row[column]))),
     );
     if (!rows[0]) throw new Error(`message ${row.id} was not stored`);
     return toMessage(rows[0]);
