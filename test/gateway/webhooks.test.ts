@@ -180,18 +180,22 @@ describe('webhooks', () => {
     const texts = Array.from({ length: 8 }, (_, i) => `outage ${i}`);
     for (const text of texts) await sim.api.contactSend(contact, { to: phone, type: 'text', text });
     // the outage lasts until the first event has been refused again and again, with all eight queued
-    await eventually('three refusals of the first, all eight in the history', async () => {
-      if (refused.filter((t) => t === 'outage 0').length < 3) return false;
-      const history = await api.get<{ items: Array<{ content: { text?: string } }> }>(
-        '/api/v1/instances/hooked/messages?direction=inbound&limit=20',
-      );
-      return texts.every((t) => history.body.items.some((m) => m.content.text === t));
-    });
+    await eventually(
+      'three refusals of the first, all eight in the history',
+      async () => {
+        if (refused.filter((t) => t === 'outage 0').length < 3) return false;
+        const history = await api.get<{ items: Array<{ content: { text?: string } }> }>(
+          '/api/v1/instances/hooked/messages?direction=inbound&limit=20',
+        );
+        return texts.every((t) => history.body.items.some((m) => m.content.text === t));
+      },
+      60_000,
+    );
     receiver.intercept = undefined;
     await eventually(
       'every message after the outage',
       () => texts.every((t) => receivedTexts().includes(t)),
-      30_000,
+      60_000,
     );
     const got = receivedTexts().filter((t) => t.startsWith('outage'));
     expect(got).toEqual(texts);
