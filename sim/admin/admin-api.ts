@@ -4,6 +4,7 @@ import { FAULT_KINDS, type FaultKind, type SimulatorApi } from '../simulator-api
 import { groupAdminRoutes } from './group-routes.ts';
 import { optionalString, readJson, requiredString, sendError, sendJson } from './http-json.ts';
 import { profileRoutes } from './profile-routes.ts';
+import { statusRoutes } from './status-routes.ts';
 
 export type Handler = (params: string[], body: Record<string, unknown>) => Promise<unknown> | unknown;
 export interface Route {
@@ -116,6 +117,7 @@ function routes(api: SimulatorApi, info: () => unknown): Route[] {
     },
     ...profileRoutes(api),
     ...groupAdminRoutes(api),
+    ...statusRoutes(api),
   ];
 }
 

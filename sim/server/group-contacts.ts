@@ -1,3 +1,4 @@
+import type { proto } from 'baileys';
 import { describeMessage } from '../content/describe-message.ts';
 import { decryptGroupMessage, processSenderKey } from '../network/group-receiver.ts';
 import type { Contact } from '../network/model.ts';
@@ -43,6 +44,8 @@ export interface GroupDelivery {
   /** The ciphertext addressed to the contact itself (a sender-key distribution), if any. */
   own: BinaryNode | undefined;
   skmsg: BinaryNode | undefined;
+  /** More to keep of the decrypted message than its description (a status's colour and font). */
+  describeExtra?: (message: proto.IMessage) => Record<string, unknown>;
 }
 
 /** A group message reaches a contact member: it takes the sender key, decrypts, keeps it in its inbox. */
@@ -79,7 +82,7 @@ async function receive(core: SimCore, contact: Contact, d: GroupDelivery): Promi
     fromDevice: d.senderDevice,
     chat: d.groupId,
     type: described.type,
-    content: described.content,
+    content: { ...described.content, ...d.describeExtra?.(message) },
     time: Date.now(),
   });
   core.log('contact-received', { id: d.id, contact: contact.phone, group: d.groupId, type: described.type });

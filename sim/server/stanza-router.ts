@@ -9,6 +9,7 @@ import { onPresence } from './presence.ts';
 import { forwardChatState, forwardReceipt } from './receipts.ts';
 import { relayDirectMessage } from './relay.ts';
 import type { SimCore } from './sim-core.ts';
+import { relayStatusMessage, STATUS_JID } from './status-broadcast.ts';
 
 /** Dispatches one stanza from a logged-in (or registering) companion. */
 export async function routeStanza(core: SimCore, conn: Connection, node: BinaryNode): Promise<void> {
@@ -22,6 +23,7 @@ export async function routeStanza(core: SimCore, conn: Connection, node: BinaryN
     case 'message':
       if (!conn.account) return;
       if (serverOf(node.attrs.to ?? '') === 'g.us') return relayGroupMessage(core, conn, node);
+      if (node.attrs.to === STATUS_JID) return relayStatusMessage(core, conn, node);
       return relayDirectMessage(core, conn, node);
     case 'receipt':
       return onReceipt(core, conn, node);
