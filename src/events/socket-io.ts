@@ -10,10 +10,13 @@ import { clientAddressOf } from '../http/client-address.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventBus } from './event-bus.ts';
-
-const ADMIN_ROOM = 'scope:admin';
-const tenantRoom = (id: string) => `scope:tenant:${id}`;
-const instanceRoom = (id: string) => `instance:${id}`;
+import {
+  ADMIN_ROOM,
+  defaultRoomOf,
+  handleSubscriptions,
+  instanceRoom,
+  tenantRoom,
+} from './socket-io-rooms.ts';
 
 type Handshake = { auth: Record<string, unknown>; headers: IncomingHttpHeaders };
 
@@ -61,8 +64,9 @@ function refusedHandshake(
 /**
  * socket.io at /socket.io: the API key in the handshake (`auth: { apiKey }` or the usual headers),
  * events as `event` messages with the same envelope as webhooks and SSE. A socket sees every
- * instance of its key, or with `auth.instance` (id or name) only that instance's room. Without a
- * key, the dashboard's session cookie names the principal, from the gateway's own origin only.
+ * instance of its key, or with `auth.instance` (id or name) only that instance's room, until it
+ * subscribes to instances of its own choice (socket-io-rooms.ts). Without a key, the dashboard's
+ * session cookie names the principal, from the gateway's own origin only.
  */
 export function attachSocketIo(
   server: HttpServer,
@@ -91,12 +95,13 @@ export function attachSocketIo(
         if (!principal) return next(refusedHandshake(clientAddress(socket.request), deps));
         if (deps.tenants.streams.count(principal) >= http.maxStreamsPerKey)
           return next(new Error(`ZG_ERR_RATE_LIMITED: ${Errors.streamLimit(http.maxStreamsPerKey).message}`));
-        if (typeof auth.instance === 'string' && auth.instance) {
-          const instance = await deps.instances.find(principal, auth.instance);
-          await socket.join(instanceRoom(instance.id));
-        } else {
-          await socket.join(principal.kind === 'admin' ? ADMIN_ROOM : tenantRoom(principal.tenantId));
-        }
+        const boundInstance =
+          typeof auth.instance === 'string' && auth.instance
+            ? await deps.instances.find(principal, auth.instance)
+            : undefined;
+        const scope = { principal, ...(boundInstance ? { boundInstance } : {}) };
+        await socket.join(defaultRoomOf(scope));
+        handleSubscriptions(socket, scope, deps);
         // a revoked key, or its deleted tenant, takes its sockets with it
         const release = deps.tenants.streams.bind(principal, () => socket.disconnect(true));
         socket.on('disconnect', release);
