@@ -52,6 +52,10 @@ export interface Instance {
   /** In fleet mode, the node holding the instance's lease (null when none holds it now). */
   owner: string | null;
   settings: InstanceSettings;
+  /** The operator's free label (at most 100 characters); instances can be listed by it. */
+  label: string | null;
+  /** The operator's own JSON object (at most 4 KiB serialized); {} when none was given. */
+  metadata: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
 }

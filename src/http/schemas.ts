@@ -32,6 +32,8 @@ export const InstanceBody = Type.Object(
     pairingExpiresAt: Nullable(Timestamp),
     owner: Nullable(Type.String({ description: 'the fleet node that runs the instance now (fleet mode)' })),
     settings: Type.Record(Type.String(), Type.Unknown()),
+    label: Nullable(Type.String({ description: "the operator's free label (GET /instances?label=)" })),
+    metadata: Type.Record(Type.String(), Type.Unknown(), { description: "the operator's own JSON object" }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -59,6 +61,8 @@ export function instanceJson(i: Instance): InstanceJson {
     owner: i.owner,
     // rows saved before secrets were kept out of settings may still hold one
     settings: withoutSecrets(i.settings),
+    label: i.label,
+    metadata: i.metadata,
     createdAt: i.createdAt.toISOString(),
     updatedAt: i.updatedAt.toISOString(),
   };

@@ -10,6 +10,7 @@ import type { Principal } from '../domain/tenant.ts';
 import { Errors } from '../errors.ts';
 import type { SessionControl } from '../sessions/session-control.ts';
 import type { Store } from '../store/repositories.ts';
+import { checkedMetadata } from './instance-annotations.ts';
 
 const scopeOf = (p: Principal): string | undefined => (p.kind === 'tenant' ? p.tenantId : undefined);
 
@@ -39,15 +40,26 @@ export class InstanceService {
     return found;
   }
 
-  list(principal: Principal): Promise<Instance[]> {
+  list(principal: Principal, filter: { label?: string } = {}): Promise<Instance[]> {
     const scope = scopeOf(principal);
-    return this.store.instances.list(scope === undefined ? {} : { tenantId: scope });
+    return this.store.instances.list({
+      ...(scope === undefined ? {} : { tenantId: scope }),
+      ...(filter.label === undefined ? {} : { label: filter.label }),
+    });
   }
 
   async create(
     principal: Principal,
-    input: { name: string; start: boolean; tenantId?: string; settings?: InstanceSettings },
+    input: {
+      name: string;
+      start: boolean;
+      tenantId?: string;
+      settings?: InstanceSettings;
+      label?: string;
+      metadata?: Record<string, unknown>;
+    },
   ) {
+    const metadata = checkedMetadata(input.metadata ?? {});
     if (principal.kind === 'tenant' && input.tenantId && input.tenantId !== principal.tenantId) {
       throw Errors.forbidden('create instances for another tenant');
     }
@@ -62,6 +74,8 @@ export class InstanceService {
       name: input.name,
       desiredState: input.start ? 'running' : 'stopped',
       settings: withoutSecrets(settings),
+      label: input.label ?? null,
+      metadata,
     });
     try {
       // checked and applied as a PATCH would (settings.webhook becomes the instance's webhook)
@@ -78,14 +92,22 @@ export class InstanceService {
   async update(
     principal: Principal,
     idOrName: string,
-    patch: { name?: string; settings?: InstanceSettings },
+    patch: {
+      name?: string;
+      settings?: InstanceSettings;
+      label?: string | null;
+      metadata?: Record<string, unknown> | null;
+    },
   ) {
+    const metadata = patch.metadata === undefined ? undefined : checkedMetadata(patch.metadata ?? {});
     const instance = await this.find(principal, idOrName);
     const settings = patch.settings ? { ...instance.settings, ...patch.settings } : undefined;
     if (settings) await this.onSettings?.(instance, settings);
     const updated = await this.store.instances.update(instance.id, {
       ...(patch.name ? { name: patch.name } : {}),
       ...(settings ? { settings: withoutSecrets(settings) } : {}),
+      ...(patch.label === undefined ? {} : { label: patch.label }),
+      ...(metadata === undefined ? {} : { metadata }),
     });
     if (updated) this.onUpdated?.(updated);
     return updated ?? instance;

@@ -77,6 +77,8 @@ export interface NewInstance {
   name: string;
   desiredState: DesiredState;
   settings: InstanceSettings;
+  label?: string | null;
+  metadata?: Record<string, unknown>;
 }
 
 /** Fields a session writes as it moves through its lifecycle; absent fields stay as they are. */
@@ -98,6 +100,8 @@ export type InstancePatch = Partial<
     | 'lastError'
     | 'linkedServer'
     | 'settings'
+    | 'label'
+    | 'metadata'
   >
 >;
 
@@ -111,6 +115,8 @@ export interface InstanceRepository {
     tenantId?: string | null;
     statuses?: InstanceStatus[];
     desiredState?: DesiredState;
+    /** Only the instances carrying exactly this label. */
+    label?: string;
   }): Promise<Instance[]>;
   count(): Promise<number>;
   /** With a fence, only while the node holds the instance's lease at that epoch (else undefined). */

@@ -42,6 +42,9 @@ export interface InstancesTable {
   owner: string | null;
   lease_until: Millis | null;
   linked_server: string | null;
+  label: string | null;
+  /** JSON object text; null for rows from before migration 011. */
+  metadata: string | null;
   lease_epoch: Generated<number>;
   created_at: Millis;
   updated_at: Millis;

@@ -5,6 +5,7 @@ import { chatContract, contactContract } from './contract/chats.ts';
 import { eventContract, instanceEventContract } from './contract/events.ts';
 import { type ContractContext, type Dialect, openFreshStore } from './contract/fixture.ts';
 import { fleetContract } from './contract/fleet.ts';
+import { instanceLabelContract } from './contract/instance-labels.ts';
 import { instanceContract } from './contract/instances.ts';
 import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
 import { masterKeyContract } from './contract/master-key.ts';
@@ -41,6 +42,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('tenants', () => tenantContract(ctx));
     describe('api keys', () => apiKeyContract(ctx));
     describe('instances', () => instanceContract(ctx));
+    describe('instance labels and metadata', () => instanceLabelContract(ctx));
     describe('instance events', () => instanceEventContract(ctx));
     describe('auth state', () => authStateContract(ctx));
     describe('messages', () => messageContract(ctx));

@@ -5,6 +5,8 @@
 export const REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = {
   'POST /api/v1/instances': { name: 'shop' },
   'PATCH /api/v1/instances/{id}': {
+    label: 'store-sp',
+    metadata: { crmAccount: 'ACME-042' },
     settings: {
       pacing: { minDelayMs: 1000, maxDelayMs: 4000 },
       webhook: { url: 'https://example.com/hooks/zapgate', events: ['message.*'] },

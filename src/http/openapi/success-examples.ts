@@ -18,6 +18,8 @@ const instance = {
   pairingExpiresAt: null,
   owner: null,
   settings: { webhook: { url: 'https://example.com/hooks/zapgate', events: ['message.*'] } },
+  label: 'store-sp',
+  metadata: { crmAccount: 'ACME-042', region: 'sudeste' },
   createdAt: WHEN,
   updatedAt: WHEN,
 };

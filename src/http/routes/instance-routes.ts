@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { LabelField, MetadataField } from '../../instances/instance-annotations.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
 import { errorResponses, IdParam, InstanceBody, InstanceName, instanceJson } from '../schemas.ts';
 
@@ -24,6 +25,8 @@ export const instanceRoutes =
                 Type.String({ description: 'admin key only: the tenant that owns it' }),
               ),
               settings: Type.Optional(Settings),
+              label: Type.Optional(LabelField),
+              metadata: Type.Optional(MetadataField),
             },
             { additionalProperties: false },
           ),
@@ -31,12 +34,14 @@ export const instanceRoutes =
         },
       },
       async (request, reply) => {
-        const { name, start, tenantId, settings } = request.body;
+        const { name, start, tenantId, settings, label, metadata } = request.body;
         const created = await instances.create(request.principal, {
           name,
           start: start ?? true,
           tenantId,
           settings,
+          label,
+          metadata,
         });
         return reply.status(201).send(instanceJson(created));
       },
@@ -47,11 +52,12 @@ export const instanceRoutes =
       {
         schema: {
           tags,
-          summary: 'List the instances this key can see',
-          response: { 200: Type.Array(InstanceBody) },
+          summary: 'List the instances this key can see (only those with a label, with ?label=)',
+          querystring: Type.Object({ label: Type.Optional(LabelField) }),
+          response: { 200: Type.Array(InstanceBody), ...errorResponses },
         },
       },
-      async (request) => (await instances.list(request.principal)).map(instanceJson),
+      async (request) => (await instances.list(request.principal, request.query)).map(instanceJson),
     );
 
     app.get(
@@ -72,10 +78,15 @@ export const instanceRoutes =
       {
         schema: {
           tags,
-          summary: 'Rename an instance or merge settings',
+          summary: 'Rename an instance, merge settings, or set (null: clear) its label and metadata',
           params: IdParam,
           body: Type.Object(
-            { name: Type.Optional(InstanceName), settings: Type.Optional(Settings) },
+            {
+              name: Type.Optional(InstanceName),
+              settings: Type.Optional(Settings),
+              label: Type.Optional(Type.Union([Type.Null(), LabelField])),
+              metadata: Type.Optional(Type.Union([Type.Null(), MetadataField])),
+            },
             { additionalProperties: false, minProperties: 1 },
           ),
           response: { 200: InstanceBody, 409: errorResponses[400], ...errorResponses },

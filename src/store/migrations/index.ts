@@ -8,6 +8,7 @@ import * as fleet from './006-fleet.ts';
 import * as fleetWakeups from './007-fleet-wakeups.ts';
 import * as chatsContacts from './008-chats-contacts.ts';
 import * as masterKey from './009-master-key.ts';
+import * as instanceLabels from './011-instance-labels.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,4 +21,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '007-fleet-wakeups': fleetWakeups,
   '008-chats-contacts': chatsContacts,
   '009-master-key': masterKey,
+  '011-instance-labels': instanceLabels,
 };

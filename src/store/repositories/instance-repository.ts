@@ -29,6 +29,8 @@ function toInstance(row: Row): Instance {
     linkedServer: row.linked_server,
     owner: row.lease_until !== null && row.lease_until >= Date.now() ? row.owner : null,
     settings: parseObject(row.settings),
+    label: row.label,
+    metadata: row.metadata === null ? {} : parseObject(row.metadata),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -52,6 +54,8 @@ function patchColumns(patch: InstancePatch): Updateable<InstancesTable> {
   if (patch.lastError !== undefined) set.last_error = patch.lastError;
   if (patch.linkedServer !== undefined) set.linked_server = patch.linkedServer;
   if (patch.settings !== undefined) set.settings = JSON.stringify(patch.settings);
+  if (patch.label !== undefined) set.label = patch.label;
+  if (patch.metadata !== undefined) set.metadata = JSON.stringify(patch.metadata);
   return set;
 }
 
@@ -76,6 +80,8 @@ function newRow(input: NewInstance, now: number): Row {
     owner: null,
     lease_until: null,
     linked_server: null,
+    label: input.label ?? null,
+    metadata: JSON.stringify(input.metadata ?? {}),
     lease_epoch: 0,
     created_at: now,
     updated_at: now,
@@ -123,12 +129,18 @@ export class InstanceSqlRepository implements InstanceRepository {
   }
 
   async list(
-    filter: { tenantId?: string | null; statuses?: InstanceStatus[]; desiredState?: DesiredState } = {},
+    filter: {
+      tenantId?: string | null;
+      statuses?: InstanceStatus[];
+      desiredState?: DesiredState;
+      label?: string;
+    } = {},
   ): Promise<Instance[]> {
     if (filter.statuses?.length === 0) return [];
     let query = this.scoped(filter.tenantId);
     if (filter.statuses) query = query.where('status', 'in', filter.statuses);
     if (filter.desiredState) query = query.where('desired_state', '=', filter.desiredState);
+    if (filter.label !== undefined) query = query.where('label', '=', filter.label);
     const rows = await query.orderBy('created_at').orderBy('id').execute();
     return rows.map(toInstance);
   }

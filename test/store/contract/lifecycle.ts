@@ -16,6 +16,7 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '007-fleet-wakeups',
       '008-chats-contacts',
       '009-master-key',
+      '011-instance-labels',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();
