@@ -12,6 +12,7 @@ import {
   setToggle,
 } from './server/group-admin.ts';
 import { type ContactGroupNotice, contactGroupNotices } from './server/group-contacts.ts';
+import { decideRequests, pendingRequests, type RequestAction } from './server/group-requests.ts';
 import { changeParticipants, type Member } from './server/groups.ts';
 import type { SimCore } from './server/sim-core.ts';
 import { type BinaryNode, children, S_WA } from './wire/binary-node.ts';
@@ -27,6 +28,15 @@ export interface GroupState {
   inviteCode: string;
   pictureUrl: string | null;
   participants: Array<{ phone: string; lid: string; role: 'superadmin' | 'admin' | null }>;
+  /** Waiting for an admin's approval to join, oldest first. */
+  requests: JoinRequestState[];
+}
+
+export interface JoinRequestState {
+  phone: string;
+  lid: string;
+  method: string;
+  requestedAt: string;
 }
 
 export type ParticipantAction = 'add' | 'remove' | 'promote' | 'demote';
@@ -107,6 +117,25 @@ export class GroupAdminApi {
     return stateOf(g);
   }
 
+  /** The requests to join waiting for an admin. */
+  requests(jid: string): JoinRequestState[] {
+    return stateOf(this.group(jid)).requests;
+  }
+
+  /** Approves or rejects requests as the admin `as`, with WhatsApp's status per phone. */
+  decideRequests(
+    jid: string,
+    as: string,
+    action: RequestAction,
+    phones: string[],
+  ): Array<{ phone: string; status: string }> {
+    const jids = phones.map((p) => `${p}@${S_WA}`);
+    return decideRequests(this.core, this.group(jid), this.member(as), action, jids).map((r) => ({
+      phone: r.jid.split('@')[0] ?? '',
+      status: r.error ?? '200',
+    }));
+  }
+
   /** A contact calls an account's linked devices. */
   call(contactPhone: string, to: string, video: boolean): CallRecord {
     const contact = this.core.directory.requireContact(contactPhone);
@@ -154,6 +183,12 @@ function stateOf(g: Group): GroupState {
       phone: account.phone,
       lid: `${account.lidUser}@lid`,
       role,
+    })),
+    requests: pendingRequests(g).map((r) => ({
+      phone: r.member.phone,
+      lid: `${r.member.lidUser}@lid`,
+      method: r.method,
+      requestedAt: new Date(r.t * 1000).toISOString(),
     })),
   };
 }

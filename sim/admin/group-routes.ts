@@ -73,6 +73,20 @@ export function groupAdminRoutes(api: SimulatorApi): Route[] {
       },
     },
     {
+      method: 'GET',
+      pattern: new RegExp(`^/groups/${GROUP}/requests$`),
+      handler: ([g]) => groups.requests(g ?? ''),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/groups/${GROUP}/requests$`),
+      handler: ([g], b) => {
+        const action = requiredString(b, 'action');
+        if (action !== 'approve' && action !== 'reject') throw badInput('action must be approve or reject');
+        return groups.decideRequests(g ?? '', requiredString(b, 'as'), action, phoneList(b));
+      },
+    },
+    {
       method: 'POST',
       pattern: new RegExp(`^/groups/${GROUP}/settings$`),
       handler: ([g], b) => groups.update(g ?? '', requiredString(b, 'as'), groupChange(b)),

@@ -71,6 +71,17 @@ export interface Group {
   creator: Account;
   members: Map<string, GroupMember>; // by account phone
   settings: GroupSettings;
+  /** Requests to join while join approval is on, by phone (see `server/group-requests.ts`). */
+  requests?: Map<string, JoinRequest>;
+}
+
+/** Someone who followed the invite link of a group that admits by approval, waiting for an admin. */
+export interface JoinRequest {
+  member: Account | Contact;
+  /** How they asked, in WhatsApp's words (`invite_link`). */
+  method: string;
+  /** Unix seconds. */
+  t: number;
 }
 
 /** What admins change about a group besides its subject and members (see `server/group-admin.ts`). */

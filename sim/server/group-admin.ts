@@ -4,7 +4,8 @@ import type { Group, GroupSettings } from '../network/model.ts';
 import { type BinaryNode, child, contentBytes, firstChild, S_WA, unixNow } from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
 import { recordContactNotice } from './group-contacts.ts';
-import { groupNode, type Member, notifyMembers } from './groups.ts';
+import { admitMember, requestToJoin } from './group-requests.ts';
+import { type Member, notifyMembers } from './groups.ts';
 import { iqError } from './linking.ts';
 import type { SimCore } from './sim-core.ts';
 
@@ -115,20 +116,15 @@ export function groupByInvite(core: SimCore, code: string): Group {
   return g;
 }
 
-/** An account follows an invite link: the members see it added, it sees the group. */
+/**
+ * An account follows an invite link: the members see it added, it sees the group. While join
+ * approval is on it becomes a pending request instead (`isRequesting`), which the admins are told of.
+ */
 export function joinByInvite(core: SimCore, account: Member, code: string): Group {
   const g = groupByInvite(core, code);
   if (g.members.has(account.phone)) throw conflict(`${account.phone} is already in ${g.id}`);
-  if (g.settings.joinApproval) throw new SimError(403, `${g.id} admits new members by approval only`);
-  const others = everyone(g);
-  g.members.set(account.phone, { account, role: null });
-  const added = { tag: 'participant', attrs: { jid: accountJid(account), lid: `${account.lidUser}@lid` } };
-  notifyMembers(core, g, others, account, { tag: 'add', attrs: { reason: 'invite' }, content: [added] });
-  notifyMembers(core, g, [account], account, {
-    tag: 'create',
-    attrs: { reason: 'invite' },
-    content: [groupNode(g)],
-  });
+  if (g.settings.joinApproval) requestToJoin(core, g, account);
+  else admitMember(core, g, account, account, 'invite');
   return g;
 }
 

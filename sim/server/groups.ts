@@ -14,6 +14,7 @@ import {
   settingNodes,
 } from './group-admin.ts';
 import { recordContactNotice, relayToContact } from './group-contacts.ts';
+import { isRequesting, onGroupRequestIq } from './group-requests.ts';
 import { iqError } from './linking.ts';
 import type { SimCore } from './sim-core.ts';
 
@@ -173,7 +174,9 @@ function onGroupIqUnchecked(core: SimCore, conn: Connection, iq: BinaryNode, rep
   } else if (op.tag === 'invite' && op.attrs.code && iq.attrs.to === '@g.us') {
     const g =
       iq.attrs.type === 'set' ? joinByInvite(core, actor, op.attrs.code) : groupByInvite(core, op.attrs.code);
-    reply(iq.attrs.type === 'set' ? [{ tag: 'group', attrs: { jid: g.id } }] : [groupNode(g)]);
+    // a join that waits for an admin's approval is answered as WhatsApp does, without the group
+    const joined = isRequesting(g, actor) ? 'membership_approval_request' : 'group';
+    reply(iq.attrs.type === 'set' ? [{ tag: joined, attrs: { jid: g.id } }] : [groupNode(g)]);
   } else if (op.tag === 'create') {
     createGroup(core, actor, op, reply);
   } else if (op.tag === 'participating') {
@@ -201,7 +204,7 @@ function onExistingGroupIq(
     reply([groupNode(g)]);
   } else if (op.tag === 'add' || op.tag === 'remove' || op.tag === 'promote' || op.tag === 'demote') {
     changeParticipants(core, g, actor, op, reply);
-  } else if (!onGroupAdminIq(core, actor, g, iq, op, reply)) {
+  } else if (!onGroupAdminIq(core, actor, g, iq, op, reply) && !onGroupRequestIq(core, actor, g, op, reply)) {
     reply();
   }
 }
