@@ -34,6 +34,7 @@ import { CampaignService } from './outbox/campaign-service.ts';
 import { MessageService } from './outbox/message-service.ts';
 import { Outbox } from './outbox/outbox.ts';
 import { startRetention } from './outbox/retention.ts';
+import { StatusService } from './outbox/status-service.ts';
 import type { SandboxLink } from './sandbox/sandbox-link.ts';
 import type { SessionControl } from './sessions/session-control.ts';
 import { SessionManager } from './sessions/session-manager.ts';
@@ -194,6 +195,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const tenants = new TenantService(store, adminKey.key, () => instances);
   const messages = new MessageService(store, instances, sessions, outbox, bus);
   const campaigns = new CampaignService(store, instances, outbox);
+  const statuses = new StatusService(store, instances, outbox);
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => delivery?.wake());
   const contacts = new ContactService(store, instances, sessions);
   instances.onSettings = (instance, settings) => {
@@ -230,6 +232,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       tenants,
       instances,
       messages,
+      statuses,
       campaigns,
       webhooks,
       stats,

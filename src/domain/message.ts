@@ -61,6 +61,11 @@ export interface MessageContent {
   emoji?: string;
   options?: string[];
   selectableCount?: number;
+  /** A status update (chat `status@broadcast`): the phone numbers it is shown to. */
+  statusContacts?: string[];
+  /** A text status: its background (`#AARRGGBB`) and font (see `domain/status.ts`). */
+  backgroundColor?: string;
+  font?: number;
   replyTo?: string;
   mentions?: string[];
   /** Deleted for everyone after it was sent. */

@@ -15,6 +15,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { StatsService } from '../observability/stats.ts';
 import type { CampaignService } from '../outbox/campaign-service.ts';
 import type { MessageService } from '../outbox/message-service.ts';
+import type { StatusService } from '../outbox/status-service.ts';
 import type { SandboxLink } from '../sandbox/sandbox-link.ts';
 import { sandboxRoutes } from '../sandbox/sandbox-routes.ts';
 import type { Store } from '../store/repositories.ts';
@@ -44,6 +45,7 @@ import { messageRoutes } from './routes/message-routes.ts';
 import { metricsRoutes, operatorRoutes } from './routes/metrics-routes.ts';
 import { profileRoutes } from './routes/profile-routes.ts';
 import { queueRoutes } from './routes/queue-routes.ts';
+import { statusRoutes } from './routes/status-routes.ts';
 import { tenantRoutes } from './routes/tenant-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
 import { registerSecurityHeaders } from './security.ts';
@@ -105,6 +107,8 @@ export interface ApiServices {
   tenants: TenantService;
   instances: InstanceService;
   messages: MessageService;
+  /** Status updates to a list of contacts. */
+  statuses: StatusService;
   campaigns: CampaignService;
   webhooks: WebhookService;
   stats: StatsService;
@@ -138,6 +142,7 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
       await api.register(linkRoutes(s.instances));
       await api.register(instanceEventRoutes(s.instances, s.bus, streams));
       await api.register(messageRoutes(s.messages));
+      await api.register(statusRoutes(s.statuses));
       await api.register(chatRoutes(s.messages));
       await api.register(chatListRoutes(s.contacts));
       await api.register(contactRoutes(s.contacts));

@@ -1,5 +1,6 @@
 import type { Instance } from '../domain/instance.ts';
 import { MEDIA_TYPES, type MediaType, type Message } from '../domain/message.ts';
+import { STATUS_BROADCAST_JID } from '../domain/status.ts';
 import { type EngineConnection, type OutgoingMessage, SendError } from '../engine/engine.ts';
 import type { Logger } from '../observability/logger.ts';
 import { reconnectDelay } from '../sessions/reconnect-policy.ts';
@@ -268,7 +269,8 @@ export class SenderLoop {
   /** "typing…" for a time proportional to the text, as a person would. */
   private async type(conn: EngineConnection, message: Message, pacing: Pacing): Promise<void> {
     const ms = typingTime(pacing, message.content.text ?? message.content.caption);
-    if (!ms) return;
+    // a status update is posted, not typed into a chat
+    if (!ms || message.chatJid === STATUS_BROADCAST_JID) return;
     await conn.presence('composing', message.chatJid).catch(() => undefined);
     await sleep(ms);
     await conn.presence('paused', message.chatJid).catch(() => undefined);

@@ -24,6 +24,7 @@ import { callNotices, presenceNotices } from './notices.ts';
 import { quotedMessage, toBaileysContent } from './outgoing-content.ts';
 import { BaileysAccountOps } from './profile-ops.ts';
 import { statusFromUpdates, statusFromUpserts } from './status-events.ts';
+import { statusSendOptions } from './status-options.ts';
 
 const SEND_TIMEOUT_MS = 60_000;
 /** How long a send waits for the server's ack, which may refuse it; past this it counts as sent. */
@@ -187,6 +188,7 @@ export class BaileysConnection implements EngineConnection {
   async send(message: OutgoingMessage): Promise<void> {
     const content = toBaileysContent(message);
     const quoted = quotedMessage(message);
+    const status = statusSendOptions(message);
     this.sentIds.add(message.waMessageId);
     // an echo that never came (a send that failed first) must not keep its id for ever
     if (this.sentIds.size > MAX_ECHOES_AWAITED) this.sentIds.delete(this.sentIds.values().next().value ?? '');
@@ -196,6 +198,7 @@ export class BaileysConnection implements EngineConnection {
         this.sock.sendMessage(message.chatJid, content, {
           messageId: message.waMessageId,
           ...(quoted ? { quoted } : {}),
+          ...status,
         }),
         SEND_TIMEOUT_MS,
       );
