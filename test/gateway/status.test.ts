@@ -109,6 +109,18 @@ describe('status updates', () => {
     expect(history.body.items.filter((m) => m.chat === STATUS).map((m) => m.id)).toEqual([image.id, text.id]);
   });
 
+  it('is one status per Idempotency-Key', async () => {
+    const body = { type: 'text', text: 'Closed on Sunday', contacts: [alice] };
+    const headers = { 'Idempotency-Key': 'status-sunday' };
+    const first = await api.request<MessageJson>('POST', `${base}/status`, body, headers);
+    const again = await api.request<MessageJson>('POST', `${base}/status`, body, headers);
+    expect([first.status, again.status]).toEqual([202, 202]);
+    expect(again.body.id).toBe(first.body.id);
+    await statusAt(alice, first.body.waMessageId);
+    const page = await api.get<{ items: MessageJson[] }>(`${base}/messages?direction=outbound&limit=200`);
+    expect(page.body.items.filter((m) => m.content.text === 'Closed on Sunday')).toHaveLength(1);
+  });
+
   it('answers a bad body with a coded 400', async () => {
     const text = { type: 'text', text: 'hello', contacts: [alice] };
     const cases: Array<[unknown, string]> = [
