@@ -64,6 +64,29 @@ export interface ParticipantOutcome {
   code: string;
 }
 
+/** Someone waiting for an admin's approval to join (join approval on, then the invite link followed). */
+export interface JoinRequest {
+  /** As WhatsApp names the requester: a phone-number jid or an `@lid`. */
+  jid: string;
+  /** The phone number, beside an `@lid`, whenever it is known. */
+  phone: string | null;
+  lid: string | null;
+  /** How they asked, in WhatsApp's words (`invite_link`), when it says. */
+  method: string | null;
+  /** ISO time of the request, when WhatsApp says. */
+  requestedAt: string | null;
+}
+
+export const REQUEST_ACTIONS = ['approve', 'reject'] as const;
+export type RequestAction = (typeof REQUEST_ACTIONS)[number];
+export type RequestResult = 'approved' | 'rejected' | 'not_requested' | 'failed';
+
+export interface RequestOutcome {
+  jid: string;
+  result: RequestResult;
+  code: string;
+}
+
 export interface GroupOps {
   create(subject: string, participants: string[]): Promise<GroupInfo>;
   /** Every group the number is in. */
@@ -80,6 +103,10 @@ export interface GroupOps {
   pictureUrl(jid: string): Promise<string | null>;
   /** Sets the group's picture from image bytes (base64, so the call stays JSON). */
   setPicture(jid: string, imageBase64: string): Promise<void>;
+  /** The pending requests to join (admins only). */
+  requests(jid: string): Promise<JoinRequest[]>;
+  /** Approves (they become members) or rejects requests to join, with an outcome per participant. */
+  decideRequests(jid: string, action: RequestAction, participants: string[]): Promise<RequestOutcome[]>;
 }
 export type GroupOpName = keyof GroupOps;
 
@@ -95,6 +122,8 @@ export const GROUP_OP_NAMES = [
   'leave',
   'pictureUrl',
   'setPicture',
+  'requests',
+  'decideRequests',
 ] as const satisfies readonly GroupOpName[];
 
 export const isGroupOpName = (name: string): name is GroupOpName =>

@@ -5,8 +5,11 @@ import type {
   GroupInfo,
   GroupOps,
   GroupPatch,
+  JoinRequest,
   ParticipantAction,
   ParticipantOutcome,
+  RequestAction,
+  RequestOutcome,
 } from '../engine/group-ops.ts';
 import { Errors, ZapgateError } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
@@ -153,6 +156,26 @@ export class GroupService {
       jids: [...new Set(participants.map(participantJidOf))],
     }));
     return ops.participants(input.groupJid, action, input.jids);
+  }
+
+  /** The requests to join waiting for an admin (the group admits by approval). */
+  async requests(principal: Principal, id: string, jid: string): Promise<JoinRequest[]> {
+    const { ops, input } = await this.live(principal, id, () => groupJidOf(jid));
+    return ops.requests(input);
+  }
+
+  async decideRequests(
+    principal: Principal,
+    id: string,
+    jid: string,
+    action: RequestAction,
+    participants: string[],
+  ): Promise<RequestOutcome[]> {
+    const { ops, input } = await this.live(principal, id, () => ({
+      groupJid: groupJidOf(jid),
+      jids: [...new Set(participants.map(participantJidOf))],
+    }));
+    return ops.decideRequests(input.groupJid, action, input.jids);
   }
 
   async invite(principal: Principal, id: string, jid: string): Promise<{ code: string; link: string }> {

@@ -36,6 +36,11 @@ function changesOf(change: BinaryNode): { action: string; changes: Changes } {
     }
     case 'invite':
       return { action: 'invite_revoked', changes: {} };
+    case 'created_membership_requests':
+      return { action: 'join_request', changes: { method: a.request_method ?? null } };
+    case 'revoked_membership_requests':
+      // the requester withdrew it, or an admin (the author) rejected it
+      return { action: 'join_request_revoked', changes: {} };
     case 'create':
       return { action: 'create', changes: { subject: kids(change)[0]?.attrs.subject ?? null } };
     default:

@@ -8,7 +8,9 @@ import type {
   ParticipantAction,
   ParticipantOutcome,
   ParticipantResult,
+  RequestAction,
 } from '../group-ops.ts';
+import { decideJoinRequests, listJoinRequests } from './group-requests.ts';
 
 /** An iq error's code: Baileys keeps it as the Boom's data (its statusCode is then a 500). */
 function statusCodeOf(err: unknown): number | undefined {
@@ -158,6 +160,14 @@ export class BaileysGroupOps implements GroupOps {
       if (code === 404 || code === 401 || code === 403) return null;
       throw err;
     }
+  }
+
+  requests(jid: string) {
+    return coded(listJoinRequests(this.sock, jid), `the requests to join ${jid}`);
+  }
+
+  decideRequests(jid: string, action: RequestAction, participants: string[]) {
+    return coded(decideJoinRequests(this.sock, jid, action, participants), `${action} in group ${jid}`);
   }
 
   async setPicture(jid: string, imageBase64: string): Promise<void> {

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { PARTICIPANT_ACTIONS } from '../../engine/group-ops.ts';
 import type { GroupService } from '../../groups/group-service.ts';
 import { errorResponses } from '../schemas.ts';
+import { groupRequestRoutes } from './group-request-routes.ts';
 
 const tags = ['groups'];
 const GROUP_JID_EXAMPLE = '120363041234567890@g.us';
@@ -346,4 +347,6 @@ export const groupRoutes =
       async (request) =>
         groups.setPicture(request.principal, request.params.id, request.params.jid, request.body.image),
     );
+
+    await app.register(groupRequestRoutes(groups));
   };
