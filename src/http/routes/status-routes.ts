@@ -73,7 +73,7 @@ const STATUS_EXAMPLES: { [K in StatusType]: Static<(typeof STATUS_KINDS)[K]> } =
 /** The status body: one schema per type, chosen by `type`, like the send body. */
 export const StatusBody = Type.Unsafe<StatusInput>({
   type: 'object',
-  required: ['type'],
+  required: ['type', 'contacts'],
   discriminator: { propertyName: 'type' },
   oneOf: STATUS_TYPES.map((type) => STATUS_KINDS[type]),
   examples: STATUS_TYPES.map((type) => STATUS_EXAMPLES[type]),
