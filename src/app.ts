@@ -194,7 +194,9 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const instances = new InstanceService(store, sessions, config.maxInstances);
   const tenants = new TenantService(store, adminKey.key, () => instances);
   const messages = new MessageService(store, instances, sessions, outbox, bus);
-  const campaigns = new CampaignService(store, instances, outbox);
+  const campaigns = new CampaignService(store, instances, outbox, {
+    allowPrivateUrls: config.allowPrivateUrls,
+  });
   const statuses = new StatusService(store, instances, outbox);
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => delivery?.wake());
   const contacts = new ContactService(store, instances, sessions);

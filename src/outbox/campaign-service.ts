@@ -3,27 +3,33 @@ import type { Campaign } from '../domain/message.ts';
 import type { Principal } from '../domain/tenant.ts';
 import { Errors } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
-import type { NewMessage, StatusCounts, Store } from '../store/repositories.ts';
+import type { StatusCounts, Store } from '../store/repositories.ts';
 import {
-  MAX_CAMPAIGN_TEXT,
-  MAX_MESSAGE_TEXT,
-  parseTemplate,
-  render,
-  type Vars,
-} from './campaign-template.ts';
-import { chatJidOf } from './message-input.ts';
-import { newWaMessageId } from './message-service.ts';
+  type CampaignMessage,
+  type CampaignMessageInput,
+  loadCampaignMedia,
+  prepareCampaignMessage,
+  textTemplateMessage,
+} from './campaign-message.ts';
+import { type CampaignRecipient, campaignRows, type DuplicateRecipient } from './campaign-rows.ts';
 import type { Outbox } from './outbox.ts';
 
-export const MAX_RECIPIENTS = 10_000;
+export { MAX_RECIPIENTS } from './campaign-rows.ts';
+
+/** A campaign body: a bare text `template` (the original form) or a `message` of any send type. */
 export interface CampaignInput {
   name?: string;
-  template: string;
-  recipients: Array<{ to: string; vars?: Vars }>;
+  template?: string;
+  message?: CampaignMessageInput;
+  recipients: CampaignRecipient[];
+  /** Send once to a recipient given more than once (default); false sends to every line. */
+  dedupe?: boolean;
   startAt?: string;
 }
 
 export type CampaignView = Campaign & { counts: StatusCounts };
+/** The answer to a create: the campaign, and the recipients that were given more than once. */
+export type CreatedCampaign = CampaignView & { duplicates: DuplicateRecipient[]; dedupe: boolean };
 
 /** Bulk sends: one queued row per recipient, paced like every other message; pause, resume, cancel. */
 export class CampaignService {
@@ -31,97 +37,56 @@ export class CampaignService {
     private readonly store: Store,
     private readonly instances: InstanceService,
     private readonly outbox: Pick<Outbox, 'wake'>,
+    private readonly options: { allowPrivateUrls: boolean } = { allowPrivateUrls: false },
   ) {}
 
-  async create(principal: Principal, idOrName: string, input: CampaignInput): Promise<CampaignView> {
+  async create(principal: Principal, idOrName: string, input: CampaignInput): Promise<CreatedCampaign> {
     const instance = await this.instances.find(principal, idOrName);
     const startAt = input.startAt ? new Date(input.startAt) : null;
     if (startAt && Number.isNaN(startAt.getTime()))
       throw Errors.validation('startAt must be an ISO date-time', { field: 'startAt' });
+    const message = this.message(input);
     const id = randomUUID();
-    const rows = this.rows(input, { id, instanceId: instance.id, tenantId: instance.tenantId, startAt });
+    const dedupe = input.dedupe ?? true;
+    const { rows, duplicates } = campaignRows(message, input.recipients, dedupe, {
+      id,
+      instanceId: instance.id,
+      tenantId: instance.tenantId,
+      startAt,
+    });
+    // fetched once the rest is known to be good, and said on every row
+    const media = await loadCampaignMedia(message, this.options.allowPrivateUrls);
+    if (media) for (const row of rows) Object.assign(row.content, media);
     const campaign = await this.store.transaction(async (tx) => {
       const created = await tx.campaigns.create({
         id,
         instanceId: instance.id,
         tenantId: instance.tenantId,
         name: input.name ?? null,
-        template: input.template,
+        template: message.source,
         status: startAt && startAt > new Date() ? 'scheduled' : 'running',
         total: rows.length,
         startAt,
       });
+      // one copy of the media for every row: the sender finds it under the campaign's id
+      if (message.media) await tx.messageMedia.put(id, message.media);
       await tx.messages.insertMany(rows);
       return created;
     });
     this.outbox.wake(instance.id);
-    return this.view(campaign);
+    return { ...(await this.view(campaign)), duplicates, dedupe };
   }
 
-  /** One row per distinct recipient; every missing variable is reported at once. */
-  private rows(
-    input: CampaignInput,
-    c: { id: string; instanceId: string; tenantId: string | null; startAt: Date | null },
-  ): NewMessage[] {
-    if (input.recipients.length === 0)
-      throw Errors.validation('recipients must not be empty', { field: 'recipients' });
-    if (input.recipients.length > MAX_RECIPIENTS)
-      throw Errors.validation(`at most ${MAX_RECIPIENTS} recipients per campaign`);
-    const template = parseTemplate(input.template);
-    const seen = new Set<string>();
-    const rows: NewMessage[] = [];
-    const missing: Array<{ index: number; to: string; missing: string[] }> = [];
-    const tooLong: Array<{ index: number; to: string; length: number }> = [];
-    let totalLength = 0;
-    input.recipients.forEach((r, index) => {
-      const chatJid = chatJidOf(r.to);
-      if (seen.has(chatJid)) return;
-      seen.add(chatJid);
-      const rendered = render(template, r.vars ?? {});
-      if ('missing' in rendered) missing.push({ index, to: r.to, missing: rendered.missing });
-      else if ('tooLong' in rendered) tooLong.push({ index, to: r.to, length: rendered.tooLong });
-      else if (missing.length === 0 && tooLong.length === 0) {
-        totalLength += rendered.text.length;
-        if (totalLength > MAX_CAMPAIGN_TEXT)
-          throw Errors.validation(
-            `the campaign renders to more than ${MAX_CAMPAIGN_TEXT} characters in all: split it into smaller campaigns`,
-            { field: 'recipients' },
-          );
-        rows.push(this.row(c, chatJid, rendered.text));
-      }
-    });
-    if (missing.length) {
-      const names = [...new Set(missing.flatMap((m) => m.missing))];
-      throw Errors.validation(`the template uses variables some recipients lack: ${names.join(', ')}`, {
-        missing: missing.slice(0, 100),
+  /** The message every recipient gets: exactly one of a text `template` or a `message`. */
+  private message(input: CampaignInput): CampaignMessage {
+    if (input.template !== undefined && input.message !== undefined)
+      throw Errors.validation('give either template (a text) or message (any type), not both', {
+        field: 'message',
       });
-    }
-    if (tooLong.length)
-      throw Errors.validation(
-        `the filled template is longer than ${MAX_MESSAGE_TEXT} characters for ${tooLong.length} recipient(s)`,
-        { field: 'template', tooLong: tooLong.slice(0, 100) },
-      );
-    return rows;
-  }
-
-  private row(
-    c: { id: string; instanceId: string; tenantId: string | null; startAt: Date | null },
-    chatJid: string,
-    text: string,
-  ): NewMessage {
-    return {
-      id: randomUUID(),
-      instanceId: c.instanceId,
-      tenantId: c.tenantId,
-      waMessageId: newWaMessageId(),
-      direction: 'outbound',
-      chatJid,
-      type: 'text',
-      content: { text },
-      status: 'queued',
-      campaignId: c.id,
-      nextAttemptAt: c.startAt,
-    };
+    if (input.message) return prepareCampaignMessage(input.message);
+    if (input.template === undefined)
+      throw Errors.validation('a campaign needs a message (or a text template)', { field: 'message' });
+    return textTemplateMessage(input.template);
   }
 
   async get(principal: Principal, id: string): Promise<CampaignView> {

@@ -120,7 +120,9 @@ export class MessageService {
   /** The media of a message (received, or sent from base64/upload), with its type and name. */
   async media(principal: Principal, idOrName: string, messageId: string) {
     const message = await this.get(principal, idOrName, messageId);
-    const bytes = await this.store.messageMedia.get(message.id);
+    const bytes =
+      (await this.store.messageMedia.get(message.id)) ??
+      (message.campaignId ? await this.store.messageMedia.get(message.campaignId) : undefined);
     if (!bytes)
       throw Errors.notFound(
         `media of message ${messageId}${message.content.mediaError ? ` (${message.content.mediaError})` : ''}`,

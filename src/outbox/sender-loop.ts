@@ -296,7 +296,10 @@ export class SenderLoop {
         : { waMessageId: target, fromMe: false };
     }
     if (!(MEDIA_TYPES as readonly string[]).includes(message.type)) return base;
-    const stored = await store.messageMedia.get(message.id);
+    // a campaign's media is stored once, under the campaign's id, for all of its rows
+    const stored =
+      (await store.messageMedia.get(message.id)) ??
+      (message.campaignId ? await store.messageMedia.get(message.campaignId) : undefined);
     if (stored) return { ...base, media: stored };
     if (!message.content.url)
       throw new SendError('ZG_ERR_MEDIA_MISSING', 'the media of this message is gone', false);

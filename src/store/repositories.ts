@@ -267,12 +267,15 @@ export interface MessageRepository {
   deleteOlderThan(cutoff: Date): Promise<number>;
 }
 
-/** Media bytes of outbound messages given as base64 or upload, kept until the message is gone. */
+/**
+ * Media bytes of outbound messages given as base64 or upload, kept until the message is gone; a
+ * campaign's media is kept once, under the campaign's id.
+ */
 export interface MessageMediaRepository {
   put(messageId: string, bytes: Buffer): Promise<void>;
   get(messageId: string): Promise<Buffer | undefined>;
   deleteByMessages(messageIds: string[]): Promise<number>;
-  /** Removes media whose message no longer exists; returns how many. */
+  /** Removes media whose message (or, for a campaign's shared media, every message of it) is gone. */
   deleteOrphans(): Promise<number>;
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { authStateContract } from './contract/auth-state.ts';
+import { campaignMediaContract } from './contract/campaign-media.ts';
 import { campaignContract } from './contract/campaigns.ts';
 import { chatContract, contactContract } from './contract/chats.ts';
 import { eventContract, instanceEventContract } from './contract/events.ts';
@@ -49,6 +50,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('outbox', () => outboxContract(ctx));
     describe('message media and transactions', () => messageMediaContract(ctx));
     describe('campaigns', () => campaignContract(ctx));
+    describe('campaign media', () => campaignMediaContract(ctx));
     describe('events', () => eventContract(ctx));
     describe('webhooks', () => webhookContract(ctx));
     describe('webhook deliveries', () => webhookDeliveryContract(ctx));

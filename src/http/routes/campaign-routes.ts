@@ -1,34 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { type CampaignService, type CampaignView, MAX_RECIPIENTS } from '../../outbox/campaign-service.ts';
+import type { CampaignService } from '../../outbox/campaign-service.ts';
 import { errorResponses, IdParam } from '../schemas.ts';
+import {
+  CampaignBody,
+  CampaignJson,
+  CreatedCampaignJson,
+  campaignJson,
+  createdCampaignJson,
+} from './campaign-schemas.ts';
 
 const tags = ['campaigns'];
-const CampaignJson = Type.Object({
-  id: Type.String(),
-  instanceId: Type.String(),
-  name: Type.Union([Type.String(), Type.Null()]),
-  template: Type.String(),
-  status: Type.String(),
-  total: Type.Integer(),
-  startAt: Type.Union([Type.String(), Type.Null()]),
-  counts: Type.Record(Type.String(), Type.Integer()),
-  createdAt: Type.String(),
-});
 
-const campaignJson = (c: CampaignView) => ({
-  id: c.id,
-  instanceId: c.instanceId,
-  name: c.name,
-  template: c.template,
-  status: c.status,
-  total: c.total,
-  startAt: c.startAt?.toISOString() ?? null,
-  counts: c.counts as Record<string, number>,
-  createdAt: c.createdAt.toISOString(),
-});
-
-/** Campaigns: a template and recipients become one paced message per recipient. */
+/** Campaigns: a message (or a text template) and recipients become one paced message per recipient. */
 export const campaignRoutes =
   (campaigns: CampaignService): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -37,35 +21,19 @@ export const campaignRoutes =
       {
         schema: {
           tags,
-          summary: 'Start a campaign: {{variables}} in the template are filled from each recipient',
+          summary:
+            'Start a campaign: one message of any type to every recipient, {{variables}} in its text or caption filled from each',
           params: IdParam,
-          body: Type.Object(
-            {
-              name: Type.Optional(Type.String({ maxLength: 200 })),
-              template: Type.String({ minLength: 1, maxLength: 65_536 }),
-              recipients: Type.Array(
-                Type.Object(
-                  {
-                    to: Type.String({ minLength: 1, maxLength: 64 }),
-                    vars: Type.Optional(
-                      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
-                    ),
-                  },
-                  { additionalProperties: false },
-                ),
-                { minItems: 1, maxItems: MAX_RECIPIENTS },
-              ),
-              startAt: Type.Optional(Type.String({ format: 'date-time' })),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 201: CampaignJson, ...errorResponses },
+          body: CampaignBody,
+          response: { 201: CreatedCampaignJson, 422: errorResponses[400], ...errorResponses },
         },
       },
       async (request, reply) =>
         reply
           .status(201)
-          .send(campaignJson(await campaigns.create(request.principal, request.params.id, request.body))),
+          .send(
+            createdCampaignJson(await campaigns.create(request.principal, request.params.id, request.body)),
+          ),
     );
 
     app.get(

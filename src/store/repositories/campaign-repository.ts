@@ -3,7 +3,14 @@ import type { Campaign, CampaignStatus } from '../../domain/message.ts';
 import { Errors } from '../../errors.ts';
 import type { CampaignRepository } from '../repositories.ts';
 import type { CampaignsTable, Database } from '../schema.ts';
-import { affected, isUniqueViolation, toDate, toDateOrNull, toMillisOrNull } from './shared.ts';
+import {
+  affected,
+  inTransaction,
+  isUniqueViolation,
+  toDate,
+  toDateOrNull,
+  toMillisOrNull,
+} from './shared.ts';
 
 const toCampaign = (row: Selectable<CampaignsTable>): Campaign => ({
   id: row.id,
@@ -80,9 +87,14 @@ export class CampaignSqlRepository implements CampaignRepository {
     return row && toCampaign(row);
   }
 
+  /** Removes the instance's campaigns and the media they kept once for their messages. */
   async deleteByInstance(instanceId: string): Promise<number> {
-    return affected(
-      await this.db.deleteFrom('campaigns').where('instance_id', '=', instanceId).executeTakeFirst(),
-    );
+    return inTransaction(this.db, async (trx) => {
+      const ids = trx.selectFrom('campaigns').select('id').where('instance_id', '=', instanceId);
+      await trx.deleteFrom('message_media').where('message_id', 'in', ids).execute();
+      return affected(
+        await trx.deleteFrom('campaigns').where('instance_id', '=', instanceId).executeTakeFirst(),
+      );
+    });
   }
 }

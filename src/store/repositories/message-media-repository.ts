@@ -7,7 +7,8 @@ import { affected, chunk } from './shared.ts';
 const BATCH = 500;
 
 /**
- * Media bytes keyed by message id. There is no foreign key to `messages`: media may be written
+ * Media bytes keyed by message id, or by campaign id for the one copy a campaign's messages
+ * share. There is no foreign key to `messages`: media may be written
  * just before its message in the same `Store.transaction`; `deleteOrphans` sweeps what is left.
  */
 export class MessageMediaSqlRepository implements MessageMediaRepository {
@@ -51,14 +52,24 @@ export class MessageMediaSqlRepository implements MessageMediaRepository {
   async deleteOrphans(): Promise<number> {
     const result = await this.db
       .deleteFrom('message_media')
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('messages')
-              .select('messages.seq')
-              .whereRef('messages.id', '=', 'message_media.message_id'),
+      .where(({ and, not, exists, selectFrom }) =>
+        and([
+          not(
+            exists(
+              selectFrom('messages')
+                .select('messages.seq')
+                .whereRef('messages.id', '=', 'message_media.message_id'),
+            ),
           ),
-        ),
+          // a campaign's shared media, kept while any of its messages is
+          not(
+            exists(
+              selectFrom('messages')
+                .select('messages.seq')
+                .whereRef('messages.campaign_id', '=', 'message_media.message_id'),
+            ),
+          ),
+        ]),
       )
       .executeTakeFirst();
     return affected(result);
