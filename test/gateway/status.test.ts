@@ -105,8 +105,9 @@ describe('status updates', () => {
       });
       expect(row).toMatchObject({ chat: STATUS, waMessageId: sent.waMessageId });
     }
-    const history = await api.get<{ items: MessageJson[] }>(`${base}/messages?direction=outbound`);
-    expect(history.body.items.filter((m) => m.chat === STATUS).map((m) => m.id)).toEqual([image.id, text.id]);
+    const history = await api.get<{ items: MessageJson[] }>(`${base}/messages?chat=${STATUS}`);
+    expect(history.status).toBe(200);
+    expect(history.body.items.map((m) => m.id)).toEqual([image.id, text.id]);
   });
 
   it('is one status per Idempotency-Key', async () => {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { MESSAGE_STATUSES, MESSAGE_TYPES, type Message } from '../../domain/message.ts';
+import { STATUS_BROADCAST_JID } from '../../domain/status.ts';
 import { Errors } from '../../errors.ts';
 import { chatJidOf, type SendInput } from '../../outbox/message-input.ts';
 import type { MessageService } from '../../outbox/message-service.ts';
@@ -187,7 +188,8 @@ export const messageRoutes =
         const page = await messages.list(request.principal, request.params.id, {
           limit: q.limit ?? 50,
           ...(q.direction ? { direction: q.direction } : {}),
-          ...(q.chat ? { chatJid: chatJidOf(q.chat) } : {}),
+          // statuses this number posted are listed under their chat, status@broadcast
+          ...(q.chat ? { chatJid: q.chat === STATUS_BROADCAST_JID ? q.chat : chatJidOf(q.chat) } : {}),
           ...(q.status ? { status: q.status } : {}),
           ...(q.type ? { type: q.type } : {}),
           ...(q.before ? { before: new Date(q.before) } : {}),
