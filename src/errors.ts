@@ -71,6 +71,13 @@ export const Errors = {
     404,
     (method: string, url: string) => `no route ${method} ${url}`,
   ),
+  methodNotAllowed: coded(
+    'ZG_ERR_METHOD_NOT_ALLOWED',
+    405,
+    (method: string, url: string, allow: readonly string[]) =>
+      `${method} is not allowed on ${url}; it answers ${allow.join(', ')}`,
+    (_method: string, _url: string, allow: readonly string[]) => ({ allow }),
+  ),
   conflict: coded('ZG_ERR_CONFLICT', 409, (message: string) => message),
   otherServer: coded(
     'ZG_ERR_OTHER_SERVER',

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Errors, ZapgateError } from '../errors.ts';
+import { RouteMethods } from './route-methods.ts';
 
 const send = (err: ZapgateError) => ({
   error: {
@@ -80,9 +81,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
       .status(500)
       .send({ error: { code: 'ZG_ERR_INTERNAL', message: 'internal error; see the gateway log' } });
   });
+  const routes = new RouteMethods();
+  routes.watch(app);
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .status(404)
-      .send(send(Errors.routeNotFound(request.method, request.url.split('?')[0] ?? request.url)));
+    const path = request.url.split('?')[0] ?? request.url;
+    // a known path asked with another method is a 405 naming the methods it answers
+    const allow = routes.allowedOn(path);
+    if (allow.length > 0)
+      return reply
+        .status(405)
+        .header('allow', allow.join(', '))
+        .send(send(Errors.methodNotAllowed(request.method, path, allow)));
+    return reply.status(404).send(send(Errors.routeNotFound(request.method, path)));
   });
 }

@@ -1,5 +1,6 @@
 import type { Instance } from '../domain/instance.ts';
 import type { Message } from '../domain/message.ts';
+import { refusalMessage } from '../domain/wa-refusal.ts';
 import type { EngineConnection, StatusEvent } from '../engine/engine.ts';
 import type { GatewayEvent, MessageStatusData } from '../events/event-map.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
@@ -85,7 +86,7 @@ export class Outbox {
         const m = await messages.find(instance.id, e.waMessageId);
         if (m?.direction !== 'outbound') return; // inbound rows are not ours to fail
         const code = `ZG_ERR_WA_${e.error ?? 'REJECTED'}`;
-        const refused = `WhatsApp refused the message (${e.error ?? 'no code'})`;
+        const refused = refusalMessage(e.error);
         await this.record(async (tx) =>
           (await tx.markRejected(m.id, code, refused, new Date())) ? present(await tx.get(m.id)) : [],
         );

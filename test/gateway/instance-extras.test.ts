@@ -77,7 +77,9 @@ describe('instance extras', () => {
         metadata: big,
       });
       expect(patchHeavy.status).toBe(400);
-      const names = (await tenant.get<Labelled[]>('/api/v1/instances')).body.map((i) => i.name);
+      const names = (await tenant.get<{ items: Labelled[] }>('/api/v1/instances')).body.items.map(
+        (i) => i.name,
+      );
       expect(names).not.toContain('too-heavy');
       expect(names).not.toContain('too-wide');
       expect(names).not.toContain('listy');
@@ -88,14 +90,64 @@ describe('instance extras', () => {
         await tenant.post('/api/v1/instances', { name, start: false, label: 'team-a' });
       await tenant.post('/api/v1/instances', { name: 'team-b1', start: false, label: 'team-b' });
       await linked.api.post('/api/v1/instances', { name: 'admin-a', start: false, label: 'team-a' });
-      const mine = await tenant.get<Labelled[]>('/api/v1/instances?label=team-a');
+      type List = { items: Labelled[]; nextCursor: string | null };
+      const mine = await tenant.get<List>('/api/v1/instances?label=team-a');
       expect(mine.status).toBe(200);
-      expect(mine.body.map((i) => i.name)).toEqual(['team-a1', 'team-a2']);
-      const everyone = await linked.api.get<Labelled[]>('/api/v1/instances?label=team-a');
-      expect(everyone.body.map((i) => i.name)).toEqual(['team-a1', 'team-a2', 'admin-a']);
-      const none = await tenant.get<Labelled[]>('/api/v1/instances?label=nobody');
-      expect(none.body).toEqual([]);
+      expect(mine.body.items.map((i) => i.name)).toEqual(['team-a1', 'team-a2']);
+      const everyone = await linked.api.get<List>('/api/v1/instances?label=team-a');
+      expect(everyone.body.items.map((i) => i.name)).toEqual(['team-a1', 'team-a2', 'admin-a']);
+      const none = await tenant.get<List>('/api/v1/instances?label=nobody');
+      expect(none.body).toEqual({ items: [], nextCursor: null });
       expect((await tenant.get('/api/v1/instances?label=')).status).toBe(400);
+    });
+  });
+
+  describe('health, refusals and methods', () => {
+    it('/health carries the time and the uptime', async () => {
+      const before = Date.now();
+      const res = await linked.api.withKey(undefined).get<Record<string, unknown>>('/health');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'ok' });
+      const at = Date.parse(String(res.body.timestamp));
+      expect(at).toBeGreaterThanOrEqual(before - 1_000);
+      expect(at).toBeLessThanOrEqual(Date.now() + 1_000);
+      expect(res.body.timestamp).toBe(new Date(at).toISOString());
+      expect(res.body.uptimeSeconds).toBeGreaterThan(0);
+    });
+
+    it('says a recipient is not on WhatsApp when WhatsApp refuses a send with 479', async () => {
+      const res = await linked.api.post<Failure>(
+        `/api/v1/instances/${linked.instance.id}/messages?wait=sent`,
+        { to: '19990001234', type: 'text', text: 'anyone there?' },
+      );
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('ZG_ERR_WA_479');
+      expect(res.body.error.message).toMatch(/not on WhatsApp/);
+      const stored = await linked.api.get<{ error: { code: string; message: string } }>(
+        `/api/v1/instances/${linked.instance.id}/messages/${String(res.body.error.details?.id)}`,
+      );
+      expect(stored.body.error).toMatchObject({ code: 'ZG_ERR_WA_479' });
+      expect(stored.body.error.message).toMatch(/not on WhatsApp/);
+    });
+
+    it('answers a wrong method on a known path 405 with Allow and a coded body; an unknown path stays 404', async () => {
+      const anon = linked.api.withKey(undefined);
+      const cases: Array<[ApiClient, string, string, string[]]> = [
+        [linked.api, 'DELETE', '/api/v1/instances', ['GET', 'HEAD', 'POST']],
+        [anon, 'PUT', '/health', ['GET', 'HEAD']],
+        [linked.api, 'PUT', `/api/v1/instances/${linked.instance.id}`, ['DELETE', 'GET', 'HEAD', 'PATCH']],
+        [linked.api, 'GET', `/api/v1/instances/${linked.instance.id}/start`, ['POST']],
+      ];
+      for (const [client, method, path, allow] of cases) {
+        const res = await client.request<Failure>(method, path);
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(res.headers.get('allow')).toBe(allow.join(', '));
+        expect(res.body.error.code).toBe('ZG_ERR_METHOD_NOT_ALLOWED');
+        expect(res.body.error.details).toEqual({ allow });
+      }
+      const unknown = await linked.api.request<Failure>('DELETE', '/api/v1/instances/x/nothing-here');
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error.code).toBe('ZG_ERR_ROUTE_NOT_FOUND');
     });
   });
 });

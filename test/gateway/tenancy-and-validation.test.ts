@@ -219,7 +219,8 @@ describe('bad requests get coded 4xx, never 500', () => {
       ],
       ['POST', '/api/v1/instances/a-shop/messages', 'garbage', 400, 'ZG_ERR_VALIDATION', MULTIPART],
       ['GET', '/api/v1/nothing-here', undefined, 404, 'ZG_ERR_ROUTE_NOT_FOUND'],
-      ['PUT', '/api/v1/instances', {}, 404, 'ZG_ERR_ROUTE_NOT_FOUND'],
+      ['PUT', '/api/v1/instances', {}, 405, 'ZG_ERR_METHOD_NOT_ALLOWED'],
+      ['PUT', '/api/v1/instances/a-shop/nothing-here', {}, 404, 'ZG_ERR_ROUTE_NOT_FOUND'],
       [
         'POST',
         '/api/v1/instances/a-shop/pairing-code',

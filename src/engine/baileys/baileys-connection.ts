@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Boom } from '@hapi/boom';
 import makeWASocket, { type ConnectionState, DisconnectReason, type WAMessage, type WASocket } from 'baileys';
+import { refusalMessage } from '../../domain/wa-refusal.ts';
 import type { AccountOps } from '../account-ops.ts';
 import {
   type CloseInfo,
@@ -207,8 +208,7 @@ export class BaileysConnection implements EngineConnection {
       throw sendError(err);
     }
     const refusal = await acked.result;
-    if (refusal)
-      throw new SendError(`ZG_ERR_WA_${refusal}`, `WhatsApp refused the message (${refusal})`, false);
+    if (refusal) throw new SendError(`ZG_ERR_WA_${refusal}`, refusalMessage(refusal), false);
   }
 
   /** The server's verdict on a sent id: its error code, or undefined once accepted (or not heard). */
