@@ -21,10 +21,12 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = {
   },
   'POST /api/v1/instances/{id}/campaigns': {
     name: 'December promo',
-    template: 'Hi {{name}}, your code is {{code}}',
+    message: { type: 'text', text: 'Hi {{name}}, your code is {{code}}' },
+    dedupe: true,
     recipients: [
       { to: '5511912345678', vars: { name: 'Ana', code: 'XMAS10' } },
       { to: '5511923456789', vars: { name: 'Bruno', code: 'XMAS15' } },
+      { to: '+55 11 91234-5678', vars: { name: 'Ana again', code: 'XMAS20' } },
     ],
   },
   'POST /api/v1/tenants': { name: 'Acme' },

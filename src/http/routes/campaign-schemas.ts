@@ -103,7 +103,7 @@ export const CreatedCampaignJson = Type.Object(
         id: '0193a6f4-2d3e-7f50-9b00-2c3d4e5f6a71',
         instanceId: '0193a6f2-5b1e-7c3d-9f00-6a1b2c3d4e5f',
         name: 'December promo',
-        template: 'Hi {{name}}, new in: size 42',
+        template: 'Hi {{name}}, your code is {{code}}',
         status: 'running',
         total: 2,
         startAt: null,
