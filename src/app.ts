@@ -26,6 +26,7 @@ import { GroupService } from './groups/group-service.ts';
 import { createHttpServer, registerApi, registerOperatorRoutes } from './http/http-server.ts';
 import { InboundHandler } from './inbound/inbound-handler.ts';
 import { InstanceService } from './instances/instance-service.ts';
+import { LinkWait } from './instances/link-wait.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { StatsService } from './observability/stats.ts';
@@ -205,6 +206,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     return webhooks.syncInstanceWebhook(instance, settings);
   };
   const groups = new GroupService(instances, sessions);
+  const linkWait = new LinkWait(bus, instances);
   instances.onUpdated = (instance) => {
     sessions.instanceUpdated(instance);
     outbox.instanceUpdated(instance);
@@ -244,6 +246,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       sandbox: overrides.sandbox,
       sessions: dashboardSessions,
       http: config.http,
+      linkWait,
     });
     closeSocketIo = attachSocketIo(app.server, {
       tenants,

@@ -127,4 +127,29 @@ export const Errors = {
   ),
   unavailable: coded('ZG_ERR_UNAVAILABLE', 503, (message: string) => message),
   timeout: coded('ZG_ERR_TIMEOUT', 504, (what: string) => `timed out waiting for ${what}`),
+  linkTimeout: coded(
+    'ZG_ERR_TIMEOUT',
+    504,
+    (instance: { id: string; name: string; status: string }, waitMs: number) =>
+      `no QR code and no connection for instance ${instance.name} within ${waitMs} ms (status ` +
+      `${instance.status}); it goes on starting: GET /instances/${instance.id}/qr`,
+    (instance: { id: string; name: string; status: string }) => ({
+      id: instance.id,
+      name: instance.name,
+      status: instance.status,
+    }),
+  ),
+  linkEnded: coded(
+    'ZG_ERR_LINK_ENDED',
+    409,
+    (instance: { id: string; name: string; status: string; lastError: string | null }) =>
+      `instance ${instance.name} ended ${instance.status} before a QR code or a connection` +
+      (instance.lastError ? `: ${instance.lastError}` : ''),
+    (instance: { id: string; name: string; status: string; lastError: string | null }) => ({
+      id: instance.id,
+      name: instance.name,
+      status: instance.status,
+      lastError: instance.lastError,
+    }),
+  ),
 } as const;

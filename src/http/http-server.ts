@@ -10,6 +10,7 @@ import type { ContactService } from '../contacts/contact-service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { GroupService } from '../groups/group-service.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
+import type { LinkWait } from '../instances/link-wait.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { StatsService } from '../observability/stats.ts';
@@ -106,6 +107,8 @@ export interface ApiServices {
   metricsPublic: boolean;
   tenants: TenantService;
   instances: InstanceService;
+  /** `?wait=qr` on create and start: the first QR code or the connection, from the event bus. */
+  linkWait: LinkWait;
   messages: MessageService;
   /** Status updates to a list of contacts. */
   statuses: StatusService;
@@ -138,7 +141,7 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
     async (api) => {
       registerAuth(api, s.tenants, http, s.sessions);
       await api.register(tenantRoutes(s.tenants));
-      await api.register(instanceRoutes(s.instances));
+      await api.register(instanceRoutes(s.instances, s.linkWait));
       await api.register(linkRoutes(s.instances));
       await api.register(instanceEventRoutes(s.instances, s.bus, streams));
       await api.register(messageRoutes(s.messages));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InstanceJson } from '../support/gateway-harness.ts';
+import { type InstanceJson, waitForStatus } from '../support/gateway-harness.ts';
 import type { ApiClient } from '../support/http-client.ts';
 import { type LinkedGateway, startLinkedGateway } from '../support/linked-gateway.ts';
 
@@ -148,6 +148,52 @@ describe('instance extras', () => {
       const unknown = await linked.api.request<Failure>('DELETE', '/api/v1/instances/x/nothing-here');
       expect(unknown.status).toBe(404);
       expect(unknown.body.error.code).toBe('ZG_ERR_ROUTE_NOT_FOUND');
+    });
+  });
+
+  describe('?wait=qr on create and start', () => {
+    type Waited = Labelled & {
+      link?: { outcome: string; qr: string | null; qrDataUrl: string | null };
+    };
+
+    it('answers a create with its first QR code, one the phone can scan', async () => {
+      const { phone } = linked.sim.api.createAccount({ name: 'waiting' });
+      const res = await linked.api.post<Waited>('/api/v1/instances?wait=qr', { name: 'waiting' });
+      expect(res.status).toBe(201);
+      expect(res.body.name).toBe('waiting');
+      expect(res.body.link?.outcome).toBe('qr');
+      expect(res.body.link?.qr).toEqual(expect.any(String));
+      expect(res.body.link?.qrDataUrl).toMatch(/^data:image\/png;base64,/);
+      const scan = await fetch(`${linked.sim.info.adminUrl}/accounts/${phone}/link-qr`, {
+        method: 'POST',
+        body: JSON.stringify({ qr: res.body.link?.qr }),
+      });
+      expect(scan.ok).toBe(true);
+      await waitForStatus(linked.api, res.body.id, 'connected');
+      // without ?wait the answer is the instance alone
+      const plain = await linked.api.post<Waited>('/api/v1/instances', { name: 'plain', start: false });
+      expect(plain.status).toBe(201);
+      expect(plain.body.link).toBeUndefined();
+    });
+
+    it('answers a start of a linked number with the connected instance', async () => {
+      const { id } = linked.instance;
+      expect((await linked.api.post(`/api/v1/instances/${id}/stop`)).status).toBe(200);
+      const res = await linked.api.post<Waited>(`/api/v1/instances/${id}/start?wait=qr&waitMs=30000`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id, status: 'connected' });
+      expect(res.body.link).toEqual({ outcome: 'connected', qr: null, qrDataUrl: null });
+    });
+
+    it('bounds waitMs: past 60 s, or below 100 ms, is a coded 400', async () => {
+      const { id } = linked.instance;
+      for (const waitMs of [60_001, 99, 'soon']) {
+        const res = await linked.api.post<Failure>(`/api/v1/instances/${id}/start?wait=qr&waitMs=${waitMs}`);
+        expect(res.status, String(waitMs)).toBe(400);
+        expect(res.body.error.code).toBe('ZG_ERR_VALIDATION');
+      }
+      const other = await tenant.post<Failure>(`/api/v1/instances/${id}/start?wait=qr`);
+      expect(other.status).toBe(404);
     });
   });
 });

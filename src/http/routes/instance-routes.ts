@@ -2,21 +2,26 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { LabelField, MetadataField } from '../../instances/instance-annotations.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
+import type { LinkWait } from '../../instances/link-wait.ts';
 import { errorResponses, IdParam, InstanceBody, InstanceName, instanceJson } from '../schemas.ts';
+import { InstanceWithLink, LinkWaitQuery, withLink } from './link-wait-schemas.ts';
 
 const tags = ['instances'];
 const Settings = Type.Record(Type.String(), Type.Unknown());
 
 /** Instances: create, list, read, rename, delete, and their lifecycle actions. */
 export const instanceRoutes =
-  (instances: InstanceService): FastifyPluginAsyncTypebox =>
+  (instances: InstanceService, linkWait: LinkWait): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/instances',
       {
         schema: {
           tags,
-          summary: 'Create an instance (a WhatsApp number to link); it starts unless start is false',
+          summary:
+            'Create an instance (a WhatsApp number to link); it starts unless start is false. ' +
+            'With ?wait=qr, answers with its first QR code',
+          querystring: LinkWaitQuery,
           body: Type.Object(
             {
               name: InstanceName,
@@ -30,20 +35,29 @@ export const instanceRoutes =
             },
             { additionalProperties: false },
           ),
-          response: { 201: InstanceBody, 409: errorResponses[400], ...errorResponses },
+          response: {
+            201: InstanceWithLink,
+            409: errorResponses[400],
+            504: errorResponses[400],
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) => {
         const { name, start, tenantId, settings, label, metadata } = request.body;
-        const created = await instances.create(request.principal, {
-          name,
-          start: start ?? true,
-          tenantId,
-          settings,
-          label,
-          metadata,
-        });
-        return reply.status(201).send(instanceJson(created));
+        const create = () =>
+          instances.create(request.principal, {
+            name,
+            start: start ?? true,
+            tenantId,
+            settings,
+            label,
+            metadata,
+          });
+        if (request.query.wait !== 'qr' || start === false)
+          return reply.status(201).send(instanceJson(await create()));
+        const waited = await linkWait.around(request.principal, create, request.query.waitMs ?? 20_000);
+        return reply.status(201).send(withLink(instanceJson(waited.instance), waited.link));
       },
     );
 
@@ -120,10 +134,22 @@ export const instanceRoutes =
             tags,
             summary: `${action[0]?.toUpperCase()}${action.slice(1)} the instance`,
             params: IdParam,
-            response: { 200: InstanceBody, ...errorResponses },
+            ...(action === 'start' || action === 'restart' ? { querystring: LinkWaitQuery } : {}),
+            response: {
+              200: InstanceWithLink,
+              409: errorResponses[400],
+              504: errorResponses[400],
+              ...errorResponses,
+            },
           },
         },
-        async (request) => instanceJson(await instances.act(request.principal, request.params.id, action)),
+        async (request) => {
+          const act = () => instances.act(request.principal, request.params.id, action);
+          const { wait, waitMs } = request.query as { wait?: 'qr'; waitMs?: number };
+          if (wait !== 'qr' || (action !== 'start' && action !== 'restart')) return instanceJson(await act());
+          const waited = await linkWait.around(request.principal, act, waitMs ?? 20_000);
+          return withLink(instanceJson(waited.instance), waited.link);
+        },
       );
     }
   };
