@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { argbColor } from '../domain/status.ts';
 import { ZapgateError } from '../errors.ts';
-import { prepareStatus } from './status-input.ts';
+import { prepareStatus, type StatusInput } from './status-input.ts';
 
 const failure = (work: () => unknown) => {
   try {
@@ -51,7 +51,7 @@ describe('status updates as the outbox stores them', () => {
 
   it('refuses a bad audience, colour or font with a coded 400 naming the field', () => {
     const text = { type: 'text' as const, text: 'hi', contacts: ['5511987654321'] };
-    const cases = [
+    const cases: Array<[StatusInput, string]> = [
       [{ ...text, contacts: [] }, 'contacts'],
       [{ ...text, contacts: ['5511987654321', '12'] }, 'contacts[1]'],
       [{ ...text, contacts: ['1203630123@g.us'] }, 'contacts[0]'],
@@ -62,7 +62,7 @@ describe('status updates as the outbox stores them', () => {
         'backgroundColor',
       ],
       [{ ...text, text: '   ' }, 'text'],
-    ] as const;
+    ];
     for (const [input, field] of cases)
       expect(
         failure(() => prepareStatus(input)),
