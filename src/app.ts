@@ -37,6 +37,7 @@ import { Outbox } from './outbox/outbox.ts';
 import { startRetention } from './outbox/retention.ts';
 import { StatusService } from './outbox/status-service.ts';
 import type { SandboxLink } from './sandbox/sandbox-link.ts';
+import { BootRetry } from './sessions/boot-retry.ts';
 import type { SessionControl } from './sessions/session-control.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import { openStore } from './store/database.ts';
@@ -189,6 +190,11 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       );
     } else {
       parts.push({ start: () => void owner.sessions.restoreAll(), stop: () => owner.sessions.shutdown() });
+      const retry = new BootRetry(
+        { instances: store.instances, start: (i) => owner.sessions.start(i), bus, logger },
+        config.bootRetry,
+      );
+      parts.push({ start: () => retry.start(), stop: () => retry.stop() });
     }
   }
 

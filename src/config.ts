@@ -17,6 +17,8 @@ export interface Config {
   operator: { user: string | undefined; password: string | undefined };
   masterKey: string | undefined;
   bootStaggerMs: number;
+  /** Instances that ended `failed`, started again at boot: how often, and the first wait (it doubles). */
+  bootRetry: { attempts: number; baseMs: number };
   maxInstances: number;
   logLevel: string;
   /** LOG_FORMAT: json, pretty, or auto (pretty when stdout is a terminal). */
@@ -216,6 +218,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     operator: operator(env),
     masterKey: env.MASTER_KEY || undefined,
     bootStaggerMs: int(env, 'BOOT_STAGGER_MS', 250),
+    bootRetry: {
+      attempts: int(env, 'BOOT_RETRY_ATTEMPTS', 3),
+      baseMs: int(env, 'BOOT_RETRY_BASE_MS', 5_000, 10),
+    },
     maxInstances: int(env, 'MAX_INSTANCES', 100, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', LEVELS, 'info'),
     logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto') as Config['logFormat'],

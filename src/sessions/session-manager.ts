@@ -3,7 +3,10 @@ import type { EngineConnection } from '../engine/engine.ts';
 import { InstanceSession, linkedElsewhere, type SessionDeps } from './instance-session.ts';
 import type { SessionControl } from './session-control.ts';
 
-/** Statuses an instance is not brought back from at boot: it needs the operator (or a new link). */
+/**
+ * Statuses an instance is not brought back from at boot: it needs the operator (or a new link).
+ * `failed` ones get a few retries with backoff of their own (boot-retry.ts).
+ */
 const NOT_RESTORED = new Set(['logged_out', 'failed', 'stopped', 'created']);
 
 /** Owns every live session of this process: start, stop, restore at boot, shut down. */
