@@ -72,7 +72,10 @@ describe('status updates (status@broadcast)', () => {
     expect(atBen.key.remoteJid).toBe(STATUS);
     expect(atBen.key.participant).toBe(jid(ann.phone));
     expect(atBen.message?.extendedTextMessage?.text).toBe('open until 8 pm today');
-    expect(ann.client.acks.find((a) => a.id === first?.key.id)?.error).toBeUndefined();
+    const ack = await ann.client.waitFor('the server ack', () =>
+      ann.client.acks.find((a) => a.id === first?.key.id),
+    );
+    expect(ack.error).toBeUndefined();
 
     // the unlisted see the next status, meant for them, and never the first
     const bytes = randomBytes(20_000);
@@ -89,7 +92,16 @@ describe('status updates (status@broadcast)', () => {
 
     expect((await statusesOf(bob.phone)).map((m) => m.id)).toEqual([second?.key.id]);
     expect(cat.client.received.some((m) => m.key.id === first?.key.id)).toBe(false);
-    expect((await statusesOf(alice.phone)).map((m) => m.id)).toEqual([first?.key.id]);
+
+    // and the first audience sees a third status after the first, never the second in between
+    const third = await ann.client.sock.sendMessage(
+      STATUS,
+      { text: 'closed tomorrow' },
+      { statusJidList: [jid(alice.phone), jid(ben.phone)], broadcast: true },
+    );
+    await waitForStatus(alice.phone, third?.key.id);
+    await ben.client.waitForMessage((m) => m.key.id === third?.key.id, 'the third status at Ben');
+    expect((await statusesOf(alice.phone)).map((m) => m.id)).toEqual([first?.key.id, third?.key.id]);
     expect(ben.client.received.some((m) => m.key.id === second?.key.id)).toBe(false);
     // a status is not a chat message: the contact's own messages stay apart
     expect(fx.api.contactInbox(alice.phone).filter((m) => m.chat !== STATUS)).toEqual([]);
