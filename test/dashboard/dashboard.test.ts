@@ -5,6 +5,7 @@ import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { ADMIN_KEY, GatewayProcess, PACING_OFF } from '../support/gateway-harness.ts';
+import { pngBytes } from '../support/media-fixtures.ts';
 import { buildDashboard, launchChromium, screenshot } from './browser.ts';
 
 const USER = 'operator';
@@ -194,6 +195,47 @@ describe('the dashboard in Chromium', () => {
     expect(await card.getByRole('progressbar').getAttribute('value')).toBe('2');
     await screenshot(admin, 'campaigns');
     expect(sim.api.contactInbox(ana.phone).length).toBeGreaterThan(0);
+  });
+
+  it('runs an image campaign from a media URL, and says which recipients it sent to once', async () => {
+    const png = pngBytes(8_000);
+    let fetched = 0;
+    const media = createServer((_req, res) => {
+      fetched++;
+      res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    await new Promise<void>((r) => media.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(media.address() as AddressInfo).port}/flyer.png`;
+    try {
+      const ines = sim.api.createContact({ name: 'Ines' });
+      const joao = sim.api.createContact({ name: 'Joao' });
+      await admin.getByRole('link', { name: 'Campaigns' }).click();
+      await admin.getByLabel('Instance', { exact: true }).selectOption({ label: 'dash-one' });
+      await admin.getByLabel('Campaign name', { exact: true }).fill('flyer');
+      await admin.getByLabel('Send as', { exact: true }).selectOption({ label: 'Image' });
+      await admin.getByLabel('Media URL', { exact: true }).fill(url);
+      await admin.getByLabel('Caption (optional, use {{column}})', { exact: true }).fill('Hi {{name}}');
+      await admin
+        .getByLabel('Recipients as CSV (a phone column, then your variables)', { exact: true })
+        .fill(`phone,name\n${ines.phone},Ines\n${joao.phone},Joao\n+${ines.phone},Ines again\n`);
+      await admin.getByRole('button', { name: 'Create campaign' }).click();
+      await admin
+        .getByRole('status')
+        .getByText(`Sent once to 1 recipient(s) given more than once: ${ines.phone} (×2)`)
+        .waitFor();
+      const card = admin.getByRole('article', { name: 'flyer' });
+      await card.getByText('2 of 2 sent, 0 failed').waitFor({ timeout: 30_000 });
+      const captions = (phone: string) =>
+        sim.api
+          .contactInbox(phone)
+          .filter((m) => m.type === 'image')
+          .map((m) => m.content.caption);
+      await expect.poll(() => captions(joao.phone)).toEqual(['Hi Joao']);
+      await expect.poll(() => captions(ines.phone)).toEqual(['Hi Ines']);
+      expect(fetched).toBe(1);
+    } finally {
+      media.close();
+    }
   });
 
   it('pauses, resumes and cancels a campaign from its card', async () => {

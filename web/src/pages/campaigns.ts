@@ -15,6 +15,14 @@ interface Campaign {
   createdAt: string;
 }
 
+interface Created extends Campaign {
+  duplicates: Array<{ to: string; count: number }>;
+}
+
+/** What a campaign may send from the form: a text, or media by URL with the template as its caption. */
+const KINDS = ['text', 'image', 'video', 'document'] as const;
+type Kind = (typeof KINDS)[number];
+
 const DONE = ['sent', 'delivered', 'read', 'played'];
 const FINISHED = new Set(['completed', 'cancelled']);
 const sum = (counts: Record<string, number>, keys: string[]) =>
@@ -85,6 +93,8 @@ function NewCampaign(props: { onCreated: () => void; onError: (m: string) => voi
   const [instances, setInstances] = useState<Instance[]>([]);
   const [template, setTemplate] = useState('');
   const [csv, setCsv] = useState('');
+  const [kind, setKind] = useState<Kind>('text');
+  const [note, setNote] = useState<string | undefined>();
   useEffect(() => {
     get<Instance[]>('/instances').then(setInstances, () => undefined);
   }, []);
@@ -95,15 +105,22 @@ function NewCampaign(props: { onCreated: () => void; onError: (m: string) => voi
     e.preventDefault();
     const form = e.target as HTMLFormElement;
     const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
+    // a text goes as the template it always was; media carries the template as its caption
+    const message =
+      kind === 'text'
+        ? { template }
+        : { message: { type: kind, url: value('mediaUrl'), caption: template || undefined } };
     try {
-      await post(`/instances/${enc(value('instance'))}/campaigns`, {
+      const created = await post<Created>(`/instances/${enc(value('instance'))}/campaigns`, {
         name: value('name') || undefined,
-        template,
+        ...message,
         recipients: recipients.rows,
       });
       form.reset();
       setTemplate('');
       setCsv('');
+      setKind('text');
+      setNote(duplicatesNote(t, created.duplicates));
       props.onCreated();
     } catch (err) {
       props.onError((err as Error).message);
@@ -116,9 +133,14 @@ function NewCampaign(props: { onCreated: () => void; onError: (m: string) => voi
       ${instances.map((i) => html`<option value=${i.id}>${i.name}</option>`)}
     </select>
     <label>${t('campaigns.name')} <input name="name" maxlength="200" /></label>
+    <label for="campaign-kind">${t('campaigns.kind')}</label>
+    <select id="campaign-kind" name="kind" value=${kind} onChange=${(e: Event) => setKind((e.target as HTMLSelectElement).value as Kind)}>
+      ${KINDS.map((k) => html`<option value=${k}>${t(`campaigns.kind.${k}`)}</option>`)}
+    </select>
+    ${kind !== 'text' && html`<label>${t('campaigns.mediaUrl')} <input name="mediaUrl" type="url" required maxlength="4096" /></label>`}
     <label>
-      ${t('campaigns.template')}
-      <textarea name="template" rows="3" required value=${template} onInput=${(e: Event) => setTemplate((e.target as HTMLTextAreaElement).value)}></textarea>
+      ${kind === 'text' ? t('campaigns.template') : t('campaigns.caption')}
+      <textarea name="template" rows="3" required=${kind === 'text'} value=${template} onInput=${(e: Event) => setTemplate((e.target as HTMLTextAreaElement).value)}></textarea>
     </label>
     <label>
       ${t('campaigns.csv')}
@@ -130,5 +152,13 @@ function NewCampaign(props: { onCreated: () => void; onError: (m: string) => voi
       ${missing.length > 0 && html`<p role="alert" class="error">${t('campaigns.missing', { names: missing.join(', ') })}</p>`}
     </section>
     <button type="submit" disabled=${recipients.rows.length === 0 || missing.length > 0}>${t('campaigns.create')}</button>
+    ${note && html`<p role="status">${note}</p>`}
   </form>`;
+}
+
+/** The recipients the CSV gave more than once, each sent once: said after the campaign starts. */
+function duplicatesNote(t: ReturnType<typeof useT>, duplicates: Created['duplicates']): string | undefined {
+  if (duplicates.length === 0) return undefined;
+  const list = duplicates.map((d) => `${d.to} (×${d.count})`).join(', ');
+  return t('campaigns.duplicates', { count: duplicates.length, list });
 }
