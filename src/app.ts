@@ -7,6 +7,7 @@ import { SessionService } from './auth/session-service.ts';
 import { TenantService } from './auth/tenant-service.ts';
 import { CallHandler, checkCallSettings } from './calls/call-handler.ts';
 import type { Config } from './config.ts';
+import { ChatEvents } from './contacts/chat-events.ts';
 import { ChatTracker } from './contacts/chat-tracker.ts';
 import { ContactService } from './contacts/contact-service.ts';
 import type { Instance } from './domain/instance.ts';
@@ -107,6 +108,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   const parts: Part[] = [heartbeat, { start: () => {}, stop: () => notifications.close() }];
   let delivery: DeliveryWorker | undefined;
   const events = new EventPublisher(store, bus, logger, () => delivery?.wake());
+  const chatEvents = new ChatEvents(store, events, logger);
 
   let sessions: SessionControl;
   let outbox: Pick<Outbox, 'wake' | 'instanceUpdated'> = { wake: () => {}, instanceUpdated: () => {} };
@@ -126,6 +128,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       {
         store,
         events,
+        chatEvents,
         logger,
         metrics,
         engine: overrides.engine,
@@ -206,7 +209,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   });
   const statuses = new StatusService(store, instances, outbox);
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => delivery?.wake());
-  const contacts = new ContactService(store, instances, sessions);
+  const contacts = new ContactService(store, instances, sessions, chatEvents);
   instances.onSettings = (instance, settings) => {
     checkCallSettings(settings);
     return webhooks.syncInstanceWebhook(instance, settings);
@@ -292,6 +295,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
 interface OwnerDeps {
   store: Store;
   events: EventPublisher;
+  chatEvents: ChatEvents;
   logger: Logger;
   metrics: Metrics;
   engine: WhatsAppEngine | undefined;
@@ -342,7 +346,7 @@ function buildOwnerSide(
     instanceOf,
   );
   const inbound = new InboundHandler(store, events, logger, instanceOf);
-  const chats = new ChatTracker(store, logger);
+  const chats = new ChatTracker(store, logger, deps.chatEvents);
   const calls = new CallHandler(store, events, outbox, logger, instanceOf);
   const sessions: SessionManager = new SessionManager({
     hooks: {

@@ -4,8 +4,14 @@ import type { AccountSync, ChatUpdate, ContactUpdate } from '../engine/account-o
 import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
 import type { GatewayEvent, MessageStatusData } from '../events/event-map.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { ChatLastMessageRecord, ChatPatch, ContactPatch } from '../store/chat-repositories.ts';
+import type {
+  ChatLastMessageRecord,
+  ChatPatch,
+  ChatRecord,
+  ContactPatch,
+} from '../store/chat-repositories.ts';
 import type { Store } from '../store/repositories.ts';
+import type { ChatChanges, ChatOwner } from './chat-events.ts';
 
 const PHONE_SERVER = '@s.whatsapp.net';
 const isGroup = (jid: string) => jid.endsWith('@g.us');
@@ -64,15 +70,24 @@ export class ChatTracker {
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
+    /** Told of every chat written or deleted (`chat.update` events); the history at link excepted. */
+    private readonly changes?: ChatChanges,
   ) {}
 
   readonly hooks = {
     onOpen: (instance: Instance, conn: EngineConnection) => {
       conn.on('account', (sync) =>
-        this.enqueue(instance.id, 'chat sync', () => this.applySync(instance.id, sync)),
+        this.enqueue(instance.id, 'chat sync', async () => {
+          const deleted = await this.applySync(instance.id, sync);
+          if (sync.source === 'history') return;
+          for (const c of sync.chats) if (!isStatusBroadcast(c.jid)) this.changes?.changed(instance, c.jid);
+          for (const jid of sync.deletedChats) this.changes?.deleted(instance, jid, deleted.get(jid));
+        }),
       );
       conn.on('inbound', (e) =>
-        this.enqueue(instance.id, 'chat of a message', () => this.inbound(instance.id, e)),
+        this.enqueue(instance.id, 'chat of a message', async () => {
+          if (await this.inbound(instance.id, e)) this.changes?.changed(instance, e.chatJid);
+        }),
       );
     },
   };
@@ -86,7 +101,11 @@ export class ChatTracker {
     const data = event.data as MessageStatusData;
     if (data.status !== 'sent') return;
     const instanceId = event.instance.id;
-    this.enqueue(instanceId, 'chat of a send', () => this.sent(instanceId, data.id));
+    const owner: ChatOwner = { ...event.instance, tenantId: event.tenantId };
+    this.enqueue(instanceId, 'chat of a send', async () => {
+      const chatJid = await this.sent(instanceId, data.id);
+      if (chatJid) this.changes?.changed(owner, chatJid);
+    });
   };
 
   /** Resolves when what was queued for the instance so far is written (tests, shutdown). */
@@ -105,7 +124,8 @@ export class ChatTracker {
     });
   }
 
-  async applySync(instanceId: string, sync: AccountSync): Promise<void> {
+  /** Writes the chats and contacts of a sync; resolves with the deleted chats as they were. */
+  async applySync(instanceId: string, sync: AccountSync): Promise<Map<string, ChatRecord>> {
     const chats = sync.chats
       .filter((c) => !isStatusBroadcast(c.jid))
       .map((c) => ({ jid: c.jid, patch: chatPatchOf(c, sync.source) }));
@@ -114,16 +134,23 @@ export class ChatTracker {
       instanceId,
       sync.contacts.filter((c) => !isGroup(c.jid) && !isStatusBroadcast(c.jid)).map(contactChangeOf),
     );
-    for (const jid of sync.deletedChats) await this.store.chats.delete(instanceId, jid);
+    const deleted = new Map<string, ChatRecord>();
+    for (const jid of sync.deletedChats) {
+      const before = await this.store.chats.get(instanceId, jid);
+      if (before) deleted.set(jid, before);
+      await this.store.chats.delete(instanceId, jid);
+    }
     if (sync.source === 'history')
       this.logger.info(
         { instanceId, chats: chats.length, contacts: sync.contacts.length },
         'history chats recorded',
       );
+    return deleted;
   }
 
-  private async inbound(instanceId: string, e: InboundEvent): Promise<void> {
-    if (e.kind !== 'message' || e.type === 'reaction' || isStatusBroadcast(e.chatJid)) return;
+  /** Records the chat of a message; false when the message is none of a chat's. */
+  private async inbound(instanceId: string, e: InboundEvent): Promise<boolean> {
+    if (e.kind !== 'message' || e.type === 'reaction' || isStatusBroadcast(e.chatJid)) return false;
     const patch: ChatPatch = {
       lastMessage: lastOf(e.waMessageId, e.fromMe, e.type, e.content, e.timestamp),
       // a message of ours (from the phone) means the chat was read there
@@ -143,11 +170,13 @@ export class ChatTracker {
         },
       ]);
     }
+    return true;
   }
 
-  private async sent(instanceId: string, messageId: string): Promise<void> {
+  /** Records one of our sends as its chat's last message; resolves with the chat's jid. */
+  private async sent(instanceId: string, messageId: string): Promise<string | undefined> {
     const message = await this.store.messages.find(instanceId, messageId);
-    if (message?.direction !== 'outbound' || message.type === 'reaction') return;
+    if (message?.direction !== 'outbound' || message.type === 'reaction') return undefined;
     const at = message.sentAt ?? message.createdAt;
     await this.store.chats.upsertMany(instanceId, [
       {
@@ -158,5 +187,6 @@ export class ChatTracker {
         },
       },
     ]);
+    return message.chatJid;
   }
 }

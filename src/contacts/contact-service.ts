@@ -18,6 +18,7 @@ import type {
   ContactRecord,
 } from '../store/chat-repositories.ts';
 import type { Store } from '../store/repositories.ts';
+import type { ChatChanges } from './chat-events.ts';
 
 const PHONE_SERVER = 's.whatsapp.net';
 
@@ -77,6 +78,8 @@ export class ContactService {
     private readonly store: Store,
     private readonly instances: InstanceService,
     private readonly sessions: SessionControl,
+    /** Told of each chat an action changed or deleted (`chat.update` events). */
+    private readonly chatChanges?: ChatChanges,
   ) {}
 
   private async live(
@@ -130,9 +133,11 @@ export class ContactService {
     });
     if (action === 'delete') {
       await this.store.chats.delete(instance.id, jid);
+      this.chatChanges?.deleted(instance, jid, stored);
       return null;
     }
     await this.store.chats.upsertMany(instance.id, [{ jid, patch: patchAfter(action, mutedUntil) }]);
+    this.chatChanges?.changed(instance, jid);
     return (await this.store.chats.get(instance.id, jid)) ?? null;
   }
 

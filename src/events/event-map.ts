@@ -1,4 +1,5 @@
 import type { CallReceivedData } from '../calls/call-handler.ts';
+import type { ChatState } from '../contacts/chat-state.ts';
 import type { InstanceStatus } from '../domain/instance.ts';
 import type { CampaignStatus, MessageContent, MessageStatus, MessageType } from '../domain/message.ts';
 import type { Notice } from '../engine/engine.ts';
@@ -36,6 +37,14 @@ export interface CampaignCountsData {
   counts: Record<string, number>;
 }
 
+/**
+ * A chat's new state (the shape of `GET /chats` items) after it changed: archived, pinned, muted,
+ * marked unread, its unread count or last message (live traffic, our sends, the phone's app-state
+ * sync, the API's chat actions), or deleted (`deleted: true`, with its state before). Coalesced:
+ * at most one a second per chat, the last one with the latest state; the history at link sends none.
+ */
+export type ChatUpdateData = ChatState & { deleted: boolean };
+
 /** Every event the gateway publishes, by name. Webhooks, SSE and socket.io payloads derive from it. */
 export interface GatewayEventMap {
   'instance.status': {
@@ -57,7 +66,14 @@ export interface GatewayEventMap {
     content: MessageContent;
   };
   'presence.update': Extract<Notice, { kind: 'presence' }>;
+  /**
+   * A group change by us or others (`action`: subject, description, announce, locked, ephemeral,
+   * join_approval, add, remove, promote, demote, leave, picture, invite_revoked…). A request to
+   * join while join approval is on is `join_request` (`participants`: the requester, `changes.method`);
+   * `join_request_revoked` when an admin (the `author`) rejected it or the requester withdrew it.
+   */
   'group.update': Extract<Notice, { kind: 'group' }>;
+  'chat.update': ChatUpdateData;
   'call.received': CallReceivedData;
   'message.revoked': { id: string | null; waMessageId: string; chatJid: string; targetId: string };
   /** At most once a second per campaign while its messages change status. */

@@ -77,6 +77,18 @@ describe('groups and calls in fleet mode (the API node asks the owning worker)',
     expect(read.participants.find((p) => p.phone === member.phone)?.role).toBe('admin');
     const invite = await api.get<{ code: string }>(`${path}/invite`);
     expect(invite.body.code).toBe(sim.api.groups.state(created.body.jid).inviteCode);
+    // requests to join: listed and approved on the worker, through the generic group call
+    expect((await api.patch<Group>(path, { joinApproval: true })).status).toBe(200);
+    const { phone: asker } = sim.api.createAccount({ name: 'Asker' });
+    sim.api.groups.join(asker, invite.body.code);
+    const asked = await api.get<{ items: Array<{ phone: string | null }> }>(`${path}/requests`);
+    expect(asked.body.items.map((r) => r.phone)).toEqual([asker]);
+    const approved = await api.post<{ results: Array<{ result: string }> }>(`${path}/requests`, {
+      action: 'approve',
+      participants: [asker],
+    });
+    expect(approved.body.results).toEqual([expect.objectContaining({ result: 'approved' })]);
+    expect(sim.api.groups.state(created.body.jid).participants.map((p) => p.phone)).toContain(asker);
     const bad = await api.get<{ error: { code: string } }>(`${base}/groups/nope`);
     expect(bad.body.error.code).toBe('ZG_ERR_INVALID_GROUP_JID');
     const missing = await api.get(`${base}/groups/120363000000000000@g.us`);

@@ -2,6 +2,7 @@ import type { BinaryNode } from 'baileys';
 import { describe, expect, it } from 'vitest';
 import { groupNoticesOf, groupPictureNoticeOf } from './group-notices.ts';
 import { participantResult } from './group-ops.ts';
+import { requestResult } from './group-requests.ts';
 
 const G = '120363000000000001@g.us';
 const notification = (content: BinaryNode[], attrs: Record<string, string> = {}): BinaryNode => ({
@@ -76,6 +77,50 @@ describe('group notices from w:gp2 notifications', () => {
     expect(picture).toMatchObject({ action: 'picture', author: '15550001111@s.whatsapp.net' });
     const contact = groupPictureNoticeOf({ tag: 'notification', attrs: { from: '1555@s.whatsapp.net' } });
     expect(contact).toBeUndefined();
+  });
+});
+
+describe('join requests', () => {
+  it('reads a request and its revocation, the requester by phone', () => {
+    const requester = { jid: '90000000004@lid', phone_number: '15550004444@s.whatsapp.net' };
+    const [asked] = groupNoticesOf(
+      notification(
+        [
+          {
+            tag: 'created_membership_requests',
+            attrs: { request_method: 'invite_link' },
+            content: [{ tag: 'participant', attrs: requester }],
+          },
+        ],
+        { participant: '90000000004@lid', participant_pn: '15550004444@s.whatsapp.net' },
+      ),
+    );
+    expect(asked).toMatchObject({
+      action: 'join_request',
+      participants: ['15550004444@s.whatsapp.net'],
+      changes: { method: 'invite_link' },
+    });
+    const [revoked] = groupNoticesOf(
+      notification([
+        {
+          tag: 'revoked_membership_requests',
+          attrs: {},
+          content: [{ tag: 'participant', attrs: requester }],
+        },
+      ]),
+    );
+    expect(revoked).toMatchObject({
+      action: 'join_request_revoked',
+      participants: ['15550004444@s.whatsapp.net'],
+      author: '15550001111@s.whatsapp.net',
+    });
+  });
+
+  it('reads approve and reject outcomes', () => {
+    expect(requestResult('approve', '200')).toBe('approved');
+    expect(requestResult('reject', '200')).toBe('rejected');
+    expect(requestResult('approve', '404')).toBe('not_requested');
+    expect(requestResult('reject', '500')).toBe('failed');
   });
 });
 

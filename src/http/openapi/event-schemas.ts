@@ -9,6 +9,7 @@ import {
   type MessageType,
 } from '../../domain/message.ts';
 import type { GatewayEventMap, GatewayEventName } from '../../events/event-map.ts';
+import { ChatBody } from '../routes/contact-schemas.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const enumOf = <T extends string>(values: readonly T[]) =>
@@ -126,7 +127,11 @@ export const EVENT_DATA = {
   'group.update': Type.Object({
     kind: Type.Literal('group'),
     groupJid: Type.String(),
-    action: Type.String({ examples: ['add'] }),
+    action: Type.String({
+      examples: ['add', 'join_request'],
+      description:
+        'subject, description, announce, locked, ephemeral, join_approval, add, remove, promote, demote, leave, picture, invite_revoked; join_request when someone asks to join a group that admits by approval (changes.method), join_request_revoked when an admin rejected it or it was withdrawn',
+    }),
     participants: Type.Array(Type.String()),
     author: Nullable(Type.String()),
     subject: Nullable(Type.String()),
@@ -134,6 +139,16 @@ export const EVENT_DATA = {
       Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
     ),
   }),
+  'chat.update': Type.Object(
+    {
+      ...ChatBody.properties,
+      deleted: Type.Boolean({ description: 'the chat was deleted (its state before)' }),
+    },
+    {
+      description:
+        'a chat changed (archive, pin, mute, unread, last message, deletion): its new state, as GET /chats lists it; at most one a second per chat, the last with the latest state',
+    },
+  ),
   'call.received': Type.Object({
     kind: Type.Literal('call'),
     callId: Type.String(),
@@ -161,6 +176,7 @@ const conforms: { [K in GatewayEventName]: Same<Static<(typeof EVENT_DATA)[K]>, 
   'message.revoked': true,
   'presence.update': true,
   'group.update': true,
+  'chat.update': true,
   'call.received': true,
   'campaign.progress': true,
   'campaign.completed': true,

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { chatStateOf } from '../../contacts/chat-state.ts';
 import type { OwnProfile, PrivacySettings } from '../../engine/account-ops.ts';
 import type { ChatRecord, ContactRecord } from '../../store/chat-repositories.ts';
 
@@ -39,19 +40,8 @@ export const ChatBody = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
-export function chatJson(c: ChatRecord): Static<typeof ChatBody> {
-  return {
-    jid: c.jid,
-    name: c.name,
-    unreadCount: c.unreadCount,
-    archived: c.archived,
-    pinned: c.pinned,
-    muted: c.mutedUntil !== null && (c.mutedUntil < 0 || c.mutedUntil > Date.now()),
-    mutedUntil: c.mutedUntil !== null && c.mutedUntil > 0 ? new Date(c.mutedUntil).toISOString() : null,
-    lastMessage: c.lastMessage && { ...c.lastMessage, timestamp: c.lastMessage.timestamp.toISOString() },
-    updatedAt: c.updatedAt.toISOString(),
-  };
-}
+/** The one shape of a chat (`chat.update` events carry it too). */
+export const chatJson = (c: ChatRecord): Static<typeof ChatBody> => chatStateOf(c);
 
 export const ContactBody = Type.Object({
   jid: Type.String({ examples: [JID] }),
