@@ -203,7 +203,9 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
 
   const instances = new InstanceService(store, sessions, config.maxInstances);
   const tenants = new TenantService(store, adminKey.key, () => instances);
-  const messages = new MessageService(store, instances, sessions, outbox, bus);
+  const messages = new MessageService(store, instances, sessions, outbox, bus, {
+    linkPreviews: config.linkPreviews,
+  });
   const campaigns = new CampaignService(store, instances, outbox, {
     allowPrivateUrls: config.allowPrivateUrls,
   });

@@ -44,6 +44,8 @@ export interface Config {
   sendRetry: { baseMs: number; maxMs: number; maxAttempts: number };
   retentionDays: number;
   allowPrivateUrls: boolean;
+  /** LINK_PREVIEWS: `linkPreview: true` on a text has the gateway fetch the page for its card. */
+  linkPreviews: boolean;
   inboundMediaMaxBytes: number;
   webhook: { timeoutMs: number; maxAgeMs: number; retryBaseMs: number; retryMaxMs: number };
   /** When set, GET /metrics requires `Authorization: Bearer <token>` (and only it). */
@@ -248,6 +250,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     retentionDays: int(env, 'MESSAGES_RETENTION_DAYS', 7),
     allowPrivateUrls: flag(env, 'ALLOW_PRIVATE_URLS', false) || flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    linkPreviews: flag(env, 'LINK_PREVIEWS', false),
     inboundMediaMaxBytes: int(env, 'INBOUND_MEDIA_MAX_BYTES', 64 * 1024 * 1024),
     webhook: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100),

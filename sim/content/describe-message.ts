@@ -153,7 +153,11 @@ function describeOther(m: proto.IMessage): DescribedMessage {
   }
   if (m.extendedTextMessage) {
     const { text, contextInfo } = m.extendedTextMessage;
-    return { type: 'text', content: { text: text ?? '', ...contextOf(contextInfo) } };
+    const preview = linkPreviewOf(m.extendedTextMessage);
+    return {
+      type: 'text',
+      content: { text: text ?? '', ...(preview ? { linkPreview: preview } : {}), ...contextOf(contextInfo) },
+    };
   }
   const location = m.locationMessage ?? m.liveLocationMessage;
   if (location) {
@@ -244,6 +248,15 @@ function describeLocation(
 
 function describeContact(c: proto.Message.IContactMessage): Content {
   return { displayName: c.displayName ?? null, vcard: c.vcard ?? null, ...contextOf(c.contextInfo) };
+}
+
+/** The link card of a text (what WhatsApp shows under it), when it has one. */
+function linkPreviewOf(t: proto.Message.IExtendedTextMessage): Content | undefined {
+  if (!t.matchedText && !t.title) return undefined;
+  const card: Content = { matchedText: t.matchedText ?? null, title: t.title ?? null };
+  if (t.description) card.description = t.description;
+  if (t.jpegThumbnail?.length) card.jpegThumbnail = Buffer.from(t.jpegThumbnail).toString('base64');
+  return card;
 }
 
 /** `replyTo` and `mentions` from a contextInfo, only when present. */

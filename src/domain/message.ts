@@ -39,6 +39,16 @@ export const RECEIPT_RANK: Readonly<Partial<Record<MessageStatus, number>>> = {
   played: 4,
 };
 
+/** The card WhatsApp shows under a text for a link in it. */
+export interface LinkPreview {
+  /** The link as it appears in the text. */
+  url: string;
+  title: string;
+  description?: string;
+  /** An image the gateway fetches when it sends, for the card's thumbnail. */
+  thumbnailUrl?: string;
+}
+
 /** The content of a message, as stored: media bytes live in `message_media`, not here. */
 export interface MessageContent {
   text?: string;
@@ -74,6 +84,8 @@ export interface MessageContent {
   mediaError?: string;
   /** Changed by its sender after it was sent. */
   edited?: boolean;
+  /** text: the preview of a link in it, given by the caller, or `true` to build it when it is sent. */
+  linkPreview?: LinkPreview | true;
   /** Who sent an inbound message: the phone number is given beside a LID whenever it is known. */
   sender?: { jid: string; phone: string | null; lid: string | null; pushName: string | null };
 }

@@ -99,6 +99,17 @@ export interface OutgoingMessage {
   media?: Buffer;
   /** The message replied to, when it is known (its id, who sent it, its text if any). */
   quoted?: { waMessageId: string; fromMe: boolean; participant?: string; text?: string };
+  /** text: the card for its link, ready (the engine fetches nothing for it). */
+  linkPreview?: OutgoingLinkPreview;
+}
+
+export interface OutgoingLinkPreview {
+  /** The link as it appears in the text. */
+  url: string;
+  title: string;
+  description?: string;
+  /** Image bytes the engine shrinks into the card's thumbnail. */
+  thumbnail?: Buffer;
 }
 
 export type PresenceState = 'composing' | 'recording' | 'paused' | 'available' | 'unavailable';

@@ -1,6 +1,7 @@
 import { MEDIA_TYPES, type MediaType, type MessageContent, type MessageType } from '../domain/message.ts';
 import { normalizePhone } from '../domain/phone.ts';
 import { Errors } from '../errors.ts';
+import { linkPreviewOf, type SendFeatureOptions } from './send-features.ts';
 
 /** Largest media accepted per type, in bytes (WhatsApp's own limits, rounded down). */
 export const MEDIA_LIMITS: Readonly<Record<MediaType, number>> = {
@@ -139,9 +140,13 @@ function contentOf(input: SendInput): MessageContent {
 }
 
 /** Validates a send request and turns it into what the outbox stores. Throws coded 400s. */
-export function prepareMessage(input: SendInput, upload?: Buffer): PreparedMessage {
+export function prepareMessage(
+  input: SendInput,
+  upload?: Buffer,
+  options: SendFeatureOptions = { linkPreviews: false },
+): PreparedMessage {
   const chatJid = chatJidOf(input.to);
-  const base = contentOf(input);
+  const base = { ...contentOf(input), ...(input.type === 'text' ? linkPreviewOf(input, options) : {}) };
   const extras: MessageContent = {
     ...(input.replyTo && input.type !== 'reaction' ? { replyTo: input.replyTo } : {}),
     ...(input.mentions?.length ? { mentions: input.mentions.map(chatJidOf) } : {}),

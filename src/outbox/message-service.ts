@@ -11,6 +11,7 @@ import type { MessageListFilter, Store } from '../store/repositories.ts';
 import { checkedMimetype } from './media-check.ts';
 import { chatJidOf, isMediaType, prepareMessage, type SendInput } from './message-input.ts';
 import type { Outbox } from './outbox.ts';
+import type { SendFeatureOptions } from './send-features.ts';
 
 /** WhatsApp Web's id shape, chosen at insert so a re-send repeats it and recipients drop the copy. */
 export const newWaMessageId = (): string => `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
@@ -32,6 +33,7 @@ export class MessageService {
     private readonly sessions: SessionControl,
     private readonly outbox: Pick<Outbox, 'wake'>,
     private readonly bus: EventBus,
+    private readonly features: SendFeatureOptions = { linkPreviews: false },
   ) {}
 
   /** Writes the row (`queued`) before answering; the sender loop does the rest. */
@@ -42,7 +44,7 @@ export class MessageService {
     options: { idempotencyKey?: string; upload?: Buffer } = {},
   ): Promise<{ message: Message; created: boolean }> {
     const instance = await this.instances.find(principal, idOrName);
-    const prepared = prepareMessage(input, options.upload);
+    const prepared = prepareMessage(input, options.upload, this.features);
     // queued for an instance without credentials, a message would wait for a link that may never come
     if (!isLinked(instance)) throw Errors.notLinked(instance.name, instance.status);
     const target = prepared.type === 'reaction' ? prepared.content.messageId : prepared.content.replyTo;

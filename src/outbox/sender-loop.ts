@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import { reconnectDelay } from '../sessions/reconnect-policy.ts';
 import type { LeaseFence, Store } from '../store/repositories.ts';
 import { fetchMedia } from './media-source.ts';
+import { withSendExtras } from './outgoing-extras.ts';
 import { dailyAllowance, delayBetweenSends, type Pacing, resolvePacing, typingTime } from './pacing.ts';
 
 export interface SenderDeps {
@@ -219,7 +220,11 @@ export class SenderLoop {
 
   private async deliver(conn: EngineConnection, message: Message, pacing: Pacing): Promise<void> {
     try {
-      const outgoing = await this.outgoing(message);
+      const outgoing = await withSendExtras(
+        await this.outgoing(message),
+        this.deps.allowPrivateUrls,
+        this.log,
+      );
       await this.type(conn, message, pacing);
       // a lease lost meanwhile: the row stays `sending` and the new owner re-sends it, same id
       if (this.fence() === null) return;

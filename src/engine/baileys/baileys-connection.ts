@@ -21,6 +21,7 @@ import { watchAccountSync } from './contact-sync.ts';
 import { watchGroupNotices } from './group-notices.ts';
 import { BaileysGroupOps } from './group-ops.ts';
 import { mapInbound } from './inbound-mapper.ts';
+import { urlInfoOf } from './link-card.ts';
 import { callNotices, presenceNotices } from './notices.ts';
 import { quotedMessage, toBaileysContent } from './outgoing-content.ts';
 import { BaileysAccountOps } from './profile-ops.ts';
@@ -78,6 +79,7 @@ export class BaileysConnection implements EngineConnection {
   private readonly sentIds = new Set<string>();
   readonly account: AccountOps;
   readonly groups: GroupOps;
+  private readonly warn: (fields: Record<string, unknown>, message: string) => void;
   /** Sends awaiting the server's ack, told its error code (or undefined: accepted). */
   private readonly ackWaiters = new Map<string, (error: string | undefined) => void>();
 
@@ -88,6 +90,7 @@ export class BaileysConnection implements EngineConnection {
     private readonly media?: MediaDownloader,
   ) {
     this.sock = makeWASocket(config);
+    this.warn = (fields, msg) => config.logger?.warn(fields, msg);
     this.sock.ev.on('creds.update', () => void saveCreds().catch(onSaveError));
     this.sock.ev.on('connection.update', (u) => this.onUpdate(u));
     this.sock.ws.on('frame', () => {
@@ -187,7 +190,8 @@ export class BaileysConnection implements EngineConnection {
   }
 
   async send(message: OutgoingMessage): Promise<void> {
-    const content = toBaileysContent(message);
+    const card = message.linkPreview && (await urlInfoOf(message.linkPreview, this.warn));
+    const content = toBaileysContent(message, card || undefined);
     const quoted = quotedMessage(message);
     const status = statusSendOptions(message);
     this.sentIds.add(message.waMessageId);

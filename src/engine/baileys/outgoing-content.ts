@@ -1,4 +1,4 @@
-import type { AnyMessageContent, WAMessage } from 'baileys';
+import type { AnyMessageContent, WAMessage, WAUrlInfo } from 'baileys';
 import type { OutgoingMessage } from '../engine.ts';
 import { SendError } from '../engine.ts';
 
@@ -9,13 +9,20 @@ function media(m: OutgoingMessage): Buffer {
   return m.media;
 }
 
-/** The gateway's message as Baileys content. Pure: no I/O, no socket. */
-export function toBaileysContent(m: OutgoingMessage): AnyMessageContent {
+/**
+ * The gateway's message as Baileys content. Pure: no I/O, no socket. `urlInfo` is the text's link
+ * card, made ready before; a text without one says so (null), so Baileys fetches no preview itself.
+ */
+export function toBaileysContent(m: OutgoingMessage, urlInfo?: WAUrlInfo): AnyMessageContent {
+  return contentOf(m, urlInfo ?? null);
+}
+
+function contentOf(m: OutgoingMessage, urlInfo: WAUrlInfo | null): AnyMessageContent {
   const c = m.content;
   const mentions = c.mentions?.length ? { mentions: c.mentions } : {};
   switch (m.type) {
     case 'text':
-      return { text: c.text ?? '', ...mentions };
+      return { text: c.text ?? '', linkPreview: urlInfo, ...mentions };
     case 'image':
       return { image: media(m), caption: c.caption, mimetype: c.mimetype, ...mentions };
     case 'video':

@@ -42,6 +42,17 @@ export const MessageContentSchema = Type.Object(
     revoked: Type.Optional(Type.Boolean()),
     mediaError: Type.Optional(Type.String()),
     edited: Type.Optional(Type.Boolean()),
+    linkPreview: Type.Optional(
+      Type.Union([
+        Type.Literal(true),
+        Type.Object({
+          url: Type.String(),
+          title: Type.String(),
+          description: Type.Optional(Type.String()),
+          thumbnailUrl: Type.Optional(Type.String()),
+        }),
+      ]),
+    ),
     sender: Type.Optional(
       Type.Object({
         jid: Type.String(),

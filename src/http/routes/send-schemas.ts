@@ -26,6 +26,34 @@ const quoting = {
     }),
   ),
 };
+/** A link preview as the caller gives it, or `true` for the gateway to build it (LINK_PREVIEWS=1). */
+const LinkPreviewField = Type.Union(
+  [
+    Type.Literal(true, { description: 'build it from the first URL in the text (LINK_PREVIEWS=1)' }),
+    Type.Object(
+      {
+        url: Type.String({
+          minLength: 1,
+          maxLength: 4096,
+          description: 'the link, as it appears in the text',
+        }),
+        title: Type.String({ minLength: 1, maxLength: 1024 }),
+        description: Type.Optional(Type.String({ maxLength: 4096 })),
+        thumbnailUrl: Type.Optional(
+          Type.String({
+            maxLength: 4096,
+            description: 'an image fetched when it is sent, for the thumbnail',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description: 'the card shown under the text for its link',
+    examples: [{ url: 'https://example.com/sale', title: 'Summer sale', description: 'Up to 50% off' }],
+  },
+);
 const mediaSource = {
   url: Type.Optional(
     Type.String({ maxLength: 4096, description: 'an https URL the gateway downloads when it sends' }),
@@ -65,6 +93,7 @@ const media = <T extends (typeof MEDIA_TYPES)[number], P extends TProperties>(
 export const SEND_KINDS = {
   text: kind('text', 'Text', 'A text message.', {
     text: Type.String({ minLength: 1, maxLength: 65_536 }),
+    linkPreview: Type.Optional(LinkPreviewField),
     ...quoting,
   }),
   image: media('image', 'Image', 'A picture (JPEG, PNG or WebP, up to 16 MB)', caption),

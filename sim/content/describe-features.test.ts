@@ -1,0 +1,48 @@
+import { proto } from 'baileys';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MediaHost, startMediaHost } from '../media/media-host.ts';
+import { generateTlsMaterial } from '../media/tls-material.ts';
+import { describeMessage } from './describe-message.ts';
+
+let host: MediaHost;
+beforeAll(async () => {
+  host = await startMediaHost({ tls: await generateTlsMaterial() });
+});
+afterAll(async () => {
+  await host.close();
+});
+
+const overTheWire = (message: proto.IMessage): proto.IMessage =>
+  proto.Message.decode(proto.Message.encode(message).finish());
+
+describe('what a message carries besides its content', () => {
+  it('a text with a link card: matched text, title, description and thumbnail', async () => {
+    const thumb = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+    const text = {
+      extendedTextMessage: {
+        text: 'see https://example.com/sale',
+        matchedText: 'https://example.com/sale',
+        title: 'Summer sale',
+        description: 'Up to 50% off',
+        jpegThumbnail: thumb,
+        previewType: proto.Message.ExtendedTextMessage.PreviewType.NONE,
+      },
+    };
+    expect(await describeMessage(overTheWire(text), host)).toEqual({
+      type: 'text',
+      content: {
+        text: 'see https://example.com/sale',
+        linkPreview: {
+          matchedText: 'https://example.com/sale',
+          title: 'Summer sale',
+          description: 'Up to 50% off',
+          jpegThumbnail: thumb.toString('base64'),
+        },
+      },
+    });
+    const plain = { extendedTextMessage: { text: 'no card https://example.com' } };
+    expect((await describeMessage(overTheWire(plain), host)).content).toEqual({
+      text: 'no card https://example.com',
+    });
+  });
+});

@@ -1,0 +1,70 @@
+import type { LinkPreview, MessageContent } from '../domain/message.ts';
+import { Errors, ZapgateError } from '../errors.ts';
+
+/** What a send may ask for on top of its content, as `prepareMessage` reads it. */
+export interface FeatureInput {
+  type: string;
+  text?: string;
+  linkPreview?: LinkPreview | true;
+}
+
+/** The operator's switches for the features of a send. */
+export interface SendFeatureOptions {
+  /** LINK_PREVIEWS=1: `linkPreview: true` has the gateway fetch the page. */
+  linkPreviews: boolean;
+}
+
+/** The first http(s) link in a text, without the punctuation that ends a sentence after it. */
+export function firstUrlIn(text: string): string | undefined {
+  const found = /https?:\/\/[^\s<>"']+/i.exec(text)?.[0];
+  return found?.replace(/[.,;:!?)\]}'"]+$/, '');
+}
+
+const isHttpUrl = (raw: string): boolean => {
+  try {
+    const { protocol } = new URL(raw);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+/** `linkPreview` checked against the text: a given card's link must be in it, `true` needs one. */
+export function linkPreviewOf(
+  input: FeatureInput,
+  options: SendFeatureOptions,
+): Pick<MessageContent, 'linkPreview'> {
+  const preview = input.linkPreview;
+  if (preview === undefined) return {};
+  const text = input.text ?? '';
+  if (preview === true) {
+    if (!options.linkPreviews)
+      throw new ZapgateError(
+        'ZG_ERR_LINK_PREVIEWS_OFF',
+        400,
+        'this gateway does not build link previews (LINK_PREVIEWS=1 turns them on); give the preview as { url, title, description?, thumbnailUrl? }',
+        { field: 'linkPreview' },
+      );
+    if (!firstUrlIn(text))
+      throw Errors.validation('linkPreview: true needs an http(s) link in the text', {
+        field: 'linkPreview',
+      });
+    return { linkPreview: true };
+  }
+  if (!isHttpUrl(preview.url) || !text.includes(preview.url))
+    throw Errors.validation('linkPreview.url must be an http(s) link that appears in the text', {
+      field: 'linkPreview.url',
+    });
+  if (preview.thumbnailUrl !== undefined && !isHttpUrl(preview.thumbnailUrl))
+    throw Errors.validation('linkPreview.thumbnailUrl must be an http(s) URL', {
+      field: 'linkPreview.thumbnailUrl',
+    });
+  return {
+    linkPreview: {
+      url: preview.url,
+      title: preview.title,
+      ...(preview.description ? { description: preview.description } : {}),
+      ...(preview.thumbnailUrl ? { thumbnailUrl: preview.thumbnailUrl } : {}),
+    },
+  };
+}
