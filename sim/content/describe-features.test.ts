@@ -2,7 +2,11 @@ import { proto } from 'baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MediaHost, startMediaHost } from '../media/media-host.ts';
 import { generateTlsMaterial } from '../media/tls-material.ts';
+import { composeMessage } from './compose-message.ts';
 import { describeMessage } from './describe-message.ts';
+
+const CONTACT = '15557654321@s.whatsapp.net';
+const OTHER = '15550001111@s.whatsapp.net';
 
 let host: MediaHost;
 beforeAll(async () => {
@@ -44,5 +48,16 @@ describe('what a message carries besides its content', () => {
     expect((await describeMessage(overTheWire(plain), host)).content).toEqual({
       text: 'no card https://example.com',
     });
+  });
+
+  it('view-once media in either wrapping', async () => {
+    const ctx = { media: host, senderJid: CONTACT, chatJid: OTHER };
+    const { message } = await composeMessage({ type: 'image', data: 'AAECAw==', caption: 'once' }, ctx);
+    for (const wrapped of [{ viewOnceMessage: { message } }, { viewOnceMessageV2: { message } }]) {
+      const described = await describeMessage(overTheWire(wrapped), host);
+      expect(described.type).toBe('image');
+      expect(described.content).toMatchObject({ caption: 'once', data: 'AAECAw==', viewOnce: true });
+    }
+    expect((await describeMessage(overTheWire(message), host)).content).not.toHaveProperty('viewOnce');
   });
 });

@@ -84,6 +84,8 @@ export interface MessageContent {
   mediaError?: string;
   /** Changed by its sender after it was sent. */
   edited?: boolean;
+  /** image, video, audio: opened once by the recipient, then gone. */
+  viewOnce?: boolean;
   /** text: the preview of a link in it, given by the caller, or `true` to build it when it is sent. */
   linkPreview?: LinkPreview | true;
   /** Who sent an inbound message: the phone number is given beside a LID whenever it is known. */

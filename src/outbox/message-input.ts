@@ -1,7 +1,7 @@
 import { MEDIA_TYPES, type MediaType, type MessageContent, type MessageType } from '../domain/message.ts';
 import { normalizePhone } from '../domain/phone.ts';
 import { Errors } from '../errors.ts';
-import { linkPreviewOf, type SendFeatureOptions } from './send-features.ts';
+import { linkPreviewOf, type SendFeatureOptions, viewOnceOf } from './send-features.ts';
 
 /** Largest media accepted per type, in bytes (WhatsApp's own limits, rounded down). */
 export const MEDIA_LIMITS: Readonly<Record<MediaType, number>> = {
@@ -150,6 +150,7 @@ export function prepareMessage(
   const extras: MessageContent = {
     ...(input.replyTo && input.type !== 'reaction' ? { replyTo: input.replyTo } : {}),
     ...(input.mentions?.length ? { mentions: input.mentions.map(chatJidOf) } : {}),
+    ...viewOnceOf(input),
   };
   if (!isMediaType(input.type)) return { chatJid, type: input.type, content: { ...base, ...extras } };
   const { media, url } = mediaOf(input, upload, input.type);

@@ -5,6 +5,7 @@ import { Errors, ZapgateError } from '../errors.ts';
 export interface FeatureInput {
   type: string;
   text?: string;
+  viewOnce?: boolean;
   linkPreview?: LinkPreview | true;
 }
 
@@ -13,6 +14,8 @@ export interface SendFeatureOptions {
   /** LINK_PREVIEWS=1: `linkPreview: true` has the gateway fetch the page. */
   linkPreviews: boolean;
 }
+
+const VIEW_ONCE_TYPES: ReadonlySet<string> = new Set(['image', 'video', 'audio']);
 
 /** The first http(s) link in a text, without the punctuation that ends a sentence after it. */
 export function firstUrlIn(text: string): string | undefined {
@@ -28,6 +31,15 @@ const isHttpUrl = (raw: string): boolean => {
     return false;
   }
 };
+
+export function viewOnceOf(input: FeatureInput): Pick<MessageContent, 'viewOnce'> {
+  if (!input.viewOnce) return {};
+  if (!VIEW_ONCE_TYPES.has(input.type))
+    throw Errors.validation(`viewOnce is for an image, a video or an audio, not a ${input.type}`, {
+      field: 'viewOnce',
+    });
+  return { viewOnce: true };
+}
 
 /** `linkPreview` checked against the text: a given card's link must be in it, `true` needs one. */
 export function linkPreviewOf(

@@ -6,6 +6,7 @@ import type { RunningSimulator } from '../../sim/simulator.ts';
 import { type ApiClient, eventually } from '../support/http-client.ts';
 import { InProcessGateway } from '../support/in-process-gateway.ts';
 import { type LinkedGateway, startLinkedGateway } from '../support/linked-gateway.ts';
+import { mp4Bytes, oggOpusBytes } from '../support/media-fixtures.ts';
 
 type Sent = { id: string; waMessageId: string; status: string };
 type Coded = { error: { code: string; message: string } };
@@ -127,6 +128,27 @@ describe('link previews', () => {
       expect(res.body.error.code).toBe('ZG_ERR_VALIDATION');
       expect(res.body.error.message).toContain(field);
     }
+  });
+});
+
+describe('view-once media', () => {
+  it('arrives as view-once for an image, a video and an audio; other types refuse it', async () => {
+    const sends: Array<Record<string, unknown>> = [
+      { type: 'image', base64: picture.toString('base64'), caption: 'once' },
+      { type: 'video', base64: mp4Bytes(4_000).toString('base64'), mimetype: 'video/mp4' },
+      { type: 'audio', base64: oggOpusBytes(4_000).toString('base64'), voice: true },
+    ];
+    for (const body of sends) {
+      const got = await sentTo(contact, { ...body, viewOnce: true });
+      expect(got.type).toBe(body.type);
+      expect(got.content.viewOnce, String(body.type)).toBe(true);
+      expect(got.content.data).toBe(body.base64);
+    }
+    const plain = await sentTo(contact, { type: 'image', base64: picture.toString('base64') });
+    expect(plain.content).not.toHaveProperty('viewOnce');
+    const doc = await send({ type: 'document', base64: picture.toString('base64'), viewOnce: true });
+    expect(doc.status).toBe(400);
+    expect(doc.body.error.code).toBe('ZG_ERR_VALIDATION');
   });
 });
 

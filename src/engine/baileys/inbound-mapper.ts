@@ -148,5 +148,8 @@ export function mapInbound(msg: WAMessage): InboundEvent | undefined {
   }
   const mapped = mapContent(content);
   if (!mapped) return undefined;
-  return { kind: 'message', ...base, type: mapped.type, content: mapped.content };
+  const m = msg.message;
+  const viewOnce = Boolean(m?.viewOnceMessage || m?.viewOnceMessageV2 || m?.viewOnceMessageV2Extension);
+  const mappedContent = viewOnce ? { ...mapped.content, viewOnce: true } : mapped.content;
+  return { kind: 'message', ...base, type: mapped.type, content: mappedContent };
 }

@@ -14,7 +14,11 @@ function media(m: OutgoingMessage): Buffer {
  * card, made ready before; a text without one says so (null), so Baileys fetches no preview itself.
  */
 export function toBaileysContent(m: OutgoingMessage, urlInfo?: WAUrlInfo): AnyMessageContent {
-  return contentOf(m, urlInfo ?? null);
+  const content = contentOf(m, urlInfo ?? null);
+  const c = m.content;
+  // view-once wraps the media as WhatsApp does (Baileys puts it in viewOnceMessage)
+  const viewOnce = c.viewOnce && (m.type === 'image' || m.type === 'video' || m.type === 'audio');
+  return { ...content, ...(viewOnce ? { viewOnce: true } : {}) } as AnyMessageContent;
 }
 
 function contentOf(m: OutgoingMessage, urlInfo: WAUrlInfo | null): AnyMessageContent {

@@ -42,6 +42,7 @@ export const MessageContentSchema = Type.Object(
     revoked: Type.Optional(Type.Boolean()),
     mediaError: Type.Optional(Type.String()),
     edited: Type.Optional(Type.Boolean()),
+    viewOnce: Type.Optional(Type.Boolean()),
     linkPreview: Type.Optional(
       Type.Union([
         Type.Literal(true),

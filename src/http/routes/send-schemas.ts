@@ -26,6 +26,11 @@ const quoting = {
     }),
   ),
 };
+const viewOnce = {
+  viewOnce: Type.Optional(
+    Type.Boolean({ description: 'the recipient may open it once, then it is gone (view once)' }),
+  ),
+};
 /** A link preview as the caller gives it, or `true` for the gateway to build it (LINK_PREVIEWS=1). */
 const LinkPreviewField = Type.Union(
   [
@@ -96,10 +101,11 @@ export const SEND_KINDS = {
     linkPreview: Type.Optional(LinkPreviewField),
     ...quoting,
   }),
-  image: media('image', 'Image', 'A picture (JPEG, PNG or WebP, up to 16 MB)', caption),
-  video: media('video', 'Video', 'A video (MP4, up to 64 MB)', caption),
+  image: media('image', 'Image', 'A picture (JPEG, PNG or WebP, up to 16 MB)', { ...caption, ...viewOnce }),
+  video: media('video', 'Video', 'A video (MP4, up to 64 MB)', { ...caption, ...viewOnce }),
   audio: media('audio', 'Audio', 'An audio file or, with voice, a voice note (up to 16 MB)', {
     voice: Type.Optional(Type.Boolean({ description: 'send as a voice note (push to talk)' })),
+    ...viewOnce,
   }),
   document: media('document', 'Document', 'Any file, shown with its name (up to 100 MB)', caption),
   sticker: media('sticker', 'Sticker', 'A WebP sticker (up to 1 MB)', {}),
@@ -221,6 +227,7 @@ export const MultipartSendBody = {
     },
     caption: { type: 'string', maxLength: 4096 },
     voice: { type: 'boolean' },
+    viewOnce: { type: 'boolean' },
     replyTo: { type: 'string', maxLength: 128 },
     ttl: { type: 'integer', minimum: 1 },
   },
