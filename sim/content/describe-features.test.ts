@@ -7,6 +7,7 @@ import { describeMessage } from './describe-message.ts';
 
 const CONTACT = '15557654321@s.whatsapp.net';
 const OTHER = '15550001111@s.whatsapp.net';
+const MSG_ID = '3EB0A1B2C3D4E5F60718';
 
 let host: MediaHost;
 beforeAll(async () => {
@@ -50,7 +51,31 @@ describe('what a message carries besides its content', () => {
     });
   });
 
-  it('view-once media in either wrapping', async () => {
+  it('forwarded content with its score, and mentions', async () => {
+    const forwarded = {
+      extendedTextMessage: {
+        text: 'passed on',
+        contextInfo: { isForwarded: true, forwardingScore: 2, mentionedJid: [CONTACT, OTHER] },
+      },
+    };
+    expect((await describeMessage(overTheWire(forwarded), host)).content).toEqual({
+      text: 'passed on',
+      mentions: [CONTACT, OTHER],
+      forwarded: true,
+      forwardingScore: 2,
+    });
+    const location = {
+      locationMessage: { degreesLatitude: 1, degreesLongitude: 2, contextInfo: { isForwarded: true } },
+    };
+    expect((await describeMessage(overTheWire(location), host)).content).toMatchObject({
+      forwarded: true,
+      forwardingScore: 0,
+    });
+    const reply = { extendedTextMessage: { text: 'r', contextInfo: { stanzaId: MSG_ID } } };
+    expect((await describeMessage(overTheWire(reply), host)).content).toEqual({ text: 'r', replyTo: MSG_ID });
+  });
+
+  it('view-once media in either wrapping, forwarded media', async () => {
     const ctx = { media: host, senderJid: CONTACT, chatJid: OTHER };
     const { message } = await composeMessage({ type: 'image', data: 'AAECAw==', caption: 'once' }, ctx);
     for (const wrapped of [{ viewOnceMessage: { message } }, { viewOnceMessageV2: { message } }]) {
@@ -59,5 +84,11 @@ describe('what a message carries besides its content', () => {
       expect(described.content).toMatchObject({ caption: 'once', data: 'AAECAw==', viewOnce: true });
     }
     expect((await describeMessage(overTheWire(message), host)).content).not.toHaveProperty('viewOnce');
+    const image = { ...message.imageMessage, contextInfo: { isForwarded: true, forwardingScore: 1 } };
+    expect((await describeMessage(overTheWire({ imageMessage: image }), host)).content).toMatchObject({
+      data: 'AAECAw==',
+      forwarded: true,
+      forwardingScore: 1,
+    });
   });
 });

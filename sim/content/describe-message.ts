@@ -259,11 +259,15 @@ function linkPreviewOf(t: proto.Message.IExtendedTextMessage): Content | undefin
   return card;
 }
 
-/** `replyTo` and `mentions` from a contextInfo, only when present. */
+/** `replyTo`, `mentions` and forwarding from a contextInfo, only when present. */
 function contextOf(info: proto.IContextInfo | null | undefined): Content {
   const out: Content = {};
   if (info?.stanzaId) out.replyTo = info.stanzaId;
   if (info?.mentionedJid?.length) out.mentions = [...info.mentionedJid];
+  if (info?.isForwarded) {
+    out.forwarded = true;
+    out.forwardingScore = info.forwardingScore ?? 0;
+  }
   return out;
 }
 

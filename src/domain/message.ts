@@ -86,6 +86,9 @@ export interface MessageContent {
   edited?: boolean;
   /** image, video, audio: opened once by the recipient, then gone. */
   viewOnce?: boolean;
+  /** A forwarded copy: how many times it was forwarded, and our id of the message it copies. */
+  forwardingScore?: number;
+  forwardedFrom?: string;
   /** text: the preview of a link in it, given by the caller, or `true` to build it when it is sent. */
   linkPreview?: LinkPreview | true;
   /** Who sent an inbound message: the phone number is given beside a LID whenever it is known. */

@@ -1,4 +1,10 @@
-import { MEDIA_TYPES, type MediaType, type MessageContent, type MessageType } from '../domain/message.ts';
+import {
+  MEDIA_TYPES,
+  MESSAGE_TYPES,
+  type MediaType,
+  type MessageContent,
+  type MessageType,
+} from '../domain/message.ts';
 import { normalizePhone } from '../domain/phone.ts';
 import { Errors } from '../errors.ts';
 import { linkPreviewOf, type SendFeatureOptions, viewOnceOf } from './send-features.ts';
@@ -12,11 +18,17 @@ export const MEDIA_LIMITS: Readonly<Record<MediaType, number>> = {
   sticker: 1024 * 1024,
 };
 
-/** A send request as the API accepts it (JSON fields, or multipart fields plus a file). */
+/** What a send request may ask for: a message of any type, or a copy of a stored one. */
+export const SEND_TYPES = [...MESSAGE_TYPES, 'forward'] as const;
+export type SendType = (typeof SEND_TYPES)[number];
+
 /** What a caller asks to send: the content fields a sender may set, plus where and how. */
-export type SendInput = Omit<MessageContent, 'size' | 'revoked' | 'mediaError' | 'edited' | 'sender'> & {
+export type SendInput = Omit<
+  MessageContent,
+  'size' | 'revoked' | 'mediaError' | 'edited' | 'sender' | 'forwardingScore'
+> & {
   to: string;
-  type: MessageType;
+  type: SendType;
   /** Media given inline, as base64. */
   base64?: string;
   /** contact: the phone number of the vCard built when `vcard` is absent. */
@@ -33,7 +45,7 @@ export interface PreparedMessage {
   media?: Buffer;
 }
 
-export const isMediaType = (t: MessageType): t is MediaType => (MEDIA_TYPES as readonly string[]).includes(t);
+export const isMediaType = (t: SendType): t is MediaType => (MEDIA_TYPES as readonly string[]).includes(t);
 
 /** `15550001111`, `+1 555 000 1111`, a user jid or a group jid → the chat jid. */
 export function chatJidOf(to: string): string {
@@ -145,6 +157,8 @@ export function prepareMessage(
   upload?: Buffer,
   options: SendFeatureOptions = { linkPreviews: false },
 ): PreparedMessage {
+  // a forward has no content of its own: it copies a stored message (forwarding.ts)
+  if (input.type === 'forward') throw Errors.validation('a forward is made from the message it copies');
   const chatJid = chatJidOf(input.to);
   const base = { ...contentOf(input), ...(input.type === 'text' ? linkPreviewOf(input, options) : {}) };
   const extras: MessageContent = {

@@ -8,8 +8,15 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { SessionControl } from '../sessions/session-control.ts';
 import type { MessageListFilter, Store } from '../store/repositories.ts';
+import { forwardedMessage } from './forwarding.ts';
 import { checkedMimetype } from './media-check.ts';
-import { chatJidOf, isMediaType, prepareMessage, type SendInput } from './message-input.ts';
+import {
+  chatJidOf,
+  isMediaType,
+  type PreparedMessage,
+  prepareMessage,
+  type SendInput,
+} from './message-input.ts';
 import type { Outbox } from './outbox.ts';
 import type { SendFeatureOptions } from './send-features.ts';
 
@@ -44,9 +51,15 @@ export class MessageService {
     options: { idempotencyKey?: string; upload?: Buffer } = {},
   ): Promise<{ message: Message; created: boolean }> {
     const instance = await this.instances.find(principal, idOrName);
-    const prepared = prepareMessage(input, options.upload, this.features);
+    const forward = input.type === 'forward';
+    const prepared = forward ? undefined : prepareMessage(input, options.upload, this.features);
+    const chatJid = prepared?.chatJid ?? chatJidOf(input.to);
     // queued for an instance without credentials, a message would wait for a link that may never come
     if (!isLinked(instance)) throw Errors.notLinked(instance.name, instance.status);
+    if (!prepared) {
+      const copy = await forwardedMessage(this.store, instance.id, input.messageId ?? '', chatJid);
+      return this.insert(instance, copy, input, options.idempotencyKey);
+    }
     const target = prepared.type === 'reaction' ? prepared.content.messageId : prepared.content.replyTo;
     if (target && !(await this.store.messages.find(instance.id, target))) {
       throw new ZapgateError(
@@ -59,6 +72,16 @@ export class MessageService {
       const mimetype = await checkedMimetype(prepared.type, prepared.media, prepared.content.mimetype);
       if (mimetype) prepared.content.mimetype = mimetype;
     }
+    return this.insert(instance, prepared, input, options.idempotencyKey);
+  }
+
+  /** Writes the row (`queued`), with its media bytes when it has them, and wakes the sender. */
+  private async insert(
+    instance: Instance,
+    prepared: PreparedMessage,
+    input: SendInput,
+    idempotencyKey: string | undefined,
+  ): Promise<{ message: Message; created: boolean }> {
     const id = randomUUID();
     const media = prepared.media;
     const insert = (messages: Store['messages']) =>
@@ -72,7 +95,7 @@ export class MessageService {
         type: prepared.type,
         content: prepared.content,
         status: 'queued',
-        idempotencyKey: options.idempotencyKey ?? null,
+        idempotencyKey: idempotencyKey ?? null,
         expiresAt: input.ttl ? new Date(Date.now() + input.ttl * 1000) : null,
       });
     // a text is one statement; a message with media is written together with its bytes

@@ -152,6 +152,53 @@ describe('view-once media', () => {
   });
 });
 
+describe('forwarding a stored message', () => {
+  it('forwards a received image (its kept bytes) and a sent text, marked forwarded', async () => {
+    const { phone: sender } = sim.api.createContact({ name: 'Sender' });
+    const { id: inboundId } = await sim.api.contactSend(sender, {
+      to: linked?.phone,
+      type: 'image',
+      data: picture.toString('base64'),
+      caption: 'from a customer',
+    });
+    await eventually('the received image and its bytes', async () => {
+      const media = await api.request('GET', `${base}/messages/${inboundId}/media`);
+      return media.status === 200;
+    });
+    const image = await sentTo(contact, { type: 'forward', messageId: inboundId });
+    expect(image.type).toBe('image');
+    expect(image.content).toMatchObject({ caption: 'from a customer', forwarded: true, forwardingScore: 1 });
+    expect(image.content.data).toBe(picture.toString('base64'));
+
+    const first = await send({ type: 'text', text: 'pass this on' });
+    const again = await sentTo(sender, { type: 'forward', messageId: first.body.id });
+    expect(again.content).toEqual({ text: 'pass this on', forwarded: true, forwardingScore: 1 });
+    const row = await api.get<{ id: string }>(`${base}/messages/${first.body.id}`);
+    const copies = await api.get<{ items: Array<{ content: Record<string, unknown> }> }>(
+      `${base}/messages?chat=${sender}&direction=outbound`,
+    );
+    expect(copies.body.items[0]?.content).toMatchObject({ forwardedFrom: row.body.id, forwardingScore: 1 });
+  });
+
+  it('is a coded 404 for an unknown message and a coded 422 for a revoked one or a reaction', async () => {
+    const unknown = await send({ type: 'forward', messageId: '3EB0FFFFFFFFFFFFFFFFFF' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('ZG_ERR_UNKNOWN_MESSAGE');
+    const sent = await send({ type: 'text', text: 'soon gone' });
+    const revoked = await api.delete(`${base}/messages/${sent.body.id}?for=everyone`);
+    expect(revoked.status).toBe(200);
+    const refused = await send({ type: 'forward', messageId: sent.body.id });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'ZG_ERR_NOT_FORWARDABLE' });
+    expect(refused.body.error.message).toContain('deleted');
+    const other = await send({ type: 'text', text: 'react to me' });
+    const reaction = await send({ type: 'reaction', messageId: other.body.id, emoji: '👍' });
+    const noReaction = await send({ type: 'forward', messageId: reaction.body.id });
+    expect(noReaction.status).toBe(422);
+    expect(noReaction.body.error.code).toBe('ZG_ERR_NOT_FORWARDABLE');
+  });
+});
+
 describe('with link previews off (the default)', () => {
   it('`linkPreview: true` is a coded 400, a given card is accepted', async () => {
     const gw = await InProcessGateway.build();

@@ -3,13 +3,13 @@ import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESSAGE_TYPES } from '../../src/domain/message.ts';
 import { openapiArtifacts } from '../../src/http/openapi/artifacts.ts';
 import { TAGS } from '../../src/http/openapi/document.ts';
 import { EVENT_NAMES, eventSchemaName } from '../../src/http/openapi/event-schemas.ts';
 import { type PostmanCollection, postmanCollection } from '../../src/http/openapi/postman.ts';
 import type { OpenApiDocument } from '../../src/http/openapi/refine.ts';
 import { SUCCESS_DESCRIPTIONS, SUCCESS_EXAMPLES } from '../../src/http/openapi/success-examples.ts';
+import { SEND_TYPES } from '../../src/outbox/message-input.ts';
 import { InProcessGateway } from '../support/in-process-gateway.ts';
 import { exampleChecker, examplesOf } from '../support/openapi-examples.ts';
 
@@ -183,9 +183,9 @@ describe('the OpenAPI document', () => {
     const json = send?.requestBody?.content['application/json'];
     const branches = (json?.schema?.oneOf ?? []) as Json[];
     expect(branches.map((b) => (b.properties as Json & { type: { enum: string[] } }).type.enum[0])).toEqual([
-      ...MESSAGE_TYPES,
+      ...SEND_TYPES,
     ]);
-    expect(Object.keys(json?.examples ?? {})).toEqual([...MESSAGE_TYPES]);
+    expect(Object.keys(json?.examples ?? {})).toEqual([...SEND_TYPES]);
     expect(send?.requestBody?.content['multipart/form-data']?.schema?.properties).toHaveProperty('file');
     const qr = doc.paths['/api/v1/instances/{id}/qr']?.get?.responses['200']?.content ?? {};
     expect(Object.keys(qr)).toEqual(['application/json', 'image/png']);
@@ -269,7 +269,7 @@ describe('the OpenAPI document', () => {
       (r) => r.url.raw === '{{baseUrl}}/api/v1/instances/:id/messages' && r.method === 'POST',
     );
     expect(sends.map((r) => (r.body?.mode === 'raw' ? JSON.parse(r.body.raw).type : 'multipart'))).toEqual([
-      ...MESSAGE_TYPES,
+      ...SEND_TYPES,
       'multipart',
     ]);
     const signIn = requests.find((r) => r.url.raw === '{{baseUrl}}/api/v1/auth/login');

@@ -8,7 +8,22 @@ const msg = (message: proto.IMessage): WAMessage => ({
   messageTimestamp: 1_800_000_000,
 });
 
-describe('what a received message says of itself: view once', () => {
+describe('what a received message says of itself: forwarded, view once', () => {
+  it('keeps the forwarding score, so forwarding it again counts on from it', () => {
+    const text = mapInbound(
+      msg({ extendedTextMessage: { text: 'fw', contextInfo: { isForwarded: true, forwardingScore: 3 } } }),
+    );
+    expect(text).toMatchObject({ content: { text: 'fw', forwardingScore: 3 } });
+    const unscored = mapInbound(
+      msg({ extendedTextMessage: { text: 'fw', contextInfo: { isForwarded: true } } }),
+    );
+    expect(unscored).toMatchObject({ content: { forwardingScore: 1 } });
+    const plain = mapInbound(
+      msg({ extendedTextMessage: { text: 'own', contextInfo: { forwardingScore: 0 } } }),
+    );
+    expect(plain && 'content' in plain ? plain.content : {}).not.toHaveProperty('forwardingScore');
+  });
+
   it('marks view-once media, in either wrapping', () => {
     const image = { imageMessage: { mimetype: 'image/jpeg', caption: 'once' } };
     for (const wrapped of [

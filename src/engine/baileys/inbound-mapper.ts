@@ -13,6 +13,7 @@ function context(info: proto.IContextInfo | null | undefined): MessageContent {
   return {
     ...(info?.stanzaId ? { replyTo: info.stanzaId } : {}),
     ...(info?.mentionedJid?.length ? { mentions: info.mentionedJid } : {}),
+    ...(info?.isForwarded ? { forwardingScore: info.forwardingScore || 1 } : {}),
   };
 }
 

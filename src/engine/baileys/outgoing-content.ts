@@ -18,7 +18,11 @@ export function toBaileysContent(m: OutgoingMessage, urlInfo?: WAUrlInfo): AnyMe
   const c = m.content;
   // view-once wraps the media as WhatsApp does (Baileys puts it in viewOnceMessage)
   const viewOnce = c.viewOnce && (m.type === 'image' || m.type === 'video' || m.type === 'audio');
-  return { ...content, ...(viewOnce ? { viewOnce: true } : {}) } as AnyMessageContent;
+  // forwarded always shows, as Baileys' forceForward does: the caller asked to forward it
+  const forwarded = c.forwardingScore
+    ? { contextInfo: { isForwarded: true, forwardingScore: c.forwardingScore } }
+    : {};
+  return { ...content, ...(viewOnce ? { viewOnce: true } : {}), ...forwarded } as AnyMessageContent;
 }
 
 function contentOf(m: OutgoingMessage, urlInfo: WAUrlInfo | null): AnyMessageContent {

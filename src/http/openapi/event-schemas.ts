@@ -43,6 +43,8 @@ export const MessageContentSchema = Type.Object(
     mediaError: Type.Optional(Type.String()),
     edited: Type.Optional(Type.Boolean()),
     viewOnce: Type.Optional(Type.Boolean()),
+    forwardingScore: Type.Optional(Type.Number()),
+    forwardedFrom: Type.Optional(Type.String()),
     linkPreview: Type.Optional(
       Type.Union([
         Type.Literal(true),

@@ -1,6 +1,6 @@
 import { type Static, type TObject, type TProperties, Type } from 'typebox';
-import { MEDIA_TYPES, MESSAGE_TYPES, type MessageType } from '../../domain/message.ts';
-import type { SendInput } from '../../outbox/message-input.ts';
+import { MEDIA_TYPES } from '../../domain/message.ts';
+import { SEND_TYPES, type SendInput, type SendType } from '../../outbox/message-input.ts';
 import { TextInteger } from '../schemas.ts';
 
 /** Fields every send may carry besides its content. */
@@ -70,7 +70,7 @@ const mediaSource = {
 const caption = { caption: Type.Optional(Type.String({ maxLength: 4096 })) };
 
 /** One branch of the union: `type` fixed to its literal, nothing but its own fields allowed. */
-function kind<T extends MessageType, P extends TProperties>(
+function kind<T extends SendType, P extends TProperties>(
   type: T,
   title: string,
   description: string,
@@ -138,12 +138,24 @@ export const SEND_KINDS = {
     ),
     ...quoting,
   }),
-} satisfies { [K in MessageType]: TObject };
+  forward: kind(
+    'forward',
+    'Forward',
+    "A message of this instance's history sent again, marked forwarded (text, media whose bytes are kept or that came by URL, location, contact, poll).",
+    {
+      messageId: Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'the gateway or WhatsApp id of the message to forward',
+      }),
+    },
+  ),
+} satisfies { [K in SendType]: TObject };
 
 const to = '5511987654321';
 /** A working request body per type, shown in /docs (and checked against its schema by a test). */
 export const SEND_EXAMPLES: {
-  [K in MessageType]: { summary: string; value: Static<(typeof SEND_KINDS)[K]> };
+  [K in SendType]: { summary: string; value: Static<(typeof SEND_KINDS)[K]> };
 } = {
   text: { summary: 'Text', value: { to, type: 'text', text: 'Your order #1042 has shipped 📦' } },
   image: {
@@ -199,6 +211,10 @@ export const SEND_EXAMPLES: {
       selectableCount: 1,
     },
   },
+  forward: {
+    summary: 'Forward a stored message',
+    value: { to, type: 'forward', messageId: '3EB0C431C26A1916E07A' },
+  },
 };
 
 /**
@@ -209,8 +225,8 @@ export const SendBody = Type.Unsafe<SendInput>({
   type: 'object',
   required: ['type'],
   discriminator: { propertyName: 'type' },
-  oneOf: MESSAGE_TYPES.map((type) => SEND_KINDS[type]),
-  examples: MESSAGE_TYPES.map((type) => SEND_EXAMPLES[type].value),
+  oneOf: SEND_TYPES.map((type) => SEND_KINDS[type]),
+  examples: SEND_TYPES.map((type) => SEND_EXAMPLES[type].value),
 });
 
 /** The fields of a multipart send, documented: the JSON fields as form fields, plus the file. */
