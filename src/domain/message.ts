@@ -86,6 +86,8 @@ export interface MessageContent {
   edited?: boolean;
   /** image, video, audio: opened once by the recipient, then gone. */
   viewOnce?: boolean;
+  /** Group sends: every participant is mentioned, the jids filled in when it is sent. */
+  mentionAll?: boolean;
   /** A forwarded copy: how many times it was forwarded, and our id of the message it copies. */
   forwardingScore?: number;
   forwardedFrom?: string;

@@ -7,7 +7,7 @@ import {
 } from '../domain/message.ts';
 import { normalizePhone } from '../domain/phone.ts';
 import { Errors } from '../errors.ts';
-import { linkPreviewOf, type SendFeatureOptions, viewOnceOf } from './send-features.ts';
+import { linkPreviewOf, mentionsOf, type SendFeatureOptions, viewOnceOf } from './send-features.ts';
 
 /** Largest media accepted per type, in bytes (WhatsApp's own limits, rounded down). */
 export const MEDIA_LIMITS: Readonly<Record<MediaType, number>> = {
@@ -25,10 +25,12 @@ export type SendType = (typeof SEND_TYPES)[number];
 /** What a caller asks to send: the content fields a sender may set, plus where and how. */
 export type SendInput = Omit<
   MessageContent,
-  'size' | 'revoked' | 'mediaError' | 'edited' | 'sender' | 'forwardingScore'
+  'size' | 'revoked' | 'mediaError' | 'edited' | 'sender' | 'mentions' | 'mentionAll' | 'forwardingScore'
 > & {
   to: string;
   type: SendType;
+  /** Phone numbers or jids, or (to a group) `all`: every participant. */
+  mentions?: string[] | 'all';
   /** Media given inline, as base64. */
   base64?: string;
   /** contact: the phone number of the vCard built when `vcard` is absent. */
@@ -163,7 +165,7 @@ export function prepareMessage(
   const base = { ...contentOf(input), ...(input.type === 'text' ? linkPreviewOf(input, options) : {}) };
   const extras: MessageContent = {
     ...(input.replyTo && input.type !== 'reaction' ? { replyTo: input.replyTo } : {}),
-    ...(input.mentions?.length ? { mentions: input.mentions.map(chatJidOf) } : {}),
+    ...mentionsOf(input, chatJid, chatJidOf),
     ...viewOnceOf(input),
   };
   if (!isMediaType(input.type)) return { chatJid, type: input.type, content: { ...base, ...extras } };

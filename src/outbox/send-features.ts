@@ -5,6 +5,7 @@ import { Errors, ZapgateError } from '../errors.ts';
 export interface FeatureInput {
   type: string;
   text?: string;
+  mentions?: string[] | 'all';
   viewOnce?: boolean;
   linkPreview?: LinkPreview | true;
 }
@@ -16,6 +17,7 @@ export interface SendFeatureOptions {
 }
 
 const VIEW_ONCE_TYPES: ReadonlySet<string> = new Set(['image', 'video', 'audio']);
+const isGroupJid = (jid: string): boolean => jid.endsWith('@g.us');
 
 /** The first http(s) link in a text, without the punctuation that ends a sentence after it. */
 export function firstUrlIn(text: string): string | undefined {
@@ -31,6 +33,25 @@ const isHttpUrl = (raw: string): boolean => {
     return false;
   }
 };
+
+/** `mentions`: jids of the list, or (to a group only) every participant, filled in when it is sent. */
+export function mentionsOf(
+  input: FeatureInput,
+  chatJid: string,
+  jidOf: (to: string) => string,
+): Pick<MessageContent, 'mentions' | 'mentionAll'> {
+  if (input.mentions === 'all') {
+    if (!isGroupJid(chatJid))
+      throw new ZapgateError(
+        'ZG_ERR_NOT_A_GROUP',
+        400,
+        `mentions "all" mentions every participant of a group; ${chatJid} is not a group`,
+        { field: 'mentions' },
+      );
+    return { mentionAll: true };
+  }
+  return input.mentions?.length ? { mentions: input.mentions.map(jidOf) } : {};
+}
 
 export function viewOnceOf(input: FeatureInput): Pick<MessageContent, 'viewOnce'> {
   if (!input.viewOnce) return {};

@@ -222,6 +222,7 @@ export class SenderLoop {
     try {
       const outgoing = await withSendExtras(
         await this.outgoing(message),
+        conn,
         this.deps.allowPrivateUrls,
         this.log,
       );

@@ -11,6 +11,7 @@ import { mp4Bytes, oggOpusBytes } from '../support/media-fixtures.ts';
 type Sent = { id: string; waMessageId: string; status: string };
 type Coded = { error: { code: string; message: string } };
 type Card = { matchedText: string; title: string; description?: string; jpegThumbnail?: string };
+type Group = { jid: string; participants: Array<{ jid: string; phone: string | null }> };
 
 const base = '/api/v1/instances/features';
 let linked: LinkedGateway | undefined;
@@ -196,6 +197,32 @@ describe('forwarding a stored message', () => {
     const noReaction = await send({ type: 'forward', messageId: reaction.body.id });
     expect(noReaction.status).toBe(422);
     expect(noReaction.body.error.code).toBe('ZG_ERR_NOT_FORWARDABLE');
+  });
+});
+
+describe('mentions', () => {
+  it('"all" in a group mentions every participant; a list mentions its own; "all" elsewhere is a 400', async () => {
+    const members = ['Ann', 'Bob'].map((name) => sim.api.createContact({ name }).phone);
+    const created = await api.post<Group>(`${base}/groups`, { subject: 'Everyone', participants: members });
+    expect(created.status).toBe(201);
+    const group = (await api.get<Group>(`${base}/groups/${encodeURIComponent(created.body.jid)}`)).body;
+    const everyone = group.participants.map((p) => p.jid).sort();
+    expect(everyone).toHaveLength(3);
+    const [ann = '', bob = ''] = members;
+    const all = await sentTo(ann, {
+      to: group.jid,
+      type: 'text',
+      text: '@everyone meeting at 5',
+      mentions: 'all',
+    });
+    expect((all.content.mentions as string[]).sort()).toEqual(everyone);
+    const atBob = await send({ to: group.jid, type: 'text', text: 'hi @bob', mentions: [bob] });
+    const got = await received(bob, atBob.body.waMessageId);
+    expect(got.content.mentions).toEqual([`${bob}@s.whatsapp.net`]);
+
+    const direct = await send({ type: 'text', text: 'hi all', mentions: 'all' });
+    expect(direct.status).toBe(400);
+    expect(direct.body.error.code).toBe('ZG_ERR_NOT_A_GROUP');
   });
 });
 

@@ -43,6 +43,7 @@ export const MessageContentSchema = Type.Object(
     mediaError: Type.Optional(Type.String()),
     edited: Type.Optional(Type.Boolean()),
     viewOnce: Type.Optional(Type.Boolean()),
+    mentionAll: Type.Optional(Type.Boolean()),
     forwardingScore: Type.Optional(Type.Number()),
     forwardedFrom: Type.Optional(Type.String()),
     linkPreview: Type.Optional(

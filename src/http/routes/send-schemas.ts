@@ -20,10 +20,19 @@ const quoting = {
     Type.String({ maxLength: 128, description: 'the gateway or WhatsApp id of the message to quote' }),
   ),
   mentions: Type.Optional(
-    Type.Array(Type.String({ maxLength: 64 }), {
-      maxItems: 256,
-      description: 'phone numbers mentioned with @ in the text or caption',
-    }),
+    Type.Union(
+      // "all" first: Ajv coerces a lone value into an array, so the array would take it
+      [
+        Type.Literal('all', {
+          description: 'to a group: every participant, as the group is when it is sent',
+        }),
+        Type.Array(Type.String({ maxLength: 64 }), {
+          maxItems: 256,
+          description: 'phone numbers or jids mentioned with @ in the text or caption',
+        }),
+      ],
+      { examples: [['5511912345678'], 'all'] },
+    ),
   ),
 };
 const viewOnce = {
