@@ -28,6 +28,7 @@ import { createHttpServer, registerApi, registerOperatorRoutes } from './http/ht
 import { InboundHandler } from './inbound/inbound-handler.ts';
 import { InstanceService } from './instances/instance-service.ts';
 import { LinkWait } from './instances/link-wait.ts';
+import { HttpLatency } from './observability/http-latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { StatsService } from './observability/stats.ts';
@@ -258,6 +259,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
       sessions: dashboardSessions,
       http: config.http,
       linkWait,
+      httpLatency: new HttpLatency(),
     });
     closeSocketIo = attachSocketIo(app.server, {
       tenants,

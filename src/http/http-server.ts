@@ -11,6 +11,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { GroupService } from '../groups/group-service.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { LinkWait } from '../instances/link-wait.ts';
+import type { HttpLatency } from '../observability/http-latency.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { StatsService } from '../observability/stats.ts';
@@ -115,6 +116,8 @@ export interface ApiServices {
   campaigns: CampaignService;
   webhooks: WebhookService;
   stats: StatsService;
+  /** Times every request from here on, for GET /api/v1/metrics. */
+  httpLatency: HttpLatency;
   fleet: FleetView;
   /** Chats, contacts, the number's own profile and privacy. */
   contacts: ContactService;
@@ -131,6 +134,7 @@ export interface ApiServices {
 export async function registerApi(app: FastifyInstance, s: ApiServices): Promise<void> {
   const { http } = s;
   const streams = { keys: s.tenants.streams, maxPerKey: http.maxStreamsPerKey };
+  s.httpLatency.watch(app);
   await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 40 } });
   await app.register(swagger, openapiOptions());
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -155,7 +159,7 @@ export async function registerApi(app: FastifyInstance, s: ApiServices): Promise
       await api.register(queueRoutes(s.store));
       await api.register(webhookRoutes(s.webhooks));
       await api.register(eventStreamRoutes(s.store, s.bus, streams));
-      await api.register(metricsRoutes(s.stats, s.instances));
+      await api.register(metricsRoutes(s.stats, s.instances, s.httpLatency));
       await api.register(fleetRoutes(s.fleet));
       if (s.sandbox) await api.register(sandboxRoutes(s.instances, s.bus, s.sandbox));
     },

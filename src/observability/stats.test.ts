@@ -52,6 +52,14 @@ function fakeStore(calls: Array<[string, unknown]> = []) {
         calls.push(['countSince', { filter, since: since.toISOString() }]);
         return 2;
       },
+      countFailedSince: async (filter: MessageCountFilter, since: Date) => {
+        calls.push(['countFailedSince', { filter, since: since.toISOString() }]);
+        return 1;
+      },
+      latest: async (filter: MessageCountFilter, limit: number) => {
+        calls.push(['latest', { filter, limit }]);
+        return [];
+      },
       countByStatus: async () => ({ queued: 2, sent: 5 }),
       countByInstanceAndStatus: async () => [{ instanceId: 'a', status: 'queued' as const, count: 2 }],
       oldestQueuedAt: async () => new Date(Date.now() - 1_500),
@@ -78,13 +86,16 @@ describe('StatsService', () => {
     expect(summary).toMatchObject({
       generatedAt: now.toISOString(),
       instances: { total: 2, byStatus: { connected: 1, qr: 1 } },
-      messages: { total: 2, outbound: 2, inbound: 0, last24h: 2, byStatus: { queued: 2 } },
+      messages: { total: 2, outbound: 2, inbound: 0, last24h: 2, failedLast24h: 1, byStatus: { queued: 2 } },
+      latestMessages: [],
       webhooks: { pending: 3, dead: 1 },
     });
     expect(calls).toEqual([
       ['instances.list', { tenantId: 't1' }],
       ['countByDirectionAndStatus', { tenantId: 't1' }],
       ['countSince', { filter: { tenantId: 't1' }, since: '2026-01-01T00:00:00.000Z' }],
+      ['countFailedSince', { filter: { tenantId: 't1' }, since: '2026-01-01T00:00:00.000Z' }],
+      ['latest', { filter: { tenantId: 't1' }, limit: 10 }],
     ]);
     expect(scopes).toEqual([{ tenantId: 't1' }]);
   });

@@ -1,5 +1,5 @@
 import { INSTANCE_STATUSES, type Instance, type InstanceStatus } from '../domain/instance.ts';
-import { MESSAGE_STATUSES, type MessageStatus } from '../domain/message.ts';
+import { MESSAGE_STATUSES, type Message, type MessageStatus } from '../domain/message.ts';
 import type { DirectionStatusCount, MessageCountFilter, Store } from '../store/repositories.ts';
 
 /** Webhook deliveries waiting to go out and given up on. */
@@ -32,12 +32,41 @@ export interface MessageTally {
   byStatus: Record<MessageStatus, number>;
 }
 
+/** A message as the metrics list it: enough to see what went through, not its content. */
+export interface RecentMessage {
+  id: string;
+  instanceId: string;
+  direction: Message['direction'];
+  chat: string;
+  type: Message['type'];
+  status: Message['status'];
+  errorCode: string | null;
+  createdAt: string;
+}
+
 export interface GatewaySummary {
   generatedAt: string;
   instances: InstanceTally;
-  messages: MessageTally;
+  /** failedLast24h: created in the last 24 hours and failed. */
+  messages: MessageTally & { failedLast24h: number };
+  /** The newest messages of either direction, newest first (at most LATEST_MESSAGES). */
+  latestMessages: RecentMessage[];
   webhooks: WebhookCounts;
 }
+
+/** How many of the newest messages a summary lists. */
+export const LATEST_MESSAGES = 10;
+
+const recent = (m: Message): RecentMessage => ({
+  id: m.id,
+  instanceId: m.instanceId,
+  direction: m.direction,
+  chat: m.chatJid,
+  type: m.type,
+  status: m.status,
+  errorCode: m.errorCode,
+  createdAt: m.createdAt.toISOString(),
+});
 
 const zeros = <K extends string>(keys: readonly K[]): Record<K, number> =>
   Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
@@ -97,15 +126,19 @@ export class StatsService {
   ): Promise<GatewaySummary> {
     const now = this.now();
     const { messages } = this.store;
-    const [rows, last24h, webhooks] = await Promise.all([
+    const dayAgo = new Date(now.getTime() - DAY_MS);
+    const [rows, last24h, failedLast24h, latest, webhooks] = await Promise.all([
       messages.countByDirectionAndStatus(filter),
-      messages.countSince(filter, new Date(now.getTime() - DAY_MS)),
+      messages.countSince(filter, dayAgo),
+      messages.countFailedSince(filter, dayAgo),
+      messages.latest(filter, LATEST_MESSAGES),
       this.webhooks(scope),
     ]);
     return {
       generatedAt: now.toISOString(),
       instances: tallyInstances(instances.map((i) => i.status)),
-      messages: tallyMessages(rows, last24h),
+      messages: { ...tallyMessages(rows, last24h), failedLast24h },
+      latestMessages: latest.map(recent),
       webhooks: { pending: webhooks.pending, dead: webhooks.dead },
     };
   }

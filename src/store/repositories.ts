@@ -259,6 +259,10 @@ export interface MessageRepository {
   countByDirectionAndStatus(filter: MessageCountFilter): Promise<DirectionStatusCount[]>;
   /** Rows of either direction created at or after `since` (metrics: the last 24 hours). */
   countSince(filter: MessageCountFilter, since: Date): Promise<number>;
+  /** Rows created at or after `since` that ended failed (metrics: failed in the last 24 hours). */
+  countFailedSince(filter: MessageCountFilter, since: Date): Promise<number>;
+  /** The newest rows of either direction, newest first, at most `limit` (metrics). */
+  latest(filter: MessageCountFilter, limit: number): Promise<Message[]>;
   /** createdAt of the oldest queued row (per instance when given). */
   oldestQueuedAt(instanceId?: string, tenantId?: string | null): Promise<Date | undefined>;
   /** Changes the status of a campaign's rows from one status to another; returns how many. */

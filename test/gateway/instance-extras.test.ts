@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InstanceJson, waitForStatus } from '../support/gateway-harness.ts';
-import type { ApiClient } from '../support/http-client.ts';
+import { type ApiClient, eventually } from '../support/http-client.ts';
 import { type LinkedGateway, startLinkedGateway } from '../support/linked-gateway.ts';
 
 type Issued = { tenant: { id: string }; apiKey: { key: string } };
@@ -194,6 +194,52 @@ describe('instance extras', () => {
       }
       const other = await tenant.post<Failure>(`/api/v1/instances/${id}/start?wait=qr`);
       expect(other.status).toBe(404);
+    });
+  });
+
+  describe('GET /api/v1/metrics', () => {
+    type Summary = {
+      messages: { failed: number; failedLast24h: number };
+      latestMessages: Array<{ id: string; instanceId: string; status: string; errorCode: string | null }>;
+      http: { samples: number; total: number; p50Ms: number; p95Ms: number; p99Ms: number };
+    };
+
+    it('adds failed in the last 24 h, the latest messages (tenant-scoped) and HTTP latency', async () => {
+      const refused = await linked.api.post<{ id: string }>(
+        `/api/v1/instances/${linked.instance.id}/messages`,
+        {
+          to: '19990004321',
+          type: 'text',
+          text: 'still nobody?',
+        },
+      );
+      expect(refused.status).toBe(202);
+      const admin = await eventually('the refusal to be counted', async () => {
+        const res = await linked.api.get<Summary>('/api/v1/metrics');
+        return res.body.latestMessages.some((m) => m.id === refused.body.id && m.status === 'failed')
+          ? res.body
+          : undefined;
+      });
+      // this send and the one refused with ?wait=sent above
+      expect(admin.messages.failedLast24h).toBeGreaterThanOrEqual(2);
+      expect(admin.latestMessages[0]).toMatchObject({
+        id: refused.body.id,
+        instanceId: linked.instance.id,
+        errorCode: 'ZG_ERR_WA_479',
+      });
+      expect(admin.latestMessages.length).toBeLessThanOrEqual(10);
+      expect(admin.http.samples).toBeGreaterThan(0);
+      expect(admin.http.total).toBeGreaterThanOrEqual(admin.http.samples);
+      expect(admin.http.p50Ms).toBeLessThanOrEqual(admin.http.p95Ms);
+      expect(admin.http.p95Ms).toBeLessThanOrEqual(admin.http.p99Ms);
+
+      const theirs = await tenant.get<Summary>('/api/v1/metrics');
+      expect(theirs.status).toBe(200);
+      expect(theirs.body.messages.failedLast24h).toBe(0);
+      expect(theirs.body.latestMessages).toEqual([]);
+      const one = await linked.api.get<Summary>(`/api/v1/metrics/instances/${linked.instance.id}`);
+      expect(one.body.latestMessages[0]?.id).toBe(refused.body.id);
+      expect(one.body.messages.failedLast24h).toBe(admin.messages.failedLast24h);
     });
   });
 });

@@ -12,6 +12,7 @@ import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
 import { masterKeyContract } from './contract/master-key.ts';
 import { messageBenchContract } from './contract/message-bench.ts';
 import { messageMediaContract } from './contract/message-media.ts';
+import { messageRecentContract } from './contract/message-recent.ts';
 import { messageContract } from './contract/messages.ts';
 import { outboxContract } from './contract/outbox.ts';
 import { apiKeyContract, tenantContract } from './contract/tenants-and-keys.ts';
@@ -47,6 +48,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('instance events', () => instanceEventContract(ctx));
     describe('auth state', () => authStateContract(ctx));
     describe('messages', () => messageContract(ctx));
+    describe('recent messages (metrics)', () => messageRecentContract(ctx));
     describe('outbox', () => outboxContract(ctx));
     describe('message media and transactions', () => messageMediaContract(ctx));
     describe('campaigns', () => campaignContract(ctx));

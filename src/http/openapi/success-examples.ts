@@ -51,6 +51,34 @@ const message = {
   readAt: null,
 };
 
+const metricsSummary = {
+  generatedAt: WHEN,
+  instances: { total: 2, byStatus: { connected: 2, qr: 0, failed: 0 } },
+  messages: {
+    total: 120,
+    inbound: 70,
+    outbound: 50,
+    failed: 2,
+    last24h: 35,
+    failedLast24h: 1,
+    byStatus: { queued: 1, sent: 4, delivered: 40, read: 73, failed: 2 },
+  },
+  latestMessages: [
+    {
+      id: message.id,
+      instanceId: instance.id,
+      direction: 'outbound',
+      chat: `${PHONE}@s.whatsapp.net`,
+      type: 'text',
+      status: 'delivered',
+      errorCode: null,
+      createdAt: WHEN,
+    },
+  ],
+  webhooks: { pending: 0, dead: 0 },
+  http: { samples: 2048, window: 2048, total: 91_234, p50Ms: 3.1, p95Ms: 18.4, p99Ms: 52.7 },
+};
+
 /**
  * The success answers a new user reads first, written out by hand (`METHOD path status`); the
  * others are derived from their schemas. A test checks every one against its schema.
@@ -79,6 +107,7 @@ export const SUCCESS_EXAMPLES: Readonly<Record<string, unknown>> = {
   'POST /api/v1/instances/{id}/messages 201': { ...message, status: 'sent', deliveredAt: null },
   'GET /api/v1/instances/{id}/messages 200': { items: [message], nextCursor: null },
   'GET /api/v1/instances/{id}/messages/{msgId} 200': message,
+  'GET /api/v1/metrics 200': metricsSummary,
   'PATCH /api/v1/instances/{id}/messages/{msgId} 200': {
     ...message,
     content: { text: 'Your order #1042 ships tomorrow', edited: true },

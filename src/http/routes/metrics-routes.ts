@@ -6,8 +6,9 @@ import type { TenantService } from '../../auth/tenant-service.ts';
 import { Errors } from '../../errors.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
 import { detailedHealth } from '../../observability/health.ts';
+import type { HttpLatency } from '../../observability/http-latency.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import type { StatsService } from '../../observability/stats.ts';
+import { LATEST_MESSAGES, type StatsService } from '../../observability/stats.ts';
 import type { Store } from '../../store/repositories.ts';
 import { presentedKey } from '../auth.ts';
 import { ErrorBody, errorResponses, IdParam } from '../schemas.ts';
@@ -15,6 +16,33 @@ import { ErrorBody, errorResponses, IdParam } from '../schemas.ts';
 const Count = Type.Integer({ minimum: 0 });
 const ByStatus = Type.Record(Type.String(), Count);
 const InstanceCounts = Type.Object({ total: Count, byStatus: ByStatus });
+
+const RecentMessage = Type.Object({
+  id: Type.String(),
+  instanceId: Type.String(),
+  direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]),
+  chat: Type.String(),
+  type: Type.String(),
+  status: Type.String(),
+  errorCode: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+const Ms = Type.Union([Type.Number({ minimum: 0 }), Type.Null()]);
+const HttpLatencyBody = Type.Object(
+  {
+    samples: Count,
+    window: Count,
+    total: Count,
+    p50Ms: Ms,
+    p95Ms: Ms,
+    p99Ms: Ms,
+  },
+  {
+    description:
+      "GET /metrics only: this process's HTTP response times over its most recent requests (at most window)",
+  },
+);
 
 const Summary = Type.Object({
   generatedAt: Type.String({ format: 'date-time' }),
@@ -25,9 +53,14 @@ const Summary = Type.Object({
     outbound: Count,
     failed: Count,
     last24h: Type.Integer({ minimum: 0, description: 'created in the last 24 hours, either direction' }),
+    failedLast24h: Type.Integer({ minimum: 0, description: 'created in the last 24 hours and failed' }),
     byStatus: ByStatus,
   }),
+  latestMessages: Type.Array(RecentMessage, {
+    description: `the newest messages of either direction, newest first (at most ${LATEST_MESSAGES})`,
+  }),
   webhooks: Type.Object({ pending: Count, dead: Count }),
+  http: Type.Optional(HttpLatencyBody),
 });
 
 const Health = Type.Object({
@@ -44,7 +77,7 @@ const Health = Type.Object({
 
 /** GET /api/v1/metrics and /metrics/instances/:id: JSON numbers, scoped to the caller's tenant. */
 export const metricsRoutes =
-  (stats: StatsService, instances: InstanceService): FastifyPluginAsyncTypebox =>
+  (stats: StatsService, instances: InstanceService, latency: HttpLatency): FastifyPluginAsyncTypebox =>
   async (app) => {
     const tags = ['metrics'];
     app.get(
@@ -52,12 +85,17 @@ export const metricsRoutes =
       {
         schema: {
           tags,
-          summary: 'Instance, message and webhook numbers (a tenant key sees only its own)',
+          summary:
+            'Instance, message and webhook numbers, the latest messages and HTTP latency (a tenant key sees only its own)',
           response: { 200: Summary, 401: ErrorBody },
         },
       },
-      async (request) =>
-        stats.summary(request.principal.kind === 'tenant' ? request.principal.tenantId : undefined),
+      async (request) => ({
+        ...(await stats.summary(
+          request.principal.kind === 'tenant' ? request.principal.tenantId : undefined,
+        )),
+        http: latency.summary(),
+      }),
     );
     app.get(
       '/metrics/instances/:id',

@@ -22,6 +22,7 @@ import {
   type InstanceStatusCount,
   oldestQueuedAt,
 } from './message-counts.ts';
+import { countFailedSince, latestMessages } from './message-recent.ts';
 import { type MessageRow, newMessageRow, type ReceiptStatus, toMessage } from './message-rows.ts';
 import * as outbox from './outbox-transitions.ts';
 import { affected, chunk, decodeCursor, encodeCursor, inTransaction, isUniqueViolation } from './shared.ts';
@@ -226,6 +227,14 @@ export class MessageSqlRepository implements MessageRepository {
 
   countSince(filter: MessageCountFilter, since: Date): Promise<number> {
     return countSince(this.db, filter, since);
+  }
+
+  countFailedSince(filter: MessageCountFilter, since: Date): Promise<number> {
+    return countFailedSince(this.db, filter, since);
+  }
+
+  latest(filter: MessageCountFilter, limit: number): Promise<Message[]> {
+    return latestMessages(this.db, filter, limit);
   }
 
   oldestQueuedAt(instanceId?: string, tenantId?: string | null): Promise<Date | undefined> {
