@@ -9,6 +9,7 @@ import * as fleetWakeups from './007-fleet-wakeups.ts';
 import * as chatsContacts from './008-chats-contacts.ts';
 import * as masterKey from './009-master-key.ts';
 import * as instanceLabels from './011-instance-labels.ts';
+import * as queuedTimingIndexes from './012-queued-timing-indexes.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '008-chats-contacts': chatsContacts,
   '009-master-key': masterKey,
   '011-instance-labels': instanceLabels,
+  '012-queued-timing-indexes': queuedTimingIndexes,
 };

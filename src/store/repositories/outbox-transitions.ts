@@ -54,15 +54,20 @@ export async function nextScheduledAt(
   instanceId: string,
   now: Date,
 ): Promise<Date | undefined> {
-  const row = await db
+  const { rows } = await nextScheduledStatement(db, '', instanceId, now.getTime());
+  const at = rows[0]?.at;
+  return at == null ? undefined : new Date(Number(at));
+}
+
+// the status written in (compiledOnce): so SQLite answers from messages_queued_schedule_idx
+const nextScheduledStatement = compiledOnce((db, _: '', instanceId: string, at: number) =>
+  db
     .selectFrom('messages')
     .select((eb) => eb.fn.min('next_attempt_at').as('at'))
     .where('instance_id', '=', instanceId)
     .where('status', '=', 'queued')
-    .where('next_attempt_at', '>', now.getTime())
-    .executeTakeFirst();
-  return row?.at == null ? undefined : new Date(Number(row.at));
-}
+    .where('next_attempt_at', '>', at),
+);
 
 /**
  * nextDue and claim in one statement: the row, now `sending` with its attempt counted. With a

@@ -17,6 +17,7 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '008-chats-contacts',
       '009-master-key',
       '011-instance-labels',
+      '012-queued-timing-indexes',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();
