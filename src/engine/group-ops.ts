@@ -87,6 +87,12 @@ export interface RequestOutcome {
   code: string;
 }
 
+export interface JoinResult {
+  jid: string;
+  /** The group admits by approval: the admins were asked, it is not a member yet. */
+  pending?: true;
+}
+
 export interface GroupOps {
   create(subject: string, participants: string[]): Promise<GroupInfo>;
   /** Every group the number is in. */
@@ -97,8 +103,8 @@ export interface GroupOps {
   inviteCode(jid: string): Promise<string>;
   /** A new code; the old link stops working. */
   revokeInvite(jid: string): Promise<string>;
-  /** Joins by an invite code; resolves with the group's jid. */
-  join(code: string): Promise<string>;
+  /** Joins by an invite code; `pending` when the group admits by approval (a request was made). */
+  join(code: string): Promise<JoinResult>;
   leave(jid: string): Promise<void>;
   pictureUrl(jid: string): Promise<string | null>;
   /** Sets the group's picture from image bytes (base64, so the call stays JSON). */

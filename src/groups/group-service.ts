@@ -6,6 +6,7 @@ import type {
   GroupOps,
   GroupPatch,
   JoinRequest,
+  JoinResult,
   ParticipantAction,
   ParticipantOutcome,
   RequestAction,
@@ -188,9 +189,9 @@ export class GroupService {
     return inviteOf(await ops.revokeInvite(input));
   }
 
-  async join(principal: Principal, id: string, codeOrLink: string): Promise<{ jid: string }> {
+  async join(principal: Principal, id: string, codeOrLink: string): Promise<JoinResult> {
     const { ops, input } = await this.live(principal, id, () => inviteCodeOf(codeOrLink));
-    return { jid: await ops.join(input) };
+    return ops.join(input);
   }
 
   async leave(principal: Principal, id: string, jid: string): Promise<void> {

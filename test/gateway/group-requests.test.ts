@@ -132,6 +132,35 @@ describe('requests to join a group that admits by approval', () => {
     expect(again.body.results).toEqual([{ jid: jid(fay), result: 'not_requested', code: '404' }]);
   });
 
+  it('joins by link a group of others that admits by approval as a pending request, then as a member', async () => {
+    const me = linked?.phone ?? '';
+    const { phone: host } = sim.api.createAccount({ name: 'Host' });
+    const { phone: zed } = sim.api.createContact({ name: 'Zed' });
+    const theirs = (
+      await api.post<Group>(`${base}/groups`, { subject: 'Their club', participants: [host, zed] })
+    ).body;
+    const path = `${base}/groups/${encodeURIComponent(theirs.jid)}`;
+    const { code } = (await api.get<{ code: string }>(`${path}/invite`)).body;
+    sim.api.groups.participants(theirs.jid, me, 'promote', [host]);
+    sim.api.groups.update(theirs.jid, host, { joinApproval: true });
+    expect((await api.post(`${path}/leave`)).status).toBe(200);
+
+    const joined = await api.post<{ jid: string; pending?: boolean }>(`${base}/groups/join`, { code });
+    expect(joined.status).toBe(200);
+    expect(joined.body).toEqual({ jid: theirs.jid, pending: true });
+    expect(sim.api.groups.requests(theirs.jid).map((r) => r.phone)).toEqual([me]);
+    expect(sim.api.groups.decideRequests(theirs.jid, host, 'approve', [me])).toEqual([
+      { phone: me, status: '200' },
+    ]);
+    await groupEvent(
+      (e) => e.groupJid === theirs.jid && e.action === 'create',
+      'the group shown to the instance once approved',
+    );
+    expect(await eventually('the instance a member', async () => (await api.get(path)).status === 200)).toBe(
+      true,
+    );
+  });
+
   it('answers bad input with coded 400s, an unknown group with 404 and not being an admin with 403', async () => {
     const badAction = await api.post<{ error: { code: string } }>(`${groupPath}/requests`, {
       action: 'maybe',

@@ -5,6 +5,7 @@ import type {
   GroupOps,
   GroupParticipant,
   GroupPatch,
+  JoinResult,
   ParticipantAction,
   ParticipantOutcome,
   ParticipantResult,
@@ -142,10 +143,13 @@ export class BaileysGroupOps implements GroupOps {
     return code;
   }
 
-  async join(code: string): Promise<string> {
+  async join(code: string): Promise<JoinResult> {
     const jid = await coded(this.sock.groupAcceptInvite(code), `the invite code ${code}`);
-    if (!jid) throw Errors.notFound(`a group for the invite code ${code}`);
-    return jidNormalizedUser(jid);
+    if (jid) return { jid: jidNormalizedUser(jid) };
+    // WhatsApp answers a join that waits for an admin's approval without the group
+    const invited = await coded(this.sock.groupGetInviteInfo(code), `the invite code ${code}`);
+    if (!invited?.id) throw Errors.notFound(`a group for the invite code ${code}`);
+    return { jid: jidNormalizedUser(invited.id), pending: true };
   }
 
   async leave(jid: string): Promise<void> {

@@ -175,7 +175,8 @@ export const groupRoutes =
       {
         schema: {
           tags,
-          summary: 'Join a group by invite code or chat.whatsapp.com link',
+          summary:
+            'Join a group by invite code or chat.whatsapp.com link (pending: the group admits by approval, its admins were asked)',
           params: InstanceId,
           body: Type.Object(
             { code: Type.String({ minLength: 8, maxLength: 128 }) },
@@ -185,7 +186,15 @@ export const groupRoutes =
             },
           ),
           response: {
-            200: Type.Object({ jid: Type.String() }, { examples: [{ jid: GROUP_JID_EXAMPLE }] }),
+            200: Type.Object(
+              {
+                jid: Type.String(),
+                pending: Type.Optional(
+                  Type.Literal(true, { description: 'a request to join waits for an admin’s approval' }),
+                ),
+              },
+              { examples: [{ jid: GROUP_JID_EXAMPLE }] },
+            ),
             ...failures,
           },
         },
