@@ -10,7 +10,6 @@ import { instanceLabelContract } from './contract/instance-labels.ts';
 import { instanceContract } from './contract/instances.ts';
 import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
 import { masterKeyContract } from './contract/master-key.ts';
-import { messageBenchContract } from './contract/message-bench.ts';
 import { messageMediaContract } from './contract/message-media.ts';
 import { messageRecentContract } from './contract/message-recent.ts';
 import { messageContract } from './contract/messages.ts';
@@ -60,7 +59,6 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('fleet: nodes, leases, commands', () => fleetContract(ctx));
     describe('chats', () => chatContract(ctx));
     describe('contacts', () => contactContract(ctx));
-    describe('message benchmark', () => messageBenchContract(ctx));
     describe('master key: derivation, upgrade, rotation (last: it re-seals every row)', () =>
       masterKeyContract(ctx));
   });

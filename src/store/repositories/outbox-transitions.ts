@@ -44,9 +44,13 @@ export async function nextDue(
   instanceId: string,
   now: Date,
 ): Promise<Message | undefined> {
-  const row = await dueRows(db, instanceId, now.getTime()).selectAll('m').limit(1).executeTakeFirst();
-  return row && toMessage(row);
+  const { rows } = await nextDueStatement(db, '', instanceId, now.getTime());
+  return rows[0] && toMessage(rows[0]);
 }
+
+const nextDueStatement = compiledOnce((db, _: '', instanceId: string, at: number) =>
+  dueRows(db, instanceId, at).selectAll('m').limit(1),
+);
 
 /** The soonest `next_attempt_at` after `now` among the instance's queued rows (a `startAt`, a retry). */
 export async function nextScheduledAt(
