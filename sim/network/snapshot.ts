@@ -20,7 +20,7 @@ import { SignalParty, type SignalPartyState } from './signal-party.ts';
  * What the simulated network must remember for linked devices to log in again after a restart:
  * accounts with their identity, phone-side Signal state and companions (noise key, uploaded keys,
  * offline queue, app-state key), contacts with their Signal state, group sender keys and inbox, and
- * groups (members by phone), and profiles (about, privacy, block lists, business, app state).
+ * groups (members by phone, requests to join), and profiles (about, privacy, block lists, business, app state).
  * Profile pictures, presence, contacts' group notices and media blobs are not kept.
  */
 export interface NetworkSnapshot {
@@ -41,6 +41,8 @@ interface GroupSnapshot {
   settings: Omit<GroupSettings, 'description'> & {
     description: { id: string; body: string; by: string; t: number } | null;
   };
+  /** Requests to join waiting for approval: phone, method, unix seconds (absent from older snapshots). */
+  requests?: Array<[string, string, number]>;
 }
 
 interface DeviceSnapshot {
@@ -133,6 +135,7 @@ function groupSnapshot(g: Group): GroupSnapshot {
     creator: g.creator.phone,
     members: [...g.members].map(([phone, m]) => [phone, m.role]),
     settings: { ...settings, description: description && { ...description, by: description.by.phone } },
+    requests: [...(g.requests?.values() ?? [])].map((r) => [r.member.phone, r.method, r.t]),
   };
 }
 
@@ -148,6 +151,11 @@ function restoreGroup(directory: Directory, saved: GroupSnapshot): Group | undef
   }
   const { description, ...settings } = saved.settings;
   const by = description ? find(description.by) : undefined;
+  const requests: NonNullable<Group['requests']> = new Map();
+  for (const [phone, method, t] of saved.requests ?? []) {
+    const member = find(phone);
+    if (member) requests.set(phone, { member, method, t });
+  }
   return {
     id: saved.id,
     subject: saved.subject,
@@ -155,6 +163,7 @@ function restoreGroup(directory: Directory, saved: GroupSnapshot): Group | undef
     creator,
     members,
     settings: { ...settings, description: description && by ? { ...description, by } : null },
+    requests,
   };
 }
 

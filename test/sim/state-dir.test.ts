@@ -44,6 +44,10 @@ describe('the simulator with a state directory', () => {
     await client.waitFor('the contact to decrypt the group text', () =>
       first.api.contactInbox(contact.phone).find((m) => m.id === inGroup?.key.id && m.chat === group.id),
     );
+    // a request to join, waiting for approval, is kept too
+    await client.sock.groupJoinApprovalMode(group.id, 'on');
+    const asker = first.api.createContact({ name: 'Asker' });
+    first.api.groups.join(asker.phone, first.api.groups.state(group.id).inviteCode);
     const saved = client.auth.snapshot();
     client.end();
     await first.close();
@@ -58,6 +62,9 @@ describe('the simulator with a state directory', () => {
       inGroup?.key.id,
     ]);
     expect(second.api.groups.groupsOf(phone).map((g) => g.subject)).toEqual(['Kept group']);
+    expect(second.api.groups.requests(group.id)).toEqual([
+      expect.objectContaining({ phone: asker.phone, method: 'invite_link' }),
+    ]);
 
     const again = second.client({ auth: MemoryAuth.fromSnapshot(saved) }).connect();
     await again.waitForOpen(1);
