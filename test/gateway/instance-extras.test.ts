@@ -185,7 +185,7 @@ describe('instance extras', () => {
       expect(res.body.link).toEqual({ outcome: 'connected', qr: null, qrDataUrl: null });
     });
 
-    it('bounds waitMs: past 60 s, or below 100 ms, is a coded 400', async () => {
+    it('bounds waitMs (past 60 s, or below 100 ms) and refuses to wait on an instance not started: coded 400s', async () => {
       const { id } = linked.instance;
       for (const waitMs of [60_001, 99, 'soon']) {
         const res = await linked.api.post<Failure>(`/api/v1/instances/${id}/start?wait=qr&waitMs=${waitMs}`);
@@ -194,6 +194,13 @@ describe('instance extras', () => {
       }
       const other = await tenant.post<Failure>(`/api/v1/instances/${id}/start?wait=qr`);
       expect(other.status).toBe(404);
+      const idle = await linked.api.post<Failure>('/api/v1/instances?wait=qr', {
+        name: 'idle',
+        start: false,
+      });
+      expect(idle.status).toBe(400);
+      expect(idle.body.error.code).toBe('ZG_ERR_VALIDATION');
+      expect((await linked.api.get('/api/v1/instances/idle')).status).toBe(404);
     });
   });
 

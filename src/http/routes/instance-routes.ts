@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { Errors } from '../../errors.ts';
 import { LabelField, MetadataField } from '../../instances/instance-annotations.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
 import type { LinkWait } from '../../instances/link-wait.ts';
@@ -54,8 +55,11 @@ export const instanceRoutes =
             label,
             metadata,
           });
-        if (request.query.wait !== 'qr' || start === false)
-          return reply.status(201).send(instanceJson(await create()));
+        if (request.query.wait === 'qr' && start === false)
+          throw Errors.validation(
+            '?wait=qr waits for the instance to start: drop start: false, or the ?wait',
+          );
+        if (request.query.wait !== 'qr') return reply.status(201).send(instanceJson(await create()));
         const waited = await linkWait.around(request.principal, create, request.query.waitMs ?? 20_000);
         return reply.status(201).send(withLink(instanceJson(waited.instance), waited.link));
       },
