@@ -5,6 +5,8 @@ type Work = (trx: Kysely<Database>) => Promise<unknown>;
 
 interface Job {
   work: Work;
+  /** One statement: SQLite undoes a failed statement by itself, so it needs no savepoint. */
+  single: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -24,9 +26,9 @@ export class GroupCommit {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  run<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  run<T>(work: (trx: Kysely<Database>) => Promise<T>, single = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ work, single, resolve: resolve as (value: unknown) => void, reject });
       if (this.running) return;
       this.running = true;
       // the group forms over the rest of this turn of the event loop: the requests and receipts
@@ -56,7 +58,8 @@ export class GroupCommit {
     const outcomes: Outcome[] = [];
     try {
       await this.db.transaction().execute(async (trx) => {
-        for (const job of batch) outcomes.push(await inSavepoint(trx, job.work));
+        for (const job of batch)
+          outcomes.push(await (job.single ? outcomeOf(trx, job.work) : inSavepoint(trx, job.work)));
       });
     } catch (error) {
       // the commit itself failed: nothing of the batch was kept
@@ -68,6 +71,14 @@ export class GroupCommit {
       if (outcome.ok) job.resolve(outcome.value);
       else job.reject(outcome.error);
     });
+  }
+}
+
+async function outcomeOf(trx: Kysely<Database>, work: Work): Promise<Outcome> {
+  try {
+    return { ok: true, value: await work(trx) };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
 
@@ -103,5 +114,5 @@ export function transact<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) 
  */
 export function grouped<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
   const group = db.isTransaction ? undefined : groups.get(db);
-  return group ? group.run(work) : work(db);
+  return group ? group.run(work, true) : work(db);
 }

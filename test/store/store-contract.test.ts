@@ -6,6 +6,7 @@ import { chatContract, contactContract } from './contract/chats.ts';
 import { eventContract, instanceEventContract } from './contract/events.ts';
 import { type ContractContext, type Dialect, openFreshStore } from './contract/fixture.ts';
 import { fleetContract } from './contract/fleet.ts';
+import { groupedWritesContract } from './contract/grouped-writes.ts';
 import { instanceLabelContract } from './contract/instance-labels.ts';
 import { instanceContract } from './contract/instances.ts';
 import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
@@ -59,6 +60,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('fleet: nodes, leases, commands', () => fleetContract(ctx));
     describe('chats', () => chatContract(ctx));
     describe('contacts', () => contactContract(ctx));
+    describe('grouped writes', () => groupedWritesContract(ctx));
     describe('master key: derivation, upgrade, rotation (last: it re-seals every row)', () =>
       masterKeyContract(ctx));
   });
