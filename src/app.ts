@@ -209,6 +209,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   });
   const campaigns = new CampaignService(store, instances, outbox, {
     allowPrivateUrls: config.allowPrivateUrls,
+    linkPreviews: config.linkPreviews,
   });
   const statuses = new StatusService(store, instances, outbox);
   const webhooks = new WebhookService(store, instances, config.allowPrivateUrls, () => delivery?.wake());

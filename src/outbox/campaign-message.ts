@@ -12,6 +12,7 @@ import {
 import { checkedMimetype } from './media-check.ts';
 import { fetchMedia } from './media-source.ts';
 import { isMediaType, prepareMessage, type SendInput } from './message-input.ts';
+import type { SendFeatureOptions } from './send-features.ts';
 
 /** What a campaign sends to every recipient: one send's fields without `to` (nor a quote). */
 export type CampaignMessageInput = Omit<SendInput, 'to' | 'replyTo'>;
@@ -41,6 +42,8 @@ export interface CampaignMessage {
 
 /** Any number prepareMessage accepts: a campaign's message is checked before its recipients are. */
 const SOME_RECIPIENT = '10000000000';
+/** `mentions: "all"` is for groups: the message is checked as if to one, each recipient on its own. */
+const SOME_GROUP = '120363000000000000@g.us';
 
 /** The historical body: a bare text template. */
 export function textTemplateMessage(template: string): CampaignMessage {
@@ -66,7 +69,10 @@ function prefixed(err: unknown, prefix: string): unknown {
  * Checks a campaign's message as a single send is checked. Inline media is decoded here; media by
  * URL is fetched by loadCampaignMedia, once the recipients are known to be good.
  */
-export function prepareCampaignMessage(input: CampaignMessageInput): CampaignMessage {
+export function prepareCampaignMessage(
+  input: CampaignMessageInput,
+  features: SendFeatureOptions = { linkPreviews: false },
+): CampaignMessage {
   const fieldPrefix = 'message.';
   if (NOT_IN_CAMPAIGNS.has(input.type))
     throw Errors.validation(
@@ -74,7 +80,8 @@ export function prepareCampaignMessage(input: CampaignMessageInput): CampaignMes
       { field: 'message.type' },
     );
   try {
-    const prepared = prepareMessage({ ...input, to: SOME_RECIPIENT } as SendInput);
+    const to = input.mentions === 'all' ? SOME_GROUP : SOME_RECIPIENT;
+    const prepared = prepareMessage({ ...input, to } as SendInput, undefined, features);
     const templated = templatedField(prepared.type, prepared.content);
     return {
       type: prepared.type,

@@ -66,6 +66,24 @@ describe('campaign rows', () => {
     expect(bad).toThrow(/recipients\[0\]\.to "1555"/);
   });
 
+  it('mentions every participant of each group with mentions "all", and refuses it for a phone', () => {
+    const message = prepareCampaignMessage({ type: 'text', text: 'Meeting at 10', mentions: 'all' });
+    const { rows } = campaignRows(message, [{ to: GROUP }], true, campaign);
+    expect(rows[0]?.content).toMatchObject({ text: 'Meeting at 10', mentionAll: true });
+    const toPhone = () => campaignRows(message, [{ to: GROUP }, { to: '15550001111' }], true, campaign);
+    expect(toPhone).toThrow(/recipients\[1\]\.to "15550001111" is not a group/);
+  });
+
+  it('builds link previews only where the operator turned them on, as a single send', () => {
+    const input = {
+      type: 'text' as const,
+      text: 'Hi {{name}}: https://example.com/sale',
+      linkPreview: true as const,
+    };
+    expect(() => prepareCampaignMessage(input)).toThrow(/LINK_PREVIEWS=1/);
+    expect(prepareCampaignMessage(input, { linkPreviews: true }).content.linkPreview).toBe(true);
+  });
+
   it('names a bad message field under message.', () => {
     try {
       prepareCampaignMessage({ type: 'poll', name: 'Lunch?', options: ['Pizza', 'Pizza'] });

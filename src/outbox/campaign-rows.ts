@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Errors } from '../errors.ts';
+import { Errors, ZapgateError } from '../errors.ts';
 import type { NewMessage } from '../store/repositories.ts';
 import { type CampaignMessage, contentFor } from './campaign-message.ts';
 import { MAX_CAMPAIGN_TEXT, type Vars } from './campaign-template.ts';
@@ -58,15 +58,7 @@ export function campaignRows(
     throw Errors.validation('recipients must not be empty', { field: 'recipients' });
   if (recipients.length > MAX_RECIPIENTS)
     throw Errors.validation(`at most ${MAX_RECIPIENTS} recipients per campaign`, { field: 'recipients' });
-  const chats = recipients.map((r, index) => {
-    try {
-      return chatJidOf(r.to);
-    } catch {
-      throw Errors.validation(`recipients[${index}].to "${r.to}" is not a phone number or a group jid`, {
-        field: `recipients[${index}].to`,
-      });
-    }
-  });
+  const chats = recipients.map((r, index) => chatOf(r.to, index, message));
   const seen = new Set<string>();
   const out: Collected = { rows: [], missing: [], tooLong: [], totalLength: 0 };
   recipients.forEach((r, index) => {
@@ -77,6 +69,25 @@ export function campaignRows(
   });
   reportProblems(out, message);
   return { rows: out.rows, duplicates: duplicatesOf(chats) };
+}
+
+/** A line's chat jid; a coded 400 naming the line when it is not one, or not a group for `mentions: "all"`. */
+function chatOf(to: string, index: number, message: CampaignMessage): string {
+  const field = `recipients[${index}].to`;
+  let chatJid: string;
+  try {
+    chatJid = chatJidOf(to);
+  } catch {
+    throw Errors.validation(`${field} "${to}" is not a phone number or a group jid`, { field });
+  }
+  if (message.content.mentionAll && !chatJid.endsWith('@g.us'))
+    throw new ZapgateError(
+      'ZG_ERR_NOT_A_GROUP',
+      400,
+      `mentions "all" mentions every participant of a group; ${field} "${to}" is not a group`,
+      { field },
+    );
+  return chatJid;
 }
 
 function collect(

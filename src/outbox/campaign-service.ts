@@ -37,7 +37,9 @@ export class CampaignService {
     private readonly store: Store,
     private readonly instances: InstanceService,
     private readonly outbox: Pick<Outbox, 'wake'>,
-    private readonly options: { allowPrivateUrls: boolean } = { allowPrivateUrls: false },
+    private readonly options: { allowPrivateUrls: boolean; linkPreviews?: boolean } = {
+      allowPrivateUrls: false,
+    },
   ) {}
 
   async create(principal: Principal, idOrName: string, input: CampaignInput): Promise<CreatedCampaign> {
@@ -83,7 +85,8 @@ export class CampaignService {
       throw Errors.validation('give either template (a text) or message (any type), not both', {
         field: 'message',
       });
-    if (input.message) return prepareCampaignMessage(input.message);
+    if (input.message)
+      return prepareCampaignMessage(input.message, { linkPreviews: this.options.linkPreviews ?? false });
     if (input.template === undefined)
       throw Errors.validation('a campaign needs a message (or a text template)', { field: 'message' });
     return textTemplateMessage(input.template);
