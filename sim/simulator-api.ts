@@ -4,6 +4,7 @@ import { GroupAdminApi } from './group-admin-api.ts';
 import type { ReceivedMessage } from './network/model.ts';
 import { ProfileApi } from './profiles-api.ts';
 import { enterPairingCode, type LinkResult, phoneForPushName, scanQr } from './server/linking.ts';
+import { changeChatOnPhone, type PhoneChatChange } from './server/phone-app-state.ts';
 import { sendContactReceipt } from './server/relay.ts';
 import { newMessageId, type SimCore } from './server/sim-core.ts';
 import { removeDevice } from './server/unlink.ts';
@@ -34,10 +35,15 @@ export class SimulatorApi {
   readonly profiles: ProfileApi;
   /** Groups from the server's side, and calls contacts place. */
   readonly groups: GroupAdminApi;
+  /** The phone archives, pins or mutes a chat; its linked devices sync the change. */
+  readonly changeChatOnPhone: (phone: string, jid: string, change: PhoneChatChange) => { devices: number };
 
   constructor(private readonly core: SimCore) {
     this.profiles = new ProfileApi(core);
     this.groups = new GroupAdminApi(core);
+    this.changeChatOnPhone = (phone, jid, change) => ({
+      devices: changeChatOnPhone(core, core.directory.requireAccount(phone), jid, change),
+    });
   }
 
   createAccount(input: { phone?: string; name?: string }): { phone: string; lid: string } {

@@ -3,6 +3,7 @@ import { badInput, notFound } from '../errors.ts';
 import { FAULT_KINDS, type FaultKind, type SimulatorApi } from '../simulator-api.ts';
 import { groupAdminRoutes } from './group-routes.ts';
 import { optionalString, readJson, requiredString, sendError, sendJson } from './http-json.ts';
+import { phoneChatRoutes } from './phone-chat-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
 import { statusRoutes } from './status-routes.ts';
 
@@ -118,6 +119,7 @@ function routes(api: SimulatorApi, info: () => unknown): Route[] {
     ...profileRoutes(api),
     ...groupAdminRoutes(api),
     ...statusRoutes(api),
+    ...phoneChatRoutes(api),
   ];
 }
 

@@ -2,6 +2,7 @@ import { decodeSyncdPatch, encodeSyncdPatch, newLTHashState, proto, type WAPatch
 import type { Account, LinkedDevice } from '../network/model.ts';
 import { type BinaryNode, child, children, contentBytes } from '../wire/binary-node.ts';
 import type { Connection } from './connection.ts';
+import { phonePatchesFor } from './phone-app-state.ts';
 import type { SimCore } from './sim-core.ts';
 
 type Reply = (content?: BinaryNode[]) => void;
@@ -105,7 +106,8 @@ export async function onAppStateIq(
       collections.push(await pushNamePatch(account, key));
       continue;
     }
-    collections.push({ tag: 'collection', attrs: { name, version: c.attrs.version ?? '0' } });
+    const fromPhone = await phonePatchesFor(device, name, Number(c.attrs.version ?? 0));
+    collections.push(fromPhone ?? { tag: 'collection', attrs: { name, version: c.attrs.version ?? '0' } });
   }
   reply([{ tag: 'sync', attrs: {}, content: collections }]);
 }

@@ -113,6 +113,23 @@ describe('chat.update events', () => {
     expect(counts.length).toBeLessThan(ids.length);
   });
 
+  it('follows a chat archived and pinned on the phone (its app-state sync) with its new state', async () => {
+    const lou = sim.api.createContact({ name: 'Lou' });
+    const chatJid = jid(lou.phone);
+    const sent = await sim.api.contactSend(lou.phone, { to: phone, type: 'text', text: 'ping' });
+    await hookedUpdate(chatJid, (c) => c.lastMessage?.waMessageId === sent.id, 'the chat of Lou');
+    expect(sim.api.changeChatOnPhone(phone, chatJid, { archived: true, pinned: true })).toEqual({
+      devices: 1,
+    });
+    const update = await hookedUpdate(
+      chatJid,
+      (c) => c.archived && c.pinned,
+      'the chat.update of the phone’s change',
+    );
+    expect(update).toMatchObject({ deleted: false, lastMessage: { waMessageId: sent.id } });
+    expect(await listed(chatJid)).toMatchObject({ archived: true, pinned: true });
+  });
+
   it('announces archiving, muting and deleting a chat through the API', async () => {
     const kim = sim.api.createContact({ name: 'Kim' });
     const chatJid = jid(kim.phone);
