@@ -22,7 +22,8 @@ const DEADLINE_MS = 180_000;
 
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-const list = async (api: ApiClient) => (await api.get<InstanceJson[]>('/api/v1/instances')).body;
+const list = async (api: ApiClient) =>
+  (await api.get<{ items: InstanceJson[] }>('/api/v1/instances?limit=500')).body.items;
 
 /** Waits until every instance is connected and owned, and returns who owns what. */
 async function settled(api: ApiClient, live: string[]): Promise<Map<string, string[]>> {

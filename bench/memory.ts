@@ -81,8 +81,8 @@ interface Sample {
 async function sample(stack: Stack, holder: { pid: number; child: Parameters<typeof ask>[0] }, n: number) {
   log(`idling ${options.idle} s with ${n} of each`);
   await sleep(options.idle * 1000);
-  const list = await stack.gateway.api.get<InstanceJson[]>('/api/v1/instances');
-  const gatewayConnected = list.body.filter((i) => i.status === 'connected').length;
+  const list = await stack.gateway.api.get<{ items: InstanceJson[] }>('/api/v1/instances?limit=500');
+  const gatewayConnected = list.body.items.filter((i) => i.status === 'connected').length;
   const rawCount = await ask<{ open: number }>(holder.child, { cmd: 'count' });
   const asIs = { gateway: rssOf(stack.gatewayPid), raw: rssOf(holder.pid) };
   const gatewayUsage = await gatewayGc(stack.gatewayPid);

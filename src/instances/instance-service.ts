@@ -48,6 +48,22 @@ export class InstanceService {
     });
   }
 
+  /** A page of `list`, oldest first, from `cursor` (the nextCursor of the page before). */
+  page(
+    principal: Principal,
+    filter: { label?: string },
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: Instance[]; nextCursor: string | null }> {
+    const scope = scopeOf(principal);
+    return this.store.instances.page(
+      {
+        ...(scope === undefined ? {} : { tenantId: scope }),
+        ...(filter.label === undefined ? {} : { label: filter.label }),
+      },
+      options,
+    );
+  }
+
   async create(
     principal: Principal,
     input: {

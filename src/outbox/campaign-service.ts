@@ -96,11 +96,16 @@ export class CampaignService {
     return this.view(await this.find(principal, id));
   }
 
-  async list(principal: Principal): Promise<CampaignView[]> {
-    const campaigns = await this.store.campaigns.list(
+  /** A page of the campaigns this key can see, newest first, from `cursor` (the page before's nextCursor). */
+  async page(
+    principal: Principal,
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: CampaignView[]; nextCursor: string | null }> {
+    const page = await this.store.campaigns.page(
       principal.kind === 'tenant' ? { tenantId: principal.tenantId } : {},
+      options,
     );
-    return Promise.all(campaigns.map((c) => this.view(c)));
+    return { items: await Promise.all(page.items.map((c) => this.view(c))), nextCursor: page.nextCursor };
   }
 
   async act(principal: Principal, id: string, action: 'pause' | 'resume' | 'cancel'): Promise<CampaignView> {

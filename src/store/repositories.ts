@@ -118,6 +118,11 @@ export interface InstanceRepository {
     /** Only the instances carrying exactly this label. */
     label?: string;
   }): Promise<Instance[]>;
+  /** Oldest first, `limit` at a time; throws a validation error for a cursor it did not give. */
+  page(
+    filter: { tenantId?: string | null; label?: string },
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: Instance[]; nextCursor: string | null }>;
   count(): Promise<number>;
   /** With a fence, only while the node holds the instance's lease at that epoch (else undefined). */
   update(id: string, patch: InstancePatch, fence?: LeaseFence): Promise<Instance | undefined>;
@@ -287,6 +292,11 @@ export interface CampaignRepository {
   create(input: Omit<Campaign, 'createdAt' | 'updatedAt'>): Promise<Campaign>;
   get(id: string): Promise<Campaign | undefined>;
   list(filter: { tenantId?: string | null; instanceId?: string }): Promise<Campaign[]>;
+  /** Newest first, `limit` at a time; throws a validation error for a cursor it did not give. */
+  page(
+    filter: { tenantId?: string | null; instanceId?: string },
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: Campaign[]; nextCursor: string | null }>;
   setStatus(id: string, status: CampaignStatus): Promise<Campaign | undefined>;
   /** Moves the campaign to `to` only from one of `from`; undefined when it was not in one of them. */
   transition(id: string, from: CampaignStatus[], to: CampaignStatus): Promise<Campaign | undefined>;

@@ -81,7 +81,9 @@ async function eventOrder(instanceId: string): Promise<Map<string, number>> {
 
 /** The four instances the suite spreads and moves around (a test's own extra ones left out). */
 const instances = (api: ApiClient) =>
-  api.get<InstanceJson[]>('/api/v1/instances').then((r) => r.body.filter((i) => names.includes(i.name)));
+  api
+    .get<{ items: InstanceJson[] }>('/api/v1/instances')
+    .then((r) => r.body.items.filter((i) => names.includes(i.name)));
 const ownersOf = async (api: ApiClient) =>
   new Map((await instances(api)).map((i) => [i.name, i.owner as string | null]));
 
@@ -103,8 +105,9 @@ describe('fleet mode: API nodes and workers on one PostgreSQL', () => {
       return counts.get('w1') === 2 && counts.get('w2') === 2 ? o : undefined;
     });
     expect(owners.size).toBe(4);
-    const nodes = await api2.api.get<Array<{ id: string; role: string; instances: number }>>('/api/v1/nodes');
-    expect(nodes.body.map((n) => [n.id, n.role, n.instances]).sort()).toEqual([
+    type Nodes = { items: Array<{ id: string; role: string; instances: number }> };
+    const nodes = await api2.api.get<Nodes>('/api/v1/nodes');
+    expect(nodes.body.items.map((n) => [n.id, n.role, n.instances]).sort()).toEqual([
       ['api-1', 'api', 0],
       ['api-2', 'api', 0],
       ['w1', 'worker', 2],

@@ -89,7 +89,7 @@ describe('serve --workers 3 on SQLite', () => {
       await linkByQr(api, sim.info.adminUrl, created.body.id, phone);
     }
     const owners = await eventually('one instance on each of the three workers', async () => {
-      const list = (await api.get<InstanceJson[]>('/api/v1/instances')).body;
+      const list = (await api.get<{ items: InstanceJson[] }>('/api/v1/instances')).body.items;
       const o = list.map((i) => String(i.owner));
       return new Set(o).size === 3 && o.every((w) => w.startsWith('box-worker-')) ? list : undefined;
     });

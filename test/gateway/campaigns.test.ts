@@ -60,9 +60,9 @@ describe('campaigns', () => {
       return c.status === 'completed' ? c : undefined;
     });
     expect(sentCount(done)).toBe(2);
-    expect((await gw.api.get<CampaignJson[]>('/api/v1/campaigns')).body.map((c) => c.id)).toContain(
-      ok.body.id,
-    );
+    expect(
+      (await gw.api.get<{ items: CampaignJson[] }>('/api/v1/campaigns')).body.items.map((c) => c.id),
+    ).toContain(ok.body.id);
   });
 
   it('refuses a template that would render past the size limits, and the gateway lives on', async () => {

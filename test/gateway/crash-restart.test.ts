@@ -60,8 +60,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('shuts down cleanly on SIGTERM without unlinking, and comes back', async () => {
       expect(await gw.stop('SIGTERM')).toBe(0);
       await gw.start();
-      const all = await gw.api.get<InstanceJson[]>('/api/v1/instances');
-      for (const instance of all.body.filter((i) => i.name !== 'parked'))
+      const all = await gw.api.get<{ items: InstanceJson[] }>('/api/v1/instances');
+      for (const instance of all.body.items.filter((i) => i.name !== 'parked'))
         await waitForStatus(gw.api, instance.id, 'connected');
     });
   });

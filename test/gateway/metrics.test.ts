@@ -26,7 +26,7 @@ type Summary = {
   };
   webhooks: { pending: number; dead: number };
 };
-type Queue = { total: Record<string, number>; instances: Array<{ instanceId: string }> };
+type Queue = { total: Record<string, number>; items: Array<{ instanceId: string }> };
 
 const SENT = 5;
 const RECEIVED = 3;

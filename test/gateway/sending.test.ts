@@ -404,11 +404,10 @@ describe('sending every type through the outbox', () => {
   });
 
   it('stops at the daily limit, holding the rest queued until the limit is raised', async () => {
-    type Queue = { instances: Array<{ instanceId: string; counts: Record<string, number> }> };
+    type Queue = { items: Array<{ instanceId: string; counts: Record<string, number> }> };
     const shop = (await api.get<InstanceJson>('/api/v1/instances/shop')).body;
     const counts =
-      (await api.get<Queue>('/api/v1/queue')).body.instances.find((i) => i.instanceId === shop.id)?.counts ??
-      {};
+      (await api.get<Queue>('/api/v1/queue')).body.items.find((i) => i.instanceId === shop.id)?.counts ?? {};
     const sentToday = ['sent', 'delivered', 'read', 'played'].reduce((n, s) => n + (counts[s] ?? 0), 0);
     await api.patch('/api/v1/instances/shop', { settings: { pacing: { dailyLimit: sentToday + 2 } } });
     const burst = [];

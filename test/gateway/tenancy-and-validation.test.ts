@@ -44,8 +44,9 @@ afterAll(async () => {
 describe('tenants', () => {
   // every route with another tenant's ids, by id and by name: the walk in fuzz.test.ts
   it("lists only a tenant's own instances; the admin key sees them all", async () => {
-    expect((await tenantB.get<InstanceJson[]>('/api/v1/instances')).body).toEqual([]);
-    expect((await tenantA.get<InstanceJson[]>('/api/v1/instances')).body.map((i) => i.id)).toEqual([
+    type List = { items: InstanceJson[]; nextCursor: string | null };
+    expect((await tenantB.get<List>('/api/v1/instances')).body).toEqual({ items: [], nextCursor: null });
+    expect((await tenantA.get<List>('/api/v1/instances')).body.items.map((i) => i.id)).toEqual([
       instanceA.id,
     ]);
     expect((await admin.get<InstanceJson[]>(`/api/v1/instances/${instanceA.id}`)).status).toBe(200);
@@ -62,8 +63,8 @@ describe('tenants', () => {
   it('keeps tenant management to the admin key', async () => {
     expect((await tenantA.get('/api/v1/tenants')).status).toBe(403);
     expect((await tenantA.post('/api/v1/tenants', { name: 'x' })).status).toBe(403);
-    const list = await admin.get<Array<{ id: string }>>('/api/v1/tenants');
-    expect(list.body.map((t) => t.id)).toContain(tenantAId);
+    const list = await admin.get<{ items: Array<{ id: string }> }>('/api/v1/tenants');
+    expect(list.body.items.map((t) => t.id)).toContain(tenantAId);
   });
 
   it('rotates keys: a new key works, and with revokeOthers the old one stops', async () => {
@@ -79,10 +80,10 @@ describe('tenants', () => {
     expect((await viaExtra.get('/api/v1/instances')).status).toBe(401);
     tenantA = admin.withKey(rotated.body.key);
     expect((await tenantA.get('/api/v1/instances')).status).toBe(200);
-    const keys = await admin.get<Array<{ id: string; prefix: string; revokedAt: string | null }>>(
+    const keys = await admin.get<{ items: Array<{ id: string; prefix: string; revokedAt: string | null }> }>(
       `/api/v1/tenants/${tenantAId}/keys`,
     );
-    expect(keys.body.filter((k) => !k.revokedAt)).toHaveLength(1);
+    expect(keys.body.items.filter((k) => !k.revokedAt)).toHaveLength(1);
     expect(JSON.stringify(keys.body)).not.toContain(rotated.body.key);
   });
 
@@ -132,7 +133,7 @@ describe('tenants', () => {
     const queue = async () => (await tenantB.get<{ total: Record<string, number> }>('/api/v1/queue')).body;
     expect((await queue()).total).toEqual({ queued: 2 });
     expect((await tenantB.delete(`/api/v1/instances/${gone.id}`)).status).toBe(204);
-    expect(await queue()).toEqual({ total: {}, instances: [], oldestQueuedAgeMs: null });
+    expect(await queue()).toEqual({ total: {}, items: [], nextCursor: null, oldestQueuedAgeMs: null });
     expect((await tenantB.get(`/api/v1/campaigns/${campaign.body.id}`)).status).toBe(404);
     const store = await openStore(gw.databaseUrl);
     try {

@@ -93,8 +93,8 @@ describe('webhook receivers', () => {
     expect(created.body.settings).toEqual({
       webhook: { url: `${receiverUrl}/own`, events: ['instance.status'] },
     });
-    const hooks = await api.get<Array<{ id: string; url: string }>>('/api/v1/webhooks');
-    expect(hooks.body).toContainEqual(
+    const hooks = await api.get<{ items: Array<{ id: string; url: string }> }>('/api/v1/webhooks');
+    expect(hooks.body.items).toContainEqual(
       expect.objectContaining({ id: `instance-${created.body.id}`, url: `${receiverUrl}/own` }),
     );
     // an unrelated change later is not refused over the webhook, and keeps its secret

@@ -226,8 +226,8 @@ describe('webhooks', () => {
   it('marks a delivery dead at once on a 400 and keeps the response; redeliver sends it again', async () => {
     receiver.answer = 400;
     await sim.api.contactSend(contact, { to: phone, type: 'text', text: 'refused' });
-    const hooks = await api.get<Array<{ id: string }>>('/api/v1/webhooks');
-    const hookId = hooks.body[0]?.id ?? '';
+    const hooks = await api.get<{ items: Array<{ id: string }> }>('/api/v1/webhooks');
+    const hookId = hooks.body.items[0]?.id ?? '';
     const dead = await eventually('a dead delivery', async () => {
       const page = await api.get<{
         items: Array<{
@@ -409,7 +409,7 @@ describe('webhooks', () => {
     expect(page).not.toContain('operator only');
     expect(page).not.toContain(linked?.instance.id ?? 'no instance');
     expect((await tenantA.delete(`/api/v1/instances/${own.body.id}`)).status).toBe(204);
-    const [hook] = (await api.get<Array<{ id: string }>>('/api/v1/webhooks')).body;
+    const [hook] = (await api.get<{ items: Array<{ id: string }> }>('/api/v1/webhooks')).body.items;
     const theirs = await api.get<{ items: Array<{ id: string }> }>(`/api/v1/webhooks/${hook?.id}/deliveries`);
     const id = theirs.body.items[0]?.id ?? '';
     const again = await tenantA.post<{ error: unknown }>(`/api/v1/webhook-deliveries/${id}/redeliver`);

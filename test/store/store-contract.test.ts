@@ -10,6 +10,7 @@ import { groupedWritesContract } from './contract/grouped-writes.ts';
 import { instanceLabelContract } from './contract/instance-labels.ts';
 import { instanceContract } from './contract/instances.ts';
 import { badUrlContract, lifecycleContract } from './contract/lifecycle.ts';
+import { listPageContract } from './contract/list-pages.ts';
 import { masterKeyContract } from './contract/master-key.ts';
 import { messageMediaContract } from './contract/message-media.ts';
 import { messageRecentContract } from './contract/message-recent.ts';
@@ -45,6 +46,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('api keys', () => apiKeyContract(ctx));
     describe('instances', () => instanceContract(ctx));
     describe('instance labels and metadata', () => instanceLabelContract(ctx));
+    describe('list pages', () => listPageContract(ctx));
     describe('instance events', () => instanceEventContract(ctx));
     describe('auth state', () => authStateContract(ctx));
     describe('messages', () => messageContract(ctx));

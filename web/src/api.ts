@@ -33,6 +33,25 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
 }
 
 export const get = <T>(path: string) => api<T>('GET', path);
+
+/** The answer of every list route. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Every item of a list route, following `nextCursor` page by page. */
+export async function getAll<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page: Page<T> = await get<Page<T>>(cursor ? `${path}${separator}cursor=${enc(cursor)}` : path);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
 export const del = (path: string) => api<void>('DELETE', path);

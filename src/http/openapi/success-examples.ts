@@ -85,7 +85,7 @@ const metricsSummary = {
  */
 export const SUCCESS_EXAMPLES: Readonly<Record<string, unknown>> = {
   'POST /api/v1/instances 201': created,
-  'GET /api/v1/instances 200': [instance],
+  'GET /api/v1/instances 200': { items: [instance], nextCursor: null },
   'GET /api/v1/instances/{id} 200': instance,
   'PATCH /api/v1/instances/{id} 200': instance,
   'GET /api/v1/instances/{id}/qr 200': {
@@ -121,7 +121,8 @@ export const SUCCESS_EXAMPLES: Readonly<Record<string, unknown>> = {
 /** What a success answer holds, where its status alone ("OK", "Created") says too little. */
 export const SUCCESS_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'POST /api/v1/instances 201': 'Created: the instance, already connecting unless start was false',
-  'GET /api/v1/instances 200': 'The instances this key can see',
+  'GET /api/v1/instances 200':
+    'A page of the instances this key can see, oldest first; nextCursor for the next',
   'GET /api/v1/instances/{id} 200': 'The instance, with its status and settings',
   'GET /api/v1/instances/{id}/qr 200':
     'The current QR code as JSON, or the PNG itself with Accept: image/png',

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { CampaignService } from '../../outbox/campaign-service.ts';
-import { errorResponses, IdParam } from '../schemas.ts';
+import { CursorQuery, ListPage } from '../list-page.ts';
+import { errorResponses, IdParam, Limit } from '../schemas.ts';
 import {
   CampaignBody,
   CampaignJson,
@@ -39,9 +40,21 @@ export const campaignRoutes =
     app.get(
       '/campaigns',
       {
-        schema: { tags, summary: 'Campaigns this key can see', response: { 200: Type.Array(CampaignJson) } },
+        schema: {
+          tags,
+          summary: 'Campaigns this key can see, newest first, paginated with nextCursor',
+          querystring: Type.Object({ limit: Limit(200, 50), cursor: CursorQuery }),
+          response: { 200: ListPage(CampaignJson), ...errorResponses },
+        },
       },
-      async (request) => (await campaigns.list(request.principal)).map(campaignJson),
+      async (request) => {
+        const { limit = 50, cursor } = request.query;
+        const page = await campaigns.page(
+          request.principal,
+          cursor === undefined ? { limit } : { limit, cursor },
+        );
+        return { items: page.items.map(campaignJson), nextCursor: page.nextCursor };
+      },
     );
 
     app.get(

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { NodeRecord, Store } from '../../store/repositories.ts';
 import { requireAdmin } from '../auth.ts';
+import { ListPage, wholeList } from '../list-page.ts';
 import { errorResponses } from '../schemas.ts';
 
 const NodeJson = Type.Object({
@@ -40,18 +41,21 @@ export const fleetRoutes =
           tags: ['fleet'],
           summary: 'Live nodes of the fleet, with their role, heartbeat age and instance count (admin)',
           response: {
-            200: Type.Array(NodeJson, {
+            200: ListPage(NodeJson, {
               examples: [
-                [
-                  {
-                    id: 'worker-a-4121',
-                    role: 'worker',
-                    version: '0.1.0',
-                    startedAt: '2026-12-01T10:00:00.000Z',
-                    heartbeatAgeMs: 1200,
-                    instances: 12,
-                  },
-                ],
+                {
+                  items: [
+                    {
+                      id: 'worker-a-4121',
+                      role: 'worker',
+                      version: '0.1.0',
+                      startedAt: '2026-12-01T10:00:00.000Z',
+                      heartbeatAgeMs: 1200,
+                      instances: 12,
+                    },
+                  ],
+                  nextCursor: null,
+                },
               ],
             }),
             ...errorResponses,
@@ -63,7 +67,7 @@ export const fleetRoutes =
         const now = Date.now();
         const nodes = await fleet.store.nodes.live(new Date(now - fleet.liveWindowMs));
         const counts = await fleet.store.leases.countByOwner(new Date(now));
-        return nodes.map((n) => nodeJson(n, now, counts.get(n.id) ?? 0));
+        return wholeList(nodes.map((n) => nodeJson(n, now, counts.get(n.id) ?? 0)));
       },
     );
   };

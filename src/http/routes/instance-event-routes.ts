@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
+import { ListPage } from '../list-page.ts';
 import { errorResponses, IdParam, instanceJson, Limit, TextInteger } from '../schemas.ts';
 import { type StreamLimits, sseStreams } from '../sse.ts';
 
@@ -17,39 +18,51 @@ export const instanceEventRoutes =
       {
         schema: {
           tags,
-          summary: 'Stored lifecycle events, newest first',
+          summary: 'Stored lifecycle events, newest first, paginated with nextCursor',
           params: IdParam,
           querystring: Type.Object({
             limit: Limit(500, 100),
             before: Type.Optional(TextInteger({ minimum: 1, description: 'only events with a smaller id' })),
+            cursor: Type.Optional(
+              Type.String({
+                pattern: '^[1-9][0-9]{0,15}$',
+                description: 'the nextCursor of the page before',
+              }),
+            ),
           }),
           response: {
-            200: Type.Object({
-              items: Type.Array(
-                Type.Object({
-                  id: Type.Integer(),
-                  type: Type.String(),
-                  data: Type.Record(Type.String(), Type.Unknown()),
-                  createdAt: Type.String(),
-                }),
-              ),
-            }),
+            200: ListPage(
+              Type.Object({
+                id: Type.Integer(),
+                type: Type.String(),
+                data: Type.Record(Type.String(), Type.Unknown()),
+                createdAt: Type.String(),
+              }),
+            ),
             ...errorResponses,
           },
         },
       },
       async (request) => {
+        const { limit = 100, before, cursor } = request.query;
+        // the cursor is the last id of the page before; one more row than asked tells if a page follows
+        const bounds = [before, cursor === undefined ? undefined : Number(cursor)].filter(
+          (n) => n !== undefined,
+        );
         const events = await instances.events(request.principal, request.params.id, {
-          limit: request.query.limit ?? 100,
-          ...(request.query.before ? { beforeId: request.query.before } : {}),
+          limit: limit + 1,
+          ...(bounds.length > 0 ? { beforeId: Math.min(...bounds) } : {}),
         });
+        const page = events.slice(0, limit);
+        const last = page[page.length - 1];
         return {
-          items: events.map((e) => ({
+          items: page.map((e) => ({
             id: e.id,
             type: e.type,
             data: e.data,
             createdAt: e.createdAt.toISOString(),
           })),
+          nextCursor: events.length > limit && last ? String(last.id) : null,
         };
       },
     );

@@ -4,7 +4,8 @@ import { Errors } from '../../errors.ts';
 import { LabelField, MetadataField } from '../../instances/instance-annotations.ts';
 import type { InstanceService } from '../../instances/instance-service.ts';
 import type { LinkWait } from '../../instances/link-wait.ts';
-import { errorResponses, IdParam, InstanceBody, InstanceName, instanceJson } from '../schemas.ts';
+import { CursorQuery, ListPage } from '../list-page.ts';
+import { errorResponses, IdParam, InstanceBody, InstanceName, instanceJson, Limit } from '../schemas.ts';
 import { InstanceWithLink, LinkWaitQuery, withLink } from './link-wait-schemas.ts';
 
 const tags = ['instances'];
@@ -70,12 +71,25 @@ export const instanceRoutes =
       {
         schema: {
           tags,
-          summary: 'List the instances this key can see (only those with a label, with ?label=)',
-          querystring: Type.Object({ label: Type.Optional(LabelField) }),
-          response: { 200: Type.Array(InstanceBody), ...errorResponses },
+          summary:
+            'List the instances this key can see, oldest first, paginated with nextCursor (only those with a label, with ?label=)',
+          querystring: Type.Object({
+            label: Type.Optional(LabelField),
+            limit: Limit(500, 100),
+            cursor: CursorQuery,
+          }),
+          response: { 200: ListPage(InstanceBody), ...errorResponses },
         },
       },
-      async (request) => (await instances.list(request.principal, request.query)).map(instanceJson),
+      async (request) => {
+        const { label, limit = 100, cursor } = request.query;
+        const page = await instances.page(
+          request.principal,
+          label === undefined ? {} : { label },
+          cursor === undefined ? { limit } : { limit, cursor },
+        );
+        return { items: page.items.map(instanceJson), nextCursor: page.nextCursor };
+      },
     );
 
     app.get(

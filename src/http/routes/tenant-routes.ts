@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { TenantService } from '../../auth/tenant-service.ts';
 import { requireAdmin } from '../auth.ts';
+import { ListPage, wholeList } from '../list-page.ts';
 import { errorResponses } from '../schemas.ts';
 
 const TenantJson = Type.Object({
@@ -14,6 +15,12 @@ const IssuedKey = Type.Object({
   key: Type.String({ description: 'shown once: store it now' }),
   prefix: Type.String(),
   createdAt: Type.String(),
+});
+const KeyJson = Type.Object({
+  id: Type.String(),
+  prefix: Type.String({ description: 'the first characters of the key, to tell keys apart' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 const TenantParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 const tenantJson = (t: { id: string; name: string; createdAt: Date }) => ({
@@ -50,8 +57,8 @@ export const tenantRoutes =
 
     app.get(
       '/tenants',
-      { schema: { tags, summary: 'List tenants', response: { 200: Type.Array(TenantJson) } } },
-      async () => (await tenants.list()).map(tenantJson),
+      { schema: { tags, summary: 'List tenants', response: { 200: ListPage(TenantJson) } } },
+      async () => wholeList((await tenants.list()).map(tenantJson)),
     );
 
     app.delete(
@@ -89,8 +96,15 @@ export const tenantRoutes =
 
     app.get(
       '/tenants/:id/keys',
-      { schema: { tags, summary: "The tenant's keys (prefixes only)", params: TenantParam } },
-      async (request) => tenants.listKeys(request.params.id),
+      {
+        schema: {
+          tags,
+          summary: "The tenant's keys (prefixes only)",
+          params: TenantParam,
+          response: { 200: ListPage(KeyJson), ...errorResponses },
+        },
+      },
+      async (request) => wholeList(await tenants.listKeys(request.params.id)),
     );
 
     app.delete(

@@ -2,12 +2,24 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Webhook, WebhookDelivery } from '../../store/repositories.ts';
 import type { WebhookService } from '../../webhooks/webhook-service.ts';
+import { ListPage, wholeList } from '../list-page.ts';
 import { errorResponses, IdParam, Limit } from '../schemas.ts';
 
 const tags = ['webhooks'];
 const ANY = { 200: Type.Unknown(), 201: Type.Unknown(), 204: Type.Null(), ...errorResponses } as const;
 const Url = Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://' });
 const Events = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 50 });
+
+const WebhookJson = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  instanceId: Type.Union([Type.String(), Type.Null()]),
+  tenantId: Type.Union([Type.String(), Type.Null()]),
+  enabled: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
 
 const webhookJson = (h: Webhook, withSecret = false) => ({
   id: h.id,
@@ -63,8 +75,10 @@ export const webhookRoutes =
         reply.status(201).send(webhookJson(await webhooks.create(request.principal, request.body), true)),
     );
 
-    app.get('/webhooks', { schema: { tags, summary: 'Webhooks of this key' } }, async (request) =>
-      (await webhooks.list(request.principal)).map((h) => webhookJson(h)),
+    app.get(
+      '/webhooks',
+      { schema: { tags, summary: 'Webhooks of this key', response: { 200: ListPage(WebhookJson) } } },
+      async (request) => wholeList((await webhooks.list(request.principal)).map((h) => webhookJson(h))),
     );
 
     app.get(

@@ -3,6 +3,7 @@ import type { Campaign, CampaignStatus } from '../../domain/message.ts';
 import { Errors } from '../../errors.ts';
 import type { CampaignRepository } from '../repositories.ts';
 import type { CampaignsTable, Database } from '../schema.ts';
+import { decodeCreatedCursor, encodeCreatedCursor } from './created-cursor.ts';
 import {
   affected,
   inTransaction,
@@ -64,6 +65,35 @@ export class CampaignSqlRepository implements CampaignRepository {
     if (filter.instanceId !== undefined) query = query.where('instance_id', '=', filter.instanceId);
     const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
     return rows.map(toCampaign);
+  }
+
+  async page(
+    filter: { tenantId?: string | null; instanceId?: string },
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: Campaign[]; nextCursor: string | null }> {
+    let query = this.db.selectFrom('campaigns').selectAll();
+    if (filter.tenantId === null) query = query.where('tenant_id', 'is', null);
+    else if (filter.tenantId !== undefined) query = query.where('tenant_id', '=', filter.tenantId);
+    if (filter.instanceId !== undefined) query = query.where('instance_id', '=', filter.instanceId);
+    if (options.cursor) {
+      const before = decodeCreatedCursor(options.cursor);
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', before.createdAt),
+          eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit + 1)
+      .execute();
+    const last = rows.length > options.limit ? rows[options.limit - 1] : undefined;
+    return {
+      items: rows.slice(0, options.limit).map(toCampaign),
+      nextCursor: last ? encodeCreatedCursor(last) : null,
+    };
   }
 
   async setStatus(id: string, status: CampaignStatus): Promise<Campaign | undefined> {

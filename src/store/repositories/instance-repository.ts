@@ -4,6 +4,7 @@ import { Errors } from '../../errors.ts';
 import type { InstancePatch, InstanceRepository, LeaseFence, NewInstance } from '../repositories.ts';
 import type { Database, InstancesTable } from '../schema.ts';
 import { compiledOnce } from './compiled-once.ts';
+import { decodeCreatedCursor, encodeCreatedCursor } from './created-cursor.ts';
 import { affected, isUniqueViolation, parseObject, toDate, toDateOrNull, toMillisOrNull } from './shared.ts';
 
 type Row = Selectable<InstancesTable>;
@@ -143,6 +144,33 @@ export class InstanceSqlRepository implements InstanceRepository {
     if (filter.label !== undefined) query = query.where('label', '=', filter.label);
     const rows = await query.orderBy('created_at').orderBy('id').execute();
     return rows.map(toInstance);
+  }
+
+  async page(
+    filter: { tenantId?: string | null; label?: string },
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: Instance[]; nextCursor: string | null }> {
+    let query = this.scoped(filter.tenantId);
+    if (filter.label !== undefined) query = query.where('label', '=', filter.label);
+    if (options.cursor) {
+      const after = decodeCreatedCursor(options.cursor);
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '>', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(options.limit + 1)
+      .execute();
+    const last = rows.length > options.limit ? rows[options.limit - 1] : undefined;
+    return {
+      items: rows.slice(0, options.limit).map(toInstance),
+      nextCursor: last ? encodeCreatedCursor(last) : null,
+    };
   }
 
   async count(): Promise<number> {

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { enc, get, type Instance, post } from '../api.ts';
+import { enc, getAll, type Instance, post } from '../api.ts';
 import { fillTemplate, recipientsOf, templateVariables } from '../csv.ts';
 import { useT } from '../i18n/index.ts';
 import { useLiveEvents } from '../live.ts';
@@ -34,7 +34,7 @@ export function CampaignsPage() {
   const [campaigns, setCampaigns] = useState<Campaign[]>([]);
   const [error, setError] = useState<string | undefined>();
   const reload = () =>
-    get<Campaign[]>('/campaigns').then(setCampaigns, (err: Error) => setError(err.message));
+    getAll<Campaign>('/campaigns').then(setCampaigns, (err: Error) => setError(err.message));
   useEffect(() => void reload(), []);
   // progress follows the campaign events (one a second at most), and a slow poll while one runs
   useLiveEvents((e) => {
@@ -96,7 +96,7 @@ function NewCampaign(props: { onCreated: () => void; onError: (m: string) => voi
   const [kind, setKind] = useState<Kind>('text');
   const [note, setNote] = useState<string | undefined>();
   useEffect(() => {
-    get<Instance[]>('/instances').then(setInstances, () => undefined);
+    getAll<Instance>('/instances').then(setInstances, () => undefined);
   }, []);
   const recipients = recipientsOf(csv);
   const missing = templateVariables(template).filter((v) => !recipients.columns.includes(v));

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { get, type Instance, post } from '../api.ts';
+import { getAll, type Instance, post } from '../api.ts';
 import { useT } from '../i18n/index.ts';
 import { useLiveEvents } from '../live.ts';
 import { InstanceActions, StatusText } from '../parts/instance-actions.ts';
@@ -13,7 +13,7 @@ export function InstancesPage() {
   const [error, setError] = useState<string | undefined>();
   const [creating, setCreating] = useState(false);
   const reload = () =>
-    get<Instance[]>('/instances').then(setInstances, (err: Error) => setError(err.message));
+    getAll<Instance>('/instances').then(setInstances, (err: Error) => setError(err.message));
   useEffect(() => void reload(), []);
   useLiveEvents((e) => {
     if (e.event !== 'instance.status') return;

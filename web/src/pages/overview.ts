@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { enc, get, type Instance, type Session } from '../api.ts';
+import { enc, get, getAll, type Instance, type Session } from '../api.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { useT } from '../i18n/index.ts';
 import { Chart } from '../parts/chart.ts';
@@ -17,14 +17,15 @@ interface Queue {
 interface Tenant {
   id: string;
   name: string;
-  keys?: { prefix: string; revokedAt: string | null }[];
+  keys?: TenantKey[];
 }
+type TenantKey = { prefix: string; revokedAt: string | null };
 
 /** The tenants with the prefixes of their keys still valid. */
 async function tenantsWithKeys(): Promise<Tenant[]> {
-  const tenants = await get<Tenant[]>('/tenants');
+  const tenants = await getAll<Tenant>('/tenants');
   return Promise.all(
-    tenants.map(async (x) => ({ ...x, keys: await get<Tenant['keys']>(`/tenants/${enc(x.id)}/keys`) })),
+    tenants.map(async (x) => ({ ...x, keys: await getAll<TenantKey>(`/tenants/${enc(x.id)}/keys`) })),
   );
 }
 type Hourly = { hours: number[]; inbound: number[]; outbound: number[] };
@@ -63,7 +64,7 @@ export function OverviewPage(props: { session: Session }) {
     const fail = (err: Error) => setError(err.message);
     get<Summary>('/metrics').then(setSummary, fail);
     get<Queue>('/queue').then(setQueue, fail);
-    get<Instance[]>('/instances').then(messagesPerHour).then(setHourly, fail);
+    getAll<Instance>('/instances').then(messagesPerHour).then(setHourly, fail);
     if (props.session.kind === 'admin') tenantsWithKeys().then(setTenants, fail);
   }, []);
   const statuses = Object.entries(summary?.instances.byStatus ?? {}).filter(([, n]) => n > 0);

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { enc, get, post } from '../api.ts';
+import { enc, get, getAll, post } from '../api.ts';
 import { useT } from '../i18n/index.ts';
 
 interface Webhook {
@@ -29,7 +29,7 @@ export function WebhooksPage() {
   const [secret, setSecret] = useState<string | undefined>();
   const [open, setOpen] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const reload = () => get<Webhook[]>('/webhooks').then(setHooks, (err: Error) => setError(err.message));
+  const reload = () => getAll<Webhook>('/webhooks').then(setHooks, (err: Error) => setError(err.message));
   useEffect(() => void reload(), []);
   const create = async (e: Event) => {
     e.preventDefault();
