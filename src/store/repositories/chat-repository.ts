@@ -2,7 +2,9 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { Errors } from '../../errors.ts';
 import type { ChatPage, ChatPatch, ChatRecord, ChatRepository } from '../chat-repositories.ts';
 import type { ChatsTable } from '../chat-schema.ts';
+import { grouped } from '../group-commit.ts';
 import type { Database } from '../schema.ts';
+import { upsertChat } from './chat-upsert.ts';
 import { cursorJid } from './jid-cursor.ts';
 import { affected, inTransaction, toDate } from './shared.ts';
 
@@ -29,50 +31,6 @@ const toChat = (row: Row): ChatRecord => ({
   updatedAt: toDate(row.updated_at),
 });
 
-/** The row after a patch: the stored one (or a new one) with the given fields changed. */
-function applyPatch(
-  instanceId: string,
-  jid: string,
-  row: Row | undefined,
-  patch: ChatPatch,
-  now: number,
-): Row {
-  const next: Row = row
-    ? { ...row }
-    : {
-        instance_id: instanceId,
-        jid,
-        name: null,
-        unread_count: 0,
-        archived: 0,
-        pinned: 0,
-        muted_until: null,
-        last_message_id: null,
-        last_message_from_me: null,
-        last_message_type: null,
-        last_message_text: null,
-        last_message_at: null,
-        updated_at: now,
-      };
-  next.updated_at = now;
-  if (patch.name !== undefined && (patch.name !== null || next.name === null)) next.name = patch.name;
-  if (patch.unreadCount !== undefined) next.unread_count = Math.max(0, patch.unreadCount);
-  if (patch.unreadIncrement) next.unread_count = Number(next.unread_count) + patch.unreadIncrement;
-  if (patch.markedUnread) next.unread_count = Math.max(1, Number(next.unread_count));
-  if (patch.archived !== undefined) next.archived = patch.archived ? 1 : 0;
-  if (patch.pinned !== undefined) next.pinned = patch.pinned ? 1 : 0;
-  if (patch.mutedUntil !== undefined) next.muted_until = patch.mutedUntil;
-  const last = patch.lastMessage;
-  if (last && (next.last_message_at === null || Number(next.last_message_at) <= last.timestamp.getTime())) {
-    next.last_message_id = last.waMessageId;
-    next.last_message_from_me = last.fromMe ? 1 : 0;
-    next.last_message_type = last.type;
-    next.last_message_text = last.text;
-    next.last_message_at = last.timestamp.getTime();
-  }
-  return next;
-}
-
 /** A page position: the last item's message time (0 when none) and jid. */
 const encodeChatCursor = (at: number, jid: string): string =>
   Buffer.from(JSON.stringify([at, jid]), 'utf8').toString('base64url');
@@ -92,29 +50,14 @@ export class ChatSqlRepository implements ChatRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async upsertMany(instanceId: string, changes: Array<{ jid: string; patch: ChatPatch }>): Promise<void> {
-    if (changes.length === 0) return;
     const now = Date.now();
+    const [only] = changes;
+    // one message's change (the usual case) is one statement, committed with others on SQLite
+    if (changes.length === 1 && only)
+      return grouped(this.db, (trx) => upsertChat(trx, instanceId, only.jid, only.patch, now));
+    if (changes.length === 0) return;
     await inTransaction(this.db, async (trx) => {
-      for (const { jid, patch } of changes) {
-        const row = await trx
-          .selectFrom('chats')
-          .selectAll()
-          .where('instance_id', '=', instanceId)
-          .where('jid', '=', jid)
-          .executeTakeFirst();
-        const next = applyPatch(instanceId, jid, row, patch, now);
-        if (row) {
-          const { instance_id: _i, jid: _j, ...fields } = next;
-          await trx
-            .updateTable('chats')
-            .set(fields)
-            .where('instance_id', '=', instanceId)
-            .where('jid', '=', jid)
-            .execute();
-        } else {
-          await trx.insertInto('chats').values(next).execute();
-        }
-      }
+      for (const { jid, patch } of changes) await upsertChat(trx, instanceId, jid, patch, now);
     });
   }
 

@@ -47,6 +47,34 @@ export function chatContract(ctx: () => ContractContext): void {
     expect(await chats.get(unique('other'), jid(1))).toBeUndefined();
   });
 
+  it('creates a chat from its first message and applies several changes of one chat in order', async () => {
+    const { chats } = ctx().store;
+    const instanceId = unique('inst');
+    await chats.upsertMany(instanceId, [
+      { jid: jid(2), patch: { unreadIncrement: 1, lastMessage: last('B1', 1_000) } },
+    ]);
+    expect(await chats.get(instanceId, jid(2))).toMatchObject({
+      unreadCount: 1,
+      name: null,
+      archived: false,
+    });
+    await chats.upsertMany(instanceId, [
+      { jid: jid(2), patch: { unreadIncrement: 1, lastMessage: last('B2', 2_000) } },
+      { jid: jid(2), patch: { name: 'Bea', unreadCount: 0 } },
+      { jid: jid(3), patch: { markedUnread: true, archived: true } },
+    ]);
+    expect(await chats.get(instanceId, jid(2))).toMatchObject({
+      name: 'Bea',
+      unreadCount: 0,
+      lastMessage: { waMessageId: 'B2' },
+    });
+    expect(await chats.get(instanceId, jid(3))).toMatchObject({
+      unreadCount: 1,
+      archived: true,
+      lastMessage: null,
+    });
+  });
+
   it('lists chats newest first in pages, filters archived ones, and deletes', async () => {
     const { chats } = ctx().store;
     const instanceId = unique('inst');
