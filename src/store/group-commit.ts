@@ -17,8 +17,9 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * Transactions on SQLite, committed in groups. A commit costs more than the statements in it
  * (about 0.15 ms of system calls: the WAL pages written, the file locks), and a transaction asked
  * for while another runs waits for the one connection anyway. So the transactions asked for
- * meanwhile run together in the next one, each inside a savepoint of its own: one that fails undoes
- * only its own writes, and each learns its outcome only after the shared commit.
+ * meanwhile run together in the next one, each inside a savepoint of its own (a single statement
+ * needs none): one that fails undoes only its own writes, and each learns its outcome only after
+ * the shared commit.
  */
 export class GroupCommit {
   private pending: Job[] = [];
