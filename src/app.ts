@@ -110,6 +110,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   let delivery: DeliveryWorker | undefined;
   const events = new EventPublisher(store, bus, logger, () => delivery?.wake());
   const chatEvents = new ChatEvents(store, events, logger);
+  parts.push({ start: () => {}, stop: () => chatEvents.stop() });
 
   let sessions: SessionControl;
   let outbox: Pick<Outbox, 'wake' | 'instanceUpdated'> = { wake: () => {}, instanceUpdated: () => {} };
