@@ -35,7 +35,7 @@ export class SimulatorApi {
   readonly profiles: ProfileApi;
   /** Groups from the server's side, and calls contacts place. */
   readonly groups: GroupAdminApi;
-  /** The phone archives, pins or mutes a chat; its linked devices sync the change. */
+  /** The phone archives, pins, mutes, marks (un)read or deletes a chat; its linked devices sync it. */
   readonly changeChatOnPhone: (phone: string, jid: string, change: PhoneChatChange) => { devices: number };
 
   constructor(private readonly core: SimCore) {

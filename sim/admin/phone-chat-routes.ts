@@ -8,7 +8,7 @@ const CHAT = '([0-9]{5,40}(?:@|%40)(?:s\\.whatsapp\\.net|g\\.us|lid))';
 
 function chatChange(body: Record<string, unknown>): PhoneChatChange {
   const change: PhoneChatChange = {};
-  for (const key of ['archived', 'pinned', 'muted'] as const) {
+  for (const key of ['archived', 'pinned', 'muted', 'read', 'deleted'] as const) {
     const value = body[key];
     if (value === undefined) continue;
     if (typeof value !== 'boolean') throw badInput(`${key} must be true or false`);
@@ -17,7 +17,7 @@ function chatChange(body: Record<string, unknown>): PhoneChatChange {
   return change;
 }
 
-/** The phone itself changes a chat (archive, pin, mute): its linked devices sync it from app state. */
+/** The phone itself changes a chat (archive, pin, mute, read, delete): its devices sync it from app state. */
 export function phoneChatRoutes(api: SimulatorApi): Route[] {
   return [
     {

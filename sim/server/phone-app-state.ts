@@ -10,6 +10,10 @@ export interface PhoneChatChange {
   archived?: boolean;
   pinned?: boolean;
   muted?: boolean;
+  /** false: marked unread; true: read. */
+  read?: boolean;
+  /** Deleted for the account's devices. */
+  deleted?: boolean;
 }
 
 interface PhoneMutation {
@@ -49,6 +53,20 @@ function mutationsOf(jid: string, change: PhoneChatChange): PhoneMutation[] {
         timestamp,
       },
     });
+  if (change.read !== undefined)
+    out.push({
+      type: 'regular_low',
+      index: ['markChatAsRead', jid],
+      apiVersion: 3,
+      syncAction: { markChatAsReadAction: { read: change.read }, timestamp },
+    });
+  if (change.deleted)
+    out.push({
+      type: 'regular_high',
+      index: ['deleteChat', jid, '1'],
+      apiVersion: 6,
+      syncAction: { deleteChatAction: {}, timestamp },
+    });
   return out;
 }
 
@@ -64,7 +82,7 @@ export function changeChatOnPhone(
   change: PhoneChatChange,
 ): number {
   const mutations = mutationsOf(jid, change);
-  if (mutations.length === 0) throw badInput('give archived, pinned or muted');
+  if (mutations.length === 0) throw badInput('give archived, pinned, muted, read or deleted');
   let told = 0;
   for (const [id, device] of account.devices) {
     if (!appStateKeyOf(device)) continue;

@@ -113,7 +113,7 @@ describe('chat.update events', () => {
     expect(counts.length).toBeLessThan(ids.length);
   });
 
-  it('follows a chat archived and pinned on the phone (its app-state sync) with its new state', async () => {
+  it('follows a chat archived, pinned, read and deleted on the phone (its app-state sync)', async () => {
     const lou = sim.api.createContact({ name: 'Lou' });
     const chatJid = jid(lou.phone);
     const sent = await sim.api.contactSend(lou.phone, { to: phone, type: 'text', text: 'ping' });
@@ -128,6 +128,13 @@ describe('chat.update events', () => {
     );
     expect(update).toMatchObject({ deleted: false, lastMessage: { waMessageId: sent.id } });
     expect(await listed(chatJid)).toMatchObject({ archived: true, pinned: true });
+
+    sim.api.changeChatOnPhone(phone, chatJid, { read: true });
+    await hookedUpdate(chatJid, (c) => c.unreadCount === 0 && c.archived, 'the chat read on the phone');
+    sim.api.changeChatOnPhone(phone, chatJid, { deleted: true });
+    const gone = await hookedUpdate(chatJid, (c) => c.deleted, 'the chat deleted on the phone');
+    expect(gone).toMatchObject({ archived: true, pinned: true, unreadCount: 0 });
+    expect(await listed(chatJid)).toBeUndefined();
   });
 
   it('announces archiving, muting and deleting a chat through the API', async () => {
