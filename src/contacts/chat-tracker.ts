@@ -2,7 +2,7 @@ import type { Instance } from '../domain/instance.ts';
 import type { MessageContent, MessageType } from '../domain/message.ts';
 import type { AccountSync, ChatUpdate, ContactUpdate } from '../engine/account-ops.ts';
 import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
-import type { GatewayEvent, MessageStatusData } from '../events/event-map.ts';
+import type { GatewayEvent, MessageData } from '../events/event-map.ts';
 import type { Logger } from '../observability/logger.ts';
 import type {
   ChatLastMessageRecord,
@@ -98,7 +98,7 @@ export class ChatTracker {
    */
   readonly onEvent = (event: GatewayEvent): void => {
     if (event.event !== 'message.status') return;
-    const data = event.data as MessageStatusData;
+    const data = event.data as MessageData;
     if (data.status !== 'sent') return;
     const instanceId = event.instance.id;
     const owner: ChatOwner = { ...event.instance, tenantId: event.tenantId };

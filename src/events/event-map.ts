@@ -1,31 +1,25 @@
 import type { CallReceivedData } from '../calls/call-handler.ts';
 import type { ChatState } from '../contacts/chat-state.ts';
 import type { InstanceStatus } from '../domain/instance.ts';
-import type { CampaignStatus, MessageContent, MessageStatus, MessageType } from '../domain/message.ts';
+import type { CampaignStatus, MessageContent } from '../domain/message.ts';
+import type { MessageJson } from '../domain/message-json.ts';
 import type { Notice } from '../engine/engine.ts';
 
-/** A message that arrived (or was sent from the phone), with its sender and content. */
-export interface InboundMessageData {
-  id: string;
-  waMessageId: string;
-  chatJid: string;
-  fromMe: boolean;
-  type: MessageType;
-  content: MessageContent;
-  sender: { jid: string; phone: string | null; lid: string | null; pushName: string | null };
-  timestamp: string;
-}
+/**
+ * A message that arrived, was sent from the phone, or changed status: the message as the history
+ * shows it (`GET /messages/:id`), its sender in `content.sender`.
+ */
+export type MessageData = MessageJson;
 
-/** A message as events carry it: enough to act on without a second request. */
-export interface MessageStatusData {
-  id: string;
+/** An edit or revoke of an earlier message (`targetId`), and that message as it is now stored, if it is. */
+export interface ChangedMessageData {
+  /** The gateway id of the changed message, when the history has it. */
+  id: string | null;
+  /** The WhatsApp id of the edit or revoke itself. */
   waMessageId: string;
-  chatJid: string;
-  type: MessageType;
-  status: MessageStatus;
-  errorCode: string | null;
-  errorMessage: string | null;
-  campaignId: string | null;
+  chat: string;
+  targetId: string;
+  message: MessageJson | null;
 }
 
 /** A campaign and its messages counted by status (`queued`, `sent`, `delivered`, `failed`, …). */
@@ -54,17 +48,12 @@ export interface GatewayEventMap {
     phone?: string | null;
   };
   'instance.qr': { qr: string; qrDataUrl?: string };
-  'message.status': MessageStatusData;
-  'message.received': InboundMessageData;
-  'message.sent': InboundMessageData;
-  'message.reaction': InboundMessageData;
-  'message.edited': {
-    id: string | null;
-    waMessageId: string;
-    chatJid: string;
-    targetId: string;
-    content: MessageContent;
-  };
+  'message.status': MessageData;
+  'message.received': MessageData;
+  'message.sent': MessageData;
+  'message.reaction': MessageData;
+  /** `content`: what the edit changed (the new text). */
+  'message.edited': ChangedMessageData & { content: MessageContent };
   'presence.update': Extract<Notice, { kind: 'presence' }>;
   /**
    * A group change by us or others (`action`: subject, description, announce, locked, ephemeral,
@@ -75,7 +64,7 @@ export interface GatewayEventMap {
   'group.update': Extract<Notice, { kind: 'group' }>;
   'chat.update': ChatUpdateData;
   'call.received': CallReceivedData;
-  'message.revoked': { id: string | null; waMessageId: string; chatJid: string; targetId: string };
+  'message.revoked': ChangedMessageData;
   /** At most once a second per campaign while its messages change status. */
   'campaign.progress': CampaignCountsData;
   /** Once, when nothing is left to send: the final counts. */

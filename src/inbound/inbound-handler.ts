@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Instance } from '../domain/instance.ts';
+import { messageJson, RECEIVED_DEFAULTS } from '../domain/message-json.ts';
 import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -44,61 +45,49 @@ export class InboundHandler {
   async handle(instance: Instance, e: InboundEvent): Promise<void> {
     if (e.kind === 'message') return this.message(instance, e);
     const target = await this.store.messages.find(instance.id, e.targetId);
-    if (e.kind === 'edited') {
-      if (target)
-        await this.store.messages.updateContent(target.id, { ...target.content, ...e.content, edited: true });
-      await this.events.publish('message.edited', instance, {
-        id: target?.id ?? null,
-        waMessageId: e.waMessageId,
-        chatJid: e.chatJid,
-        targetId: e.targetId,
-        content: e.content,
-      });
-      return;
-    }
-    if (target) await this.store.messages.updateContent(target.id, { ...target.content, revoked: true });
-    await this.events.publish('message.revoked', instance, {
+    const content = target && {
+      ...target.content,
+      ...(e.kind === 'edited' ? { ...e.content, edited: true } : { revoked: true }),
+    };
+    if (target && content) await this.store.messages.updateContent(target.id, content);
+    const changed = {
       id: target?.id ?? null,
       waMessageId: e.waMessageId,
-      chatJid: e.chatJid,
+      chat: e.chatJid,
       targetId: e.targetId,
-    });
+      message: target && content ? messageJson({ ...target, content }) : null,
+    };
+    if (e.kind === 'edited')
+      await this.events.publish('message.edited', instance, { ...changed, content: e.content });
+    else await this.events.publish('message.revoked', instance, changed);
   }
 
   private async message(instance: Instance, e: Extract<InboundEvent, { kind: 'message' }>): Promise<void> {
-    const id = randomUUID();
-    const data = {
-      id,
+    const row = {
+      id: randomUUID(),
+      instanceId: instance.id,
+      tenantId: instance.tenantId,
       waMessageId: e.waMessageId,
+      direction: e.fromMe ? ('outbound' as const) : ('inbound' as const),
       chatJid: e.chatJid,
-      fromMe: e.fromMe,
       type: e.type,
-      content: e.content,
-      sender: e.sender,
-      timestamp: e.timestamp.toISOString(),
+      content: {
+        ...e.content,
+        sender: e.sender,
+        ...(e.media && 'error' in e.media ? { mediaError: e.media.error } : {}),
+      },
+      status: e.fromMe ? ('sent' as const) : ('received' as const),
+      createdAt: e.timestamp,
     };
     const name = e.type === 'reaction' ? 'message.reaction' : e.fromMe ? 'message.sent' : 'message.received';
     // the row and its event (with webhook deliveries) commit together, or not at all; a fromMe
     // message that is one of our sends meets its outbox row (same id and direction) and is dropped
     const after = await this.store.transaction(async (tx) => {
-      const inserted = await tx.messages.insertInbound({
-        id,
-        instanceId: instance.id,
-        tenantId: instance.tenantId,
-        waMessageId: e.waMessageId,
-        direction: e.fromMe ? 'outbound' : 'inbound',
-        chatJid: e.chatJid,
-        type: e.type,
-        content: {
-          ...e.content,
-          sender: e.sender,
-          ...(e.media && 'error' in e.media ? { mediaError: e.media.error } : {}),
-        },
-        status: e.fromMe ? 'sent' : 'received',
-        createdAt: e.timestamp,
-      });
+      const inserted = await tx.messages.insertInbound(row);
       if (!inserted) return undefined;
-      if (e.media && 'bytes' in e.media) await tx.messageMedia.put(id, e.media.bytes);
+      if (e.media && 'bytes' in e.media) await tx.messageMedia.put(row.id, e.media.bytes);
+      // the event carries the message as the history shows it
+      const data = messageJson({ ...row, ...RECEIVED_DEFAULTS });
       return this.events.record(tx, this.events.envelope(name, instance, data));
     });
     after?.();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageStatus } from '../domain/message.ts';
+import { messageJson, RECEIVED_DEFAULTS } from '../domain/message-json.ts';
 import { EventBus } from '../events/event-bus.ts';
 import type { GatewayEvent } from '../events/event-map.ts';
 import { EventPublisher } from '../events/event-publisher.ts';
@@ -78,16 +79,22 @@ const statusEvent = (
   instance: { id: string; name: string; tenantId: string | null },
   campaignId: string,
 ) =>
-  events.envelope('message.status', instance, {
-    id: randomUUID(),
-    waMessageId: 'WA',
-    chatJid: '15550000000@s.whatsapp.net',
-    type: 'text',
-    status: 'sent',
-    errorCode: null,
-    errorMessage: null,
-    campaignId,
-  }) as GatewayEvent;
+  events.envelope(
+    'message.status',
+    instance,
+    messageJson({
+      ...RECEIVED_DEFAULTS,
+      id: randomUUID(),
+      waMessageId: 'WA',
+      direction: 'outbound',
+      chatJid: '15550000000@s.whatsapp.net',
+      type: 'text',
+      content: { text: 'hi' },
+      status: 'sent',
+      campaignId,
+      createdAt: new Date(),
+    }),
+  ) as GatewayEvent;
 
 async function until(what: string, check: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));

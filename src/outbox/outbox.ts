@@ -1,22 +1,12 @@
 import type { Instance } from '../domain/instance.ts';
 import type { Message } from '../domain/message.ts';
+import { messageJson } from '../domain/message-json.ts';
 import { refusalMessage } from '../domain/wa-refusal.ts';
 import type { EngineConnection, StatusEvent } from '../engine/engine.ts';
-import type { GatewayEvent, MessageStatusData } from '../events/event-map.ts';
+import type { GatewayEvent } from '../events/event-map.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
 import type { Store } from '../store/repositories.ts';
 import { present, type SenderDeps, SenderLoop } from './sender-loop.ts';
-
-export const messageStatusData = (m: Message): MessageStatusData => ({
-  id: m.id,
-  waMessageId: m.waMessageId,
-  chatJid: m.chatJid,
-  type: m.type,
-  status: m.status,
-  errorCode: m.errorCode,
-  errorMessage: m.errorMessage,
-  campaignId: m.campaignId,
-});
 
 /**
  * The sender loops of this process, one per connected instance, and the receipts that move sent
@@ -69,7 +59,7 @@ export class Outbox {
       for (const m of changed) {
         const instance = this.instanceOf(m.instanceId);
         if (!instance) continue;
-        const envelope = this.events.envelope('message.status', instance, messageStatusData(m));
+        const envelope = this.events.envelope('message.status', instance, messageJson(m));
         after.push(await this.events.record(tx, envelope as GatewayEvent));
       }
       return after;

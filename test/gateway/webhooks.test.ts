@@ -110,7 +110,11 @@ describe('webhooks', () => {
     expect(hit.body).toMatchObject({
       event: 'message.received',
       instance: { name: 'hooked' },
-      data: { waMessageId: sent.id, sender: { phone: contact } },
+      data: {
+        waMessageId: sent.id,
+        chat: `${contact}@s.whatsapp.net`,
+        content: { sender: { phone: contact } },
+      },
     });
     expect(receiver.hits.every((h) => h.valid)).toBe(true);
   });

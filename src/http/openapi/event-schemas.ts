@@ -5,6 +5,7 @@ import {
   type CampaignStatus,
   MESSAGE_STATUSES,
   MESSAGE_TYPES,
+  type MessageDirection,
   type MessageStatus,
   type MessageType,
 } from '../../domain/message.ts';
@@ -69,29 +70,46 @@ export const MessageContentSchema = Type.Object(
   { title: 'MessageContent' },
 );
 
-const Sender = Type.Object({
-  jid: Jid,
-  phone: Nullable(Type.String({ description: 'given beside an @lid id whenever it is known' })),
-  lid: Nullable(Type.String()),
-  pushName: Nullable(Type.String()),
-});
+const When = Type.String({ format: 'date-time' });
 
-const InboundMessage = Type.Object({
-  id: Type.String(),
-  waMessageId: Type.String(),
-  chatJid: Jid,
-  fromMe: Type.Boolean(),
-  type: enumOf<MessageType>(MESSAGE_TYPES),
-  content: MessageContentSchema,
-  sender: Sender,
-  timestamp: Type.String({ format: 'date-time' }),
-});
+/**
+ * A message as the history (`GET /messages`) shows it and the message events carry it: one shape,
+ * built by `messageJson` (domain/message-json.ts). An inbound message's sender is `content.sender`.
+ */
+export const MessageJsonSchema = Type.Object(
+  {
+    id: Type.String({ description: 'the gateway id' }),
+    waMessageId: Type.String({ description: 'the WhatsApp id' }),
+    direction: enumOf<MessageDirection>(['inbound', 'outbound']),
+    chat: Type.String({
+      examples: ['5511987654321@s.whatsapp.net'],
+      description: 'the chat: a user jid, a group jid, or status@broadcast',
+    }),
+    type: enumOf<MessageType>(MESSAGE_TYPES),
+    content: MessageContentSchema,
+    status: enumOf<MessageStatus>(MESSAGE_STATUSES),
+    error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    attempts: Type.Integer(),
+    campaignId: Nullable(Type.String()),
+    createdAt: Type.String({
+      format: 'date-time',
+      description: 'for an inbound message, when WhatsApp says it was sent',
+    }),
+    sentAt: Nullable(When),
+    deliveredAt: Nullable(When),
+    readAt: Nullable(When),
+  },
+  { title: 'Message' },
+);
 
 const ChangedMessage = {
-  id: Nullable(Type.String({ description: 'the gateway id of the changed message, when it has one' })),
-  waMessageId: Type.String(),
-  chatJid: Jid,
+  id: Nullable(
+    Type.String({ description: 'the gateway id of the changed message, when the history has it' }),
+  ),
+  waMessageId: Type.String({ description: 'the WhatsApp id of the edit or revoke itself' }),
+  chat: Jid,
   targetId: Type.String({ description: 'the WhatsApp id of the changed message' }),
+  message: Nullable(MessageJsonSchema),
 };
 
 const CampaignCounts = Type.Object({
@@ -117,19 +135,10 @@ export const EVENT_DATA = {
     qr: Type.String({ description: 'the QR payload; draw it, or fetch GET /instances/{id}/qr as image/png' }),
     qrDataUrl: Type.Optional(Type.String()),
   }),
-  'message.status': Type.Object({
-    id: Type.String(),
-    waMessageId: Type.String(),
-    chatJid: Jid,
-    type: enumOf<MessageType>(MESSAGE_TYPES),
-    status: enumOf<MessageStatus>(MESSAGE_STATUSES),
-    errorCode: Nullable(Type.String()),
-    errorMessage: Nullable(Type.String()),
-    campaignId: Nullable(Type.String()),
-  }),
-  'message.received': InboundMessage,
-  'message.sent': InboundMessage,
-  'message.reaction': InboundMessage,
+  'message.status': MessageJsonSchema,
+  'message.received': MessageJsonSchema,
+  'message.sent': MessageJsonSchema,
+  'message.reaction': MessageJsonSchema,
   'message.edited': Type.Object({ ...ChangedMessage, content: MessageContentSchema }),
   'message.revoked': Type.Object(ChangedMessage),
   'presence.update': Type.Object({

@@ -9,12 +9,21 @@ const EXAMPLE_EVENT = {
   data: {
     id: '0193a6f4-0000-7000-8000-00000000000a',
     waMessageId: '3EB0D1F2A3B4C5D6E7F8',
-    chatJid: '5511912345678@s.whatsapp.net',
-    fromMe: false,
+    direction: 'inbound',
+    chat: '5511912345678@s.whatsapp.net',
     type: 'text',
-    content: { text: 'Is it still available?' },
-    sender: { jid: '5511912345678@s.whatsapp.net', phone: '5511912345678', lid: null, pushName: 'Ana' },
-    timestamp: '2026-12-01T12:00:00.000Z',
+    content: {
+      text: 'Is it still available?',
+      sender: { jid: '5511912345678@s.whatsapp.net', phone: '5511912345678', lid: null, pushName: 'Ana' },
+    },
+    status: 'received',
+    error: null,
+    attempts: 0,
+    campaignId: null,
+    createdAt: '2026-12-01T12:00:00.000Z',
+    sentAt: null,
+    deliveredAt: null,
+    readAt: null,
   },
 };
 const TIMESTAMP = '1796126400';

@@ -1,13 +1,15 @@
 import type {} from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { type Static, Type } from 'typebox';
-import { MESSAGE_STATUSES, MESSAGE_TYPES, type Message } from '../../domain/message.ts';
+import { Type } from 'typebox';
+import { MESSAGE_STATUSES, MESSAGE_TYPES } from '../../domain/message.ts';
+import { messageJson } from '../../domain/message-json.ts';
 import { STATUS_BROADCAST_JID } from '../../domain/status.ts';
 import { Errors } from '../../errors.ts';
 import { chatJidOf, type SendInput } from '../../outbox/message-input.ts';
 import type { MessageService } from '../../outbox/message-service.ts';
 import { fromMultipart } from '../error-handler.ts';
+import { MessageJsonSchema } from '../openapi/event-schemas.ts';
 import { errorResponses, IdParam, Limit, TextInteger } from '../schemas.ts';
 import { SendBody } from './send-schemas.ts';
 
@@ -17,41 +19,9 @@ const tags = ['messages'];
 const enumOf = <T extends string>(values: readonly T[]) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values] });
 
-export const MessageJson = Type.Object({
-  id: Type.String(),
-  waMessageId: Type.String(),
-  direction: Type.String(),
-  chat: Type.String(),
-  type: Type.String(),
-  content: Type.Record(Type.String(), Type.Unknown()),
-  status: Type.String(),
-  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
-  attempts: Type.Integer(),
-  campaignId: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(),
-  sentAt: Type.Union([Type.String(), Type.Null()]),
-  deliveredAt: Type.Union([Type.String(), Type.Null()]),
-  readAt: Type.Union([Type.String(), Type.Null()]),
-});
-
-export function messageJson(m: Message): Static<typeof MessageJson> {
-  return {
-    id: m.id,
-    waMessageId: m.waMessageId,
-    direction: m.direction,
-    chat: m.chatJid,
-    type: m.type,
-    content: m.content as Record<string, unknown>,
-    status: m.status,
-    error: m.errorCode ? { code: m.errorCode, message: m.errorMessage ?? '' } : null,
-    attempts: m.attempts,
-    campaignId: m.campaignId,
-    createdAt: m.createdAt.toISOString(),
-    sentAt: m.sentAt?.toISOString() ?? null,
-    deliveredAt: m.deliveredAt?.toISOString() ?? null,
-    readAt: m.readAt?.toISOString() ?? null,
-  };
-}
+/** The one message shape: the history's, and the message events' `data`. */
+export const MessageJson = MessageJsonSchema;
+export { messageJson };
 
 const MessageParams = Type.Object({
   id: Type.String({ minLength: 1 }),

@@ -45,12 +45,12 @@ export function ChatPage(props: { instanceId: string }) {
   }, [chat]);
   useLiveEvents((e) => {
     if (e.instance.id !== instance?.id) return;
-    const data = e.data as { id?: string; status?: string; chatJid?: string };
+    const data = e.data as { id?: string; status?: string; chat?: string };
     if (e.event === 'message.status' && data.id)
       setMessages((list) => list.map((m) => (m.id === data.id ? { ...m, status: String(data.status) } : m)));
     if (e.event === 'message.received' || e.event === 'message.sent') {
       void loadChats();
-      if (chat && data.chatJid && phoneOf(data.chatJid) === phoneOf(chat)) void loadMessages(chat);
+      if (chat && data.chat && phoneOf(data.chat) === phoneOf(chat)) void loadMessages(chat);
     }
   });
   const send = async (body: Record<string, unknown>) => {
