@@ -59,6 +59,12 @@ const LINK_WAVE = 10;
  * a run to record ratios from.
  */
 const PROFILE_FILE = process.env.BENCH_GATEWAY_CPU_PROF;
+/**
+ * BENCH_GATEWAY_SQL_STATS=<file>: every SQLite statement the gateway runs, counted and timed by its
+ * SQL (bench/peer/sql-stats-hook.mjs), written to that file. Not with the profiler in the same run.
+ */
+const SQL_STATS_FILE = process.env.BENCH_GATEWAY_SQL_STATS;
+const SQL_STATS_HOOK = `--import=${new URL('./peer/sql-stats-hook.mjs', import.meta.url).pathname}`;
 const load = { connections: options.connections, warmup: options.warmup, window: options.window };
 
 interface Side {
@@ -236,6 +242,7 @@ async function runDialect(dialect: Dialect) {
   const stack = await startStack(dialect, {
     MAX_INSTANCES: String(Math.max(100, options.instances)),
     ...(PROFILE_FILE ? { NODE_OPTIONS: PROFILE_HOOK, BENCH_CPU_PROFILE: PROFILE_FILE } : {}),
+    ...(SQL_STATS_FILE ? { NODE_OPTIONS: SQL_STATS_HOOK, BENCH_SQL_STATS_FILE: SQL_STATS_FILE } : {}),
   });
   const { zapgate, peerSide, peer } = await linkBoth(stack);
   const sending = meters(stack, peer, true);
