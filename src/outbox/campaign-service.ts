@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Campaign } from '../domain/message.ts';
+import type { Campaign, Message, MessageStatus } from '../domain/message.ts';
 import type { Principal } from '../domain/tenant.ts';
 import { Errors } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
@@ -126,6 +126,16 @@ export class CampaignService {
       await campaigns.setStatus(id, 'cancelled');
     }
     return this.get(principal, id);
+  }
+
+  /** A page of the campaign's messages, newest first (a status filters them). */
+  async messages(
+    principal: Principal,
+    id: string,
+    options: { limit: number; cursor?: string; status?: MessageStatus },
+  ): Promise<{ items: Message[]; nextCursor: string | null }> {
+    const campaign = await this.find(principal, id);
+    return this.store.messages.list(campaign.instanceId, { ...options, campaignId: campaign.id });
   }
 
   private async find(principal: Principal, id: string): Promise<Campaign> {

@@ -175,6 +175,8 @@ export interface MessageListFilter {
   chatJid?: string;
   status?: MessageStatus;
   type?: MessageType;
+  /** Only the messages of this campaign. */
+  campaignId?: string;
   /** created strictly before / after */
   before?: Date;
   after?: Date;

@@ -153,4 +153,27 @@ describe('every list answers { items, nextCursor }', () => {
     expect((await other.get<Page>('/api/v1/campaigns')).body).toEqual({ items: [], nextCursor: null });
     expect((await tenant.get<Coded>('/api/v1/campaigns?cursor=bm9wZQ')).status).toBe(400);
   });
+
+  it("pages a campaign's messages, in the history's message shape, within the tenant", async () => {
+    const recipients = ['15550001001', '15550001002', '15550001003'];
+    const created = await tenant.post<{ id: string }>('/api/v1/instances/list-3/campaigns', {
+      template: 'Hello',
+      recipients: recipients.map((to) => ({ to })),
+    });
+    expect(created.status).toBe(201);
+    const path = `/api/v1/campaigns/${created.body.id}/messages`;
+    const { items, pages } = await walk<{ id: string; chat: string; campaignId: string }>(tenant, path, 2);
+    expect(pages).toBe(2);
+    expect(items.map((m) => m.chat).sort()).toEqual(recipients.map((p) => `${p}@s.whatsapp.net`));
+    expect(new Set(items.map((m) => m.campaignId))).toEqual(new Set([created.body.id]));
+    const one = await tenant.get(`/api/v1/instances/list-3/messages/${items[0]?.id}`);
+    expect(items[0]).toEqual(one.body);
+    expect((await tenant.get<Page>(`${path}?status=queued`)).body.items).toHaveLength(3);
+    expect((await tenant.get<Page>(`${path}?status=delivered`)).body).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    expect((await other.get<Coded>(path)).status).toBe(404);
+    expect((await tenant.get<Coded>(`${path}?cursor=bm9wZQ`)).status).toBe(400);
+  });
 });

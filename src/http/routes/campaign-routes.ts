@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { MESSAGE_STATUSES, type MessageStatus } from '../../domain/message.ts';
+import { messageJson } from '../../domain/message-json.ts';
 import type { CampaignService } from '../../outbox/campaign-service.ts';
 import { CursorQuery, ListPage } from '../list-page.ts';
+import { MessageJsonSchema as MessageJson } from '../openapi/event-schemas.ts';
 import { errorResponses, IdParam, Limit } from '../schemas.ts';
 import {
   CampaignBody,
@@ -54,6 +57,34 @@ export const campaignRoutes =
           cursor === undefined ? { limit } : { limit, cursor },
         );
         return { items: page.items.map(campaignJson), nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      '/campaigns/:id/messages',
+      {
+        schema: {
+          tags,
+          summary: "A campaign's messages, newest first, paginated with nextCursor (a status filters them)",
+          params: IdParam,
+          querystring: Type.Object({
+            status: Type.Optional(
+              Type.Unsafe<MessageStatus>({ type: 'string', enum: [...MESSAGE_STATUSES] }),
+            ),
+            limit: Limit(200, 50),
+            cursor: CursorQuery,
+          }),
+          response: { 200: ListPage(MessageJson), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { status, limit = 50, cursor } = request.query;
+        const page = await campaigns.messages(request.principal, request.params.id, {
+          limit,
+          ...(cursor === undefined ? {} : { cursor }),
+          ...(status === undefined ? {} : { status }),
+        });
+        return { items: page.items.map(messageJson), nextCursor: page.nextCursor };
       },
     );
 

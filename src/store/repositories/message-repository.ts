@@ -193,6 +193,7 @@ export class MessageSqlRepository implements MessageRepository {
     if (filter.chatJid) query = query.where('chat_jid', '=', filter.chatJid);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.type) query = query.where('type', '=', filter.type);
+    if (filter.campaignId) query = query.where('campaign_id', '=', filter.campaignId);
     if (filter.before) query = query.where('created_at', '<', filter.before.getTime());
     if (filter.after) query = query.where('created_at', '>', filter.after.getTime());
     if (afterSeq !== undefined) query = query.where('seq', '<', afterSeq);

@@ -3,6 +3,7 @@ import type { Campaign } from '../../../src/domain/message.ts';
 import type { NewInstance } from '../../../src/store/repositories.ts';
 import type { ContractContext } from './fixture.ts';
 import { expectCode, unique } from './fixture.ts';
+import { newMessage } from './message-fixture.ts';
 
 const newInstance = (overrides: Partial<NewInstance> = {}): NewInstance => ({
   id: unique('inst'),
@@ -89,6 +90,25 @@ export function listPageContract(ctx: () => ContractContext): void {
     const ofInstance = await walk((cursor) => campaigns.page({ instanceId }, withCursor(1, cursor)), 1);
     expect(ofInstance).toEqual((await campaigns.list({ instanceId })).map((c) => c.id));
     expect(ofInstance).toHaveLength(4);
+  });
+
+  it("pages a campaign's messages newest first, only that campaign's, by status too", async () => {
+    const { messages } = ctx().store;
+    const instanceId = unique('i');
+    const [campaignId, other] = [unique('camp'), unique('camp')];
+    const mine: string[] = [];
+    for (let i = 0; i < 5; i++)
+      mine.unshift((await messages.insert(newMessage({ instanceId, campaignId }))).message.id);
+    await messages.insert(newMessage({ instanceId, campaignId: other }));
+    await messages.insert(newMessage({ instanceId }));
+    const ids = await walk(
+      (cursor) => messages.list(instanceId, { campaignId, ...withCursor(2, cursor) }),
+      2,
+    );
+    expect(ids).toEqual(mine);
+    await messages.markFailed(mine[0] ?? '', 'ZG_ERR_TEST', 'failed on purpose', new Date());
+    const failed = await messages.list(instanceId, { campaignId, status: 'failed', limit: 10 });
+    expect(failed.items.map((m) => m.id)).toEqual([mine[0]]);
   });
 
   it('refuses a cursor it did not give with a validation error', async () => {
