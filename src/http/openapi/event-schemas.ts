@@ -5,6 +5,7 @@ import {
   type CampaignStatus,
   MESSAGE_STATUSES,
   MESSAGE_TYPES,
+  type MessageContent,
   type MessageDirection,
   type MessageStatus,
   type MessageType,
@@ -38,6 +39,9 @@ export const MessageContentSchema = Type.Object(
     emoji: Type.Optional(Type.String()),
     options: Type.Optional(Type.Array(Type.String())),
     selectableCount: Type.Optional(Type.Number()),
+    statusContacts: Type.Optional(Type.Array(Type.String())),
+    backgroundColor: Type.Optional(Type.String()),
+    font: Type.Optional(Type.Number()),
     replyTo: Type.Optional(Type.String()),
     mentions: Type.Optional(Type.Array(Type.String())),
     revoked: Type.Optional(Type.Boolean()),
@@ -69,6 +73,15 @@ export const MessageContentSchema = Type.Object(
   },
   { title: 'MessageContent' },
 );
+
+/**
+ * Every field of MessageContent is named in its schema: an answer serialised through the schema
+ * drops a field it does not name (a status update's audience and colours were, once).
+ */
+export const CONTENT_FIELDS_NAMED: Record<
+  Exclude<keyof MessageContent, keyof Static<typeof MessageContentSchema>>,
+  never
+> = {};
 
 const When = Type.String({ format: 'date-time' });
 
