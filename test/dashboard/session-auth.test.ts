@@ -112,8 +112,10 @@ describe('dashboard sessions', () => {
       start: false,
     });
     const cookie = await sessionCookieOf({ apiKey: a.body.apiKey.key });
-    const list = (await (await withCookie(cookie, '/api/v1/instances')).json()) as { id: string }[];
-    expect(list.map((i) => i.id)).toEqual([mine.body.id]);
+    const list = (await (await withCookie(cookie, '/api/v1/instances')).json()) as {
+      items: { id: string }[];
+    };
+    expect(list.items.map((i) => i.id)).toEqual([mine.body.id]);
     expect((await withCookie(cookie, `/api/v1/instances/${theirs.body.id}`)).status).toBe(404);
     const who = await withCookie(cookie, '/api/v1/auth/session');
     expect(await who.json()).toMatchObject({ kind: 'tenant', tenantId: a.body.tenant.id });
