@@ -1,5 +1,6 @@
 import type { Instance } from '../domain/instance.ts';
 import type { MessageContent, MessageType } from '../domain/message.ts';
+import { SerialByKey } from '../domain/serial-by-key.ts';
 import type { AccountSync, ChatUpdate, ContactUpdate } from '../engine/account-ops.ts';
 import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
 import type { GatewayEvent, MessageData } from '../events/event-map.ts';
@@ -65,7 +66,7 @@ function contactChangeOf(update: ContactUpdate): { jid: string; patch: ContactPa
  * Work for one instance runs in arrival order.
  */
 export class ChatTracker {
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly queues = new SerialByKey();
 
   constructor(
     private readonly store: Store,
@@ -110,18 +111,13 @@ export class ChatTracker {
 
   /** Resolves when what was queued for the instance so far is written (tests, shutdown). */
   idle(instanceId: string): Promise<void> {
-    return this.queues.get(instanceId) ?? Promise.resolve();
+    return this.queues.idle(instanceId);
   }
 
   private enqueue(instanceId: string, what: string, work: () => Promise<void>): void {
-    const previous = this.queues.get(instanceId) ?? Promise.resolve();
-    const next = previous
-      .then(work)
-      .catch((err: unknown) => this.logger.error({ err, instanceId }, `recording the ${what} failed`));
-    this.queues.set(instanceId, next);
-    void next.finally(() => {
-      if (this.queues.get(instanceId) === next) this.queues.delete(instanceId);
-    });
+    void this.queues.run(instanceId, work, (err) =>
+      this.logger.error({ err, instanceId }, `recording the ${what} failed`),
+    );
   }
 
   /** Writes the chats and contacts of a sync; resolves with the deleted chats as they were. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Instance } from '../domain/instance.ts';
 import { messageJson, RECEIVED_DEFAULTS } from '../domain/message-json.ts';
+import { SerialByKey } from '../domain/serial-by-key.ts';
 import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -11,6 +12,9 @@ import type { Store } from '../store/repositories.ts';
  * event: messages received, messages sent from the phone, reactions, edits and revokes.
  */
 export class InboundHandler {
+  /** Each instance's arrivals are recorded one at a time, so their events keep WhatsApp's order. */
+  private readonly arrivals = new SerialByKey();
+
   constructor(
     private readonly store: Store,
     private readonly events: EventPublisher,
@@ -31,11 +35,14 @@ export class InboundHandler {
       });
       conn.on('inbound', (e) => {
         const instance = current();
-        this.handle(instance, e).catch((err) =>
-          this.logger.error(
-            { err, instanceId: instance.id, waMessageId: e.waMessageId },
-            'recording an inbound message failed',
-          ),
+        void this.arrivals.run(
+          instance.id,
+          () => this.handle(instance, e),
+          (err) =>
+            this.logger.error(
+              { err, instanceId: instance.id, waMessageId: e.waMessageId },
+              'recording an inbound message failed',
+            ),
         );
       });
     },
