@@ -11,8 +11,11 @@
  *    senders sending meanwhile; and how many texts reached the contacts inside the window;
  * 3. accept only: the same load with the senders off (instances stopped, worker process gone).
  *
+ * `--split 1`: Zapgate runs as a `zapgate api` and a `zapgate worker` process on the same database
+ * (accepting and sending on separate cores, as that stack does), both counted as its side.
+ *
  *   npm run bench:peer-bullmq -- [--db sqlite|postgres|both] [--messages 10000] [--window 15]
- *     [--instances 20] [--connections 50] [--warmup 3] [--concurrency 32]
+ *     [--instances 20] [--connections 50] [--warmup 3] [--concurrency 32] [--split 1]
  *
  * Needs `redis-server` on the PATH (Debian: apt-get install -y redis-server).
  */
@@ -46,6 +49,7 @@ const parsed = benchArgs({
   connections: 50,
   warmup: 3,
   concurrency: 32,
+  split: 0,
 });
 const { options, argv } = parsed;
 /** Without `--db`, SQLite only: the issue's anchor. */
@@ -56,7 +60,8 @@ const LINK_WAVE = 10;
  * BENCH_GATEWAY_CPU_PROF=<file.cpuprofile>: the gateway runs with V8's CPU profiler on
  * (bench/peer/profile-hook.ts) and writes its profile there at the end; the result's `monotonicUs`
  * windows select a phase of it (bench/peer/profile-summary.ts). Profiling slows the gateway: not
- * a run to record ratios from.
+ * a run to record ratios from. With `--split 1`, put `{pid}` in the file name: the API and the worker
+ * each write a profile, named by their pid.
  */
 const PROFILE_FILE = process.env.BENCH_GATEWAY_CPU_PROF;
 /**
@@ -112,6 +117,7 @@ function meters(stack: Stack, peer: Peer, workerRunning: boolean) {
     bench: process.pid,
     simulator: stack.sim.pid,
     gateway: stack.gatewayPid,
+    ...(stack.worker?.child?.pid ? { gatewayWorker: stack.worker.child.pid } : {}),
     peerApi: peer.api.pid,
     redis: peer.redis.pid,
   };
@@ -223,7 +229,7 @@ async function linkBoth(stack: Stack) {
     port: stack.gateway.port,
     sim: stack.admin,
     routes: instances.map((instance, i) => [instance.id, zgContacts[i] ?? '']),
-    processes: ['gateway', 'postgres'],
+    processes: ['gateway', 'gatewayWorker', 'postgres'],
   };
   const peerPort = Number(peer.api.hello.port);
   const peerSide: Side = {
@@ -239,11 +245,15 @@ async function linkBoth(stack: Stack) {
 
 async function runDialect(dialect: Dialect) {
   log(`--- Zapgate on ${dialect} against Fastify + BullMQ + Redis ---`);
-  const stack = await startStack(dialect, {
-    MAX_INSTANCES: String(Math.max(100, options.instances)),
-    ...(PROFILE_FILE ? { NODE_OPTIONS: PROFILE_HOOK, BENCH_CPU_PROFILE: PROFILE_FILE } : {}),
-    ...(SQL_STATS_FILE ? { NODE_OPTIONS: SQL_STATS_HOOK, BENCH_SQL_STATS_FILE: SQL_STATS_FILE } : {}),
-  });
+  const stack = await startStack(
+    dialect,
+    {
+      MAX_INSTANCES: String(Math.max(100, options.instances)),
+      ...(PROFILE_FILE ? { NODE_OPTIONS: PROFILE_HOOK, BENCH_CPU_PROFILE: PROFILE_FILE } : {}),
+      ...(SQL_STATS_FILE ? { NODE_OPTIONS: SQL_STATS_HOOK, BENCH_SQL_STATS_FILE: SQL_STATS_FILE } : {}),
+    },
+    { split: options.split === 1 },
+  );
   const { zapgate, peerSide, peer } = await linkBoth(stack);
   const sending = meters(stack, peer, true);
   const e2e = { zapgate: await endToEnd(zapgate, sending), peer: await endToEnd(peerSide, sending) };
@@ -264,7 +274,10 @@ async function runDialect(dialect: Dialect) {
   const off = meters(stack, peer, false);
   const only = { zapgate: await acceptOnly(zapgate, off), peer: await acceptOnly(peerSide, off) };
   const redis = peer.redis.info();
-  if (PROFILE_FILE) await collectProfile(stack.gatewayPid, PROFILE_FILE);
+  if (PROFILE_FILE) {
+    await collectProfile(stack.gatewayPid, PROFILE_FILE);
+    if (stack.worker?.child?.pid) await collectProfile(stack.worker.child.pid, PROFILE_FILE);
+  }
   await stack.close();
   return { dialect, endToEnd: e2e, acceptWhileSending: whileSending, acceptOnly: only, redis };
 }
@@ -317,7 +330,7 @@ function table(run: Run): string {
     ],
   ];
   const lines = [
-    `Zapgate (${run.dialect}) vs Fastify + BullMQ + Redis`,
+    `Zapgate (${run.dialect}${options.split ? ', api + worker' : ''}) vs Fastify + BullMQ + Redis`,
     '| measure | that stack | Zapgate | ratio |',
     '|---|---|---|---|',
   ];
@@ -328,11 +341,14 @@ function table(run: Run): string {
 main(async () => {
   const runs: Run[] = [];
   for (const dialect of dialects) runs.push(await runDialect(dialect));
-  const file = writeResult(`peer-bullmq-${dialects.join('-')}`, 'bench:peer-bullmq', argv, {
+  const name = `peer-bullmq-${dialects.join('-')}${options.split ? '-split' : ''}`;
+  const file = writeResult(name, 'bench:peer-bullmq', argv, {
     options,
     placement: {
       bench: 'autocannon and the HTTP client, in this process',
-      gateway: 'child process (src/main.ts serve via GatewayProcess), pacing off',
+      gateway: options.split
+        ? 'child process (src/main.ts api via GatewayProcess): HTTP only; gatewayWorker: src/main.ts worker on the same database, owns every instance; pacing off'
+        : 'child process (src/main.ts serve via GatewayProcess), pacing off',
       simulator: 'child process (spawnSimulator): every contact decrypts in it; counted for neither side',
       peerApi: 'child process (bench/peer/api.ts): Fastify, SendBody, bearer check, queue.add',
       peerWorker: `child process (bench/peer/worker.ts): BullMQ Worker, concurrency ${options.instances}, ${options.instances} raw Baileys sockets`,

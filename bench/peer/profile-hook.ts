@@ -4,16 +4,19 @@ import { eventually } from '../../test/support/http-client.ts';
 /**
  * NODE_OPTIONS for the gateway (Node 20 does not take `--cpu-prof` there): a preloaded module that
  * starts V8's CPU profiler through `node:inspector`, and on SIGUSR2 stops it and writes the
- * profile to BENCH_CPU_PROFILE. No spaces: NODE_OPTIONS splits on them. The product is unchanged.
+ * profile to BENCH_CPU_PROFILE, `{pid}` in it replaced by the process's pid (so that the API and the
+ * worker of a split gateway write files of their own). No spaces: NODE_OPTIONS splits on them.
+ * The product is unchanged.
  */
 export const PROFILE_HOOK =
   "--import=data:text/javascript,globalThis.zgProfiler=new(process.getBuiltinModule('inspector').Session)();" +
   "zgProfiler.connect();zgProfiler.post('Profiler.enable');zgProfiler.post('Profiler.start');" +
   "process.on('SIGUSR2',()=>zgProfiler.post('Profiler.stop',(e,r)=>process.getBuiltinModule('fs')" +
-  '.writeFileSync(process.env.BENCH_CPU_PROFILE,JSON.stringify(r.profile))))';
+  ".writeFileSync(process.env.BENCH_CPU_PROFILE.replace('{pid}',process.pid),JSON.stringify(r.profile))))";
 
 /** Asks the process for its profile (SIGUSR2) and waits until the file is written whole. */
-export async function collectProfile(pid: number, file: string): Promise<void> {
+export async function collectProfile(pid: number, fileTemplate: string): Promise<void> {
+  const file = fileTemplate.replace('{pid}', String(pid));
   process.kill(pid, 'SIGUSR2');
   await eventually(
     'the gateway to write its CPU profile',
