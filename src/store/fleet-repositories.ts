@@ -44,6 +44,11 @@ export interface LeaseRepository {
   /** Takes the lease if it is still free or expired; returns the new epoch. */
   claim(nodeId: string, instanceId: string, now: Date, until: Date): Promise<number | undefined>;
   /**
+   * A boot retry's claim: takes the lease of an instance that ended `failed` (which `claimable`
+   * never offers) and should run, if the lease is still free or expired; returns the new epoch.
+   */
+  claimFailed(nodeId: string, instanceId: string, now: Date, until: Date): Promise<number | undefined>;
+  /**
    * Extends the node's unexpired leases of these instances (the ones it runs: a restarted node
    * with the same id must not extend leases it never took); returns them with their epochs.
    */

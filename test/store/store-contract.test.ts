@@ -6,6 +6,7 @@ import { chatContract, contactContract } from './contract/chats.ts';
 import { eventContract, instanceEventContract } from './contract/events.ts';
 import { type ContractContext, type Dialect, openFreshStore } from './contract/fixture.ts';
 import { fleetContract } from './contract/fleet.ts';
+import { failedClaimContract } from './contract/fleet-failed-claims.ts';
 import { groupedWritesContract } from './contract/grouped-writes.ts';
 import { instanceLabelContract } from './contract/instance-labels.ts';
 import { instanceContract } from './contract/instances.ts';
@@ -60,6 +61,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('webhook deliveries', () => webhookDeliveryContract(ctx));
     describe('webhook delivery claims', () => webhookClaimContract(ctx));
     describe('fleet: nodes, leases, commands', () => fleetContract(ctx));
+    describe('fleet: boot retry claims of failed instances', () => failedClaimContract(ctx));
     describe('chats', () => chatContract(ctx));
     describe('contacts', () => contactContract(ctx));
     describe('grouped writes', () => groupedWritesContract(ctx));

@@ -74,12 +74,27 @@ export class LeaseSqlRepository implements LeaseRepository {
     return rows.map((r) => r.id);
   }
 
-  async claim(nodeId: string, instanceId: string, now: Date, until: Date): Promise<number | undefined> {
+  claim(nodeId: string, instanceId: string, now: Date, until: Date): Promise<number | undefined> {
+    return this.takeLease(nodeId, instanceId, now, until, false);
+  }
+
+  claimFailed(nodeId: string, instanceId: string, now: Date, until: Date): Promise<number | undefined> {
+    return this.takeLease(nodeId, instanceId, now, until, true);
+  }
+
+  private async takeLease(
+    nodeId: string,
+    instanceId: string,
+    now: Date,
+    until: Date,
+    failedOnly: boolean,
+  ): Promise<number | undefined> {
     const row = await this.db
       .updateTable('instances')
       .set((eb) => ({ owner: nodeId, lease_until: until.getTime(), lease_epoch: eb('lease_epoch', '+', 1) }))
       .where('id', '=', instanceId)
       .where('desired_state', '=', 'running')
+      .$if(failedOnly, (qb) => qb.where('status', '=', 'failed'))
       .where((eb) => eb.or([eb('owner', 'is', null), eb('lease_until', '<', now.getTime())]))
       .returning('lease_epoch')
       .executeTakeFirst();
