@@ -178,6 +178,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
         },
         notifications,
         leave: () => heartbeat.stop(),
+        bus,
       });
       const runner = new CommandRunner(store, owner.sessions, keeper, config.fleet, notifications, logger);
       const lookout = new QueueWaker(
@@ -188,10 +189,23 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
         logger,
       );
       const leases = keeper;
+      // after the leases (stopped before them): its attempts take and give back leases
+      const retry = new BootRetry(
+        {
+          instances: store.instances,
+          claim: (i) => leases.claimFailed(i),
+          start: (i) => owner.sessions.start(i),
+          settle: (id) => leases.retryOver(id),
+          bus,
+          logger,
+        },
+        config.bootRetry,
+      );
       parts.push(
         { start: () => leases.start(), stop: () => leases.stop() },
         { start: () => runner.start(), stop: () => runner.stop() },
         { start: () => lookout.start(), stop: () => lookout.stop() },
+        { start: () => retry.start(), stop: () => retry.stop() },
       );
     } else {
       parts.push({ start: () => void owner.sessions.restoreAll(), stop: () => owner.sessions.shutdown() });

@@ -1,4 +1,7 @@
 import type { FleetConfig } from '../config.ts';
+import type { Instance } from '../domain/instance.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { GatewayEvent } from '../events/event-map.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SessionManager } from '../sessions/session-manager.ts';
 import type { Notifications } from '../store/notifications.ts';
@@ -22,18 +25,25 @@ export interface LeaseKeeperOptions {
   notifications?: Notifications;
   /** Called first on stop: the node leaves the live set, so others take its whole share. */
   leave?: () => Promise<void>;
+  /** Where the keeper hears that an instance it holds ended `failed`, to give its lease back. */
+  bus?: Pick<EventBus, 'subscribe'>;
 }
 
 /**
  * A worker's share of the instances: claims free or expired leases up to a fair share of the
  * live workers, renews them, and hands one back at a time to a worker that holds fewer. A lease
  * it could not renew in time is given up before anything else: its socket is closed first.
+ * An instance that ends `failed` is not owned (no worker claims one): its lease is given back,
+ * except between the attempts of a boot retry on this worker, which gives it back at the end.
  */
 export class LeaseKeeper {
   /** Instance id → the epoch (fencing counter) this worker holds it at. */
   private readonly held = new Map<string, number>();
   /** The start of each instance taken over, for commands that must not race it. */
   private readonly starting = new Map<string, Promise<void>>();
+  /** Failed instances this worker runs boot retries of: their failures keep the lease until the end. */
+  private readonly retrying = new Set<string>();
+  private unsubscribe: () => void = () => {};
   /** By this process's clock, every held lease is valid until then. */
   private validUntil = 0;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -56,6 +66,7 @@ export class LeaseKeeper {
   private readonly events: LeaseEvents;
 
   async start(): Promise<void> {
+    this.unsubscribe = this.options.bus?.subscribe((event) => this.onEvent(event)) ?? (() => {});
     await this.options.notifications?.listen(LEASES_CHANNEL, () => void this.tick());
     await this.tick();
     this.tickTimer = setInterval(() => void this.tick(), this.fleet.leaseRenewMs);
@@ -93,6 +104,7 @@ export class LeaseKeeper {
   /** SIGTERM: close every socket as a shutdown does, then give the leases back for another to take. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe();
     clearInterval(this.tickTimer);
     clearInterval(this.guardTimer);
     await this.ticking;
@@ -135,11 +147,18 @@ export class LeaseKeeper {
     const started = Date.now();
     const now = new Date(started);
     const until = new Date(started + this.fleet.leaseTtlMs);
-    const renewed = await this.store.leases.renew(this.fleet.nodeId, this.heldIds(), now, until);
+    // the leases asked for: one taken meanwhile (a boot retry's claim) was not, and is not lost
+    const asked = [...this.held];
+    const renewed = await this.store.leases.renew(
+      this.fleet.nodeId,
+      asked.map(([instanceId]) => instanceId),
+      now,
+      until,
+    );
     // A stalled process wakes up past validUntil: the guard runs first, and the renewal finds
     // nothing of its own (another worker took the leases and bumped their epochs).
-    for (const [instanceId, epoch] of [...this.held]) {
-      if (renewed.get(instanceId) === epoch) continue;
+    for (const [instanceId, epoch] of asked) {
+      if (renewed.get(instanceId) === epoch || this.held.get(instanceId) !== epoch) continue;
       this.held.delete(instanceId);
       await this.lose(instanceId);
     }
@@ -166,10 +185,7 @@ export class LeaseKeeper {
       for (const instanceId of await this.store.leases.claimable(now, share - this.held.size)) {
         const epoch = await this.store.leases.claim(this.fleet.nodeId, instanceId, now, until);
         if (epoch === undefined) continue;
-        if (this.held.size === 0)
-          this.validUntil = now.getTime() + this.fleet.leaseTtlMs - this.fleet.leaseRenewMs;
-        this.held.set(instanceId, epoch);
-        this.events.takeover();
+        this.hold(instanceId, epoch, now);
         const started = this.startOwned(instanceId).finally(() => this.starting.delete(instanceId));
         this.starting.set(instanceId, started);
       }
@@ -187,6 +203,59 @@ export class LeaseKeeper {
       await this.release(give);
       await this.options.notifications?.notify(LEASES_CHANNEL);
     }
+  }
+
+  private hold(instanceId: string, epoch: number, takenAt: Date): void {
+    if (this.held.size === 0)
+      this.validUntil = takenAt.getTime() + this.fleet.leaseTtlMs - this.fleet.leaseRenewMs;
+    this.held.set(instanceId, epoch);
+    this.events.takeover();
+  }
+
+  /**
+   * A boot retry's attempt (BootRetry's `claim` on a worker): takes the lease of the failed
+   * instance if it is free or expired, unless this worker holds it from an earlier attempt; false
+   * when another worker holds it (and so runs its retries).
+   */
+  async claimFailed(instance: Pick<Instance, 'id'>): Promise<boolean> {
+    if (!this.held.has(instance.id)) {
+      const now = new Date();
+      const until = new Date(now.getTime() + this.fleet.leaseTtlMs);
+      const epoch = this.stopped
+        ? undefined
+        : await this.store.leases.claimFailed(this.fleet.nodeId, instance.id, now, until);
+      if (epoch === undefined) return false;
+      this.hold(instance.id, epoch, now);
+      this.log.info({ instanceId: instance.id }, 'lease taken: retrying a failed instance');
+    }
+    this.retrying.add(instance.id);
+    return true;
+  }
+
+  /** The instance's boot retries here are over: the lease of one left failed (or gone) goes back. */
+  async retryOver(instanceId: string): Promise<void> {
+    this.retrying.delete(instanceId);
+    if (!this.held.has(instanceId)) return;
+    const instance = await this.store.instances.get(instanceId);
+    if (!instance || instance.status === 'failed') await this.giveBack(instanceId);
+  }
+
+  private onEvent(event: GatewayEvent): void {
+    if (event.event !== 'instance.status') return;
+    const { id } = event.instance;
+    const { status } = (event as GatewayEvent<'instance.status'>).data;
+    if (status !== 'failed' || this.retrying.has(id)) return;
+    void this.giveBack(id).catch((err) =>
+      this.log.error({ err, instanceId: id }, 'giving a failed instance back failed'),
+    );
+  }
+
+  /** Forgets the failed instance's session (it writes nothing more) and gives its lease back. */
+  private async giveBack(instanceId: string): Promise<void> {
+    if (!this.held.has(instanceId)) return;
+    await this.sessions.abandon(instanceId);
+    await this.release(instanceId);
+    this.log.info({ instanceId }, 'failed instance: lease given back');
   }
 
   private async startOwned(instanceId: string): Promise<void> {

@@ -41,8 +41,11 @@ export class RemoteSessions implements SessionControl {
   async start(instance: Instance): Promise<void> {
     await this.store.instances.update(instance.id, { desiredState: 'running' });
     const owner = await this.store.leases.ownerOf(instance.id, new Date());
-    // without an owner, a worker claims the instance within a lease round and starts it
-    if (owner) await this.run(instance, owner, 'start', {});
+    if (owner) return void (await this.run(instance, owner, 'start', {}));
+    // without an owner, a worker claims the instance within a lease round and starts it; no worker
+    // takes a failed one (its lease was given back), so it is shown disconnected, as it then is
+    if (instance.status === 'failed')
+      await this.store.instances.update(instance.id, { status: 'disconnected' });
   }
 
   async stop(instance: Instance): Promise<void> {

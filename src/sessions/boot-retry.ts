@@ -13,8 +13,15 @@ export interface BootRetryOptions {
 
 export interface BootRetryDeps {
   instances: Pick<InstanceRepository, 'list' | 'get'>;
+  /**
+   * In a fleet: takes the instance (its lease) for an attempt; false when another worker holds it,
+   * which then runs its retries. Without it, every attempt is this process's.
+   */
+  claim?(instance: Instance): Promise<boolean>;
   /** Opens the instance's session (the session manager's start). */
   start(instance: Instance): Promise<void>;
+  /** The instance's retries here are over, however they ended (a fleet gives back a failed one's lease). */
+  settle?(instanceId: string): Promise<void>;
   bus: EventBus;
   logger: Logger;
 }
@@ -26,7 +33,9 @@ const ATTEMPT_OUTCOME_MS = 60_000;
  * At boot, instances that ended `failed` (a refused signature, a connection that could not open)
  * and that the operator still wants running are started again, a bounded number of times, each
  * wait twice the one before. An attempt that ends anywhere but `failed` ends the retries; one the
- * operator stopped, deleted or started in the meantime is left to the operator.
+ * operator stopped, deleted or started in the meantime is left to the operator. In a fleet every
+ * booting worker runs one, and each attempt claims the instance's lease first: the worker that
+ * wins it runs the retries, the others leave them to it.
  */
 export class BootRetry {
   private readonly stopping = new AbortController();
@@ -41,13 +50,28 @@ export class BootRetry {
     if (this.options.attempts <= 0) return;
     this.running = this.deps.instances
       .list({ desiredState: 'running', statuses: ['failed'] })
-      .then((failed) => Promise.all(failed.map((instance) => this.retry(instance))))
+      .then((failed) => Promise.all(failed.map((instance) => this.retryThenSettle(instance))))
       .catch((err) => this.deps.logger.error({ err }, 'retrying failed instances at boot stopped'));
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.running;
+  }
+
+  private async retryThenSettle(failed: Instance): Promise<void> {
+    try {
+      await this.retry(failed);
+    } finally {
+      await this.deps
+        .settle?.(failed.id)
+        .catch((err: unknown) =>
+          this.deps.logger.error(
+            { err, instanceId: failed.id },
+            'failed instance: settling its retries failed',
+          ),
+        );
+    }
   }
 
   private async retry(failed: Instance): Promise<void> {
@@ -62,7 +86,12 @@ export class BootRetry {
       if (!(await this.pause(delayMs))) return;
       const current = await this.deps.instances.get(failed.id);
       if (current?.status !== 'failed' || current.desiredState !== 'running') return;
+      if (this.deps.claim && !(await this.deps.claim(current))) {
+        log.info({ attempt }, 'failed instance: another worker holds it and runs its retries');
+        return;
+      }
       const outcome = await this.attempt(current);
+      if (this.stopping.signal.aborted) return;
       if (outcome !== 'failed') {
         log.info({ attempt, status: outcome }, 'failed instance: the retry got past the failure');
         return;
