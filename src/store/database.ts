@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { commitInGroups, transact } from './group-commit.ts';
 import { runMigrations, type StoreLogger } from './migrate.ts';
@@ -28,6 +28,7 @@ import { WebhookDeliverySqlRepository } from './repositories/webhook-delivery-re
 import { WebhookSqlRepository } from './repositories/webhook-repository.ts';
 import type { Store } from './repositories.ts';
 import type { Database } from './schema.ts';
+import { ImmediateSqliteDialect } from './sqlite-immediate.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 
 export type { StoreLogger } from './migrate.ts';
@@ -107,7 +108,9 @@ function connectSqlite(path: string, synchronous: 'normal' | 'full', groupCommit
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   if (groupCommit) commitInGroups(db);
   return { dialect: 'sqlite', db, sqlite };
 }
