@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { commitInGroups, transact } from './group-commit.ts';
 import { runMigrations, type StoreLogger } from './migrate.ts';
+import { sendPreparedByName } from './postgres-prepared-statements.ts';
 import { preparePrivateDatabaseFile } from './private-files.ts';
 import { ApiKeySqlRepository } from './repositories/api-key-repository.ts';
 import { AuthStateSqlRepository } from './repositories/auth-state-repository.ts';
@@ -130,6 +131,7 @@ function connectPostgres(url: string, max: number, logger?: StoreLogger): Connec
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', (error) => logger?.('store: idle PostgreSQL connection failed', { error: error.message }));
+  sendPreparedByName(pool);
   return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
 }
 

@@ -17,6 +17,7 @@ import { messageMediaContract } from './contract/message-media.ts';
 import { messageRecentContract } from './contract/message-recent.ts';
 import { messageContract } from './contract/messages.ts';
 import { outboxContract } from './contract/outbox.ts';
+import { outboxPreparedContract } from './contract/outbox-prepared.ts';
 import { apiKeyContract, tenantContract } from './contract/tenants-and-keys.ts';
 import { webhookClaimContract } from './contract/webhook-claims.ts';
 import { webhookDeliveryContract } from './contract/webhook-deliveries.ts';
@@ -53,6 +54,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     describe('messages', () => messageContract(ctx));
     describe('recent messages (metrics)', () => messageRecentContract(ctx));
     describe('outbox', () => outboxContract(ctx));
+    describe('outbox statements, prepared on PostgreSQL', () => outboxPreparedContract(ctx));
     describe('message media and transactions', () => messageMediaContract(ctx));
     describe('campaigns', () => campaignContract(ctx));
     describe('campaign media', () => campaignMediaContract(ctx));

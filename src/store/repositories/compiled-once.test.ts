@@ -36,6 +36,24 @@ describe('compiledOnce', () => {
     expect((await names(db, 'desc', 't%')).rows.map((r) => r.name)).toEqual(['two', 'one']);
   });
 
+  it('refuses a prepared statement that selects or returns *, which a new column would break', async () => {
+    const all = compiledOnce(
+      (d, _: '', id: string) => d.selectFrom('tenants').selectAll().where('id', '=', id),
+      { prepared: true },
+    );
+    await expect(all(db, '', 't1')).rejects.toThrow(/must name its columns/);
+    const named = compiledOnce(
+      (d, _: '', id: string) =>
+        d
+          .selectFrom('tenants')
+          .select(['id', 'name', (eb) => eb.fn.countAll().as('n')])
+          .where('id', '=', id)
+          .groupBy(['id', 'name']),
+      { prepared: true },
+    );
+    expect((await named(db, '', 't1')).rows).toEqual([{ id: 't1', name: 'one', n: 1 }]);
+  });
+
   it('refuses a parameter that shapes the statement instead of being bound', async () => {
     const misused = compiledOnce((d, _: '', name: string) =>
       d.selectFrom('tenants').select('id').where('name', '=', `${name}%`),

@@ -10,6 +10,7 @@ import {
   ValueListNode,
   ValueNode,
 } from 'kysely';
+import { prepareOnPostgres } from '../postgres-prepared-statements.ts';
 import type { Database } from '../schema.ts';
 import { isPostgres } from './shared.ts';
 
@@ -32,7 +33,8 @@ const isConstant = (value: unknown) =>
  * On SQLite, the statement's constants (`status = 'queued'`, `limit 1`) written into its SQL rather
  * than bound: SQLite plans a statement when it is prepared, and with a bound status it cannot narrow
  * the scan by it (the claim's subquery took 356 µs with its statuses bound, 6 µs with them written
- * in). PostgreSQL plans with the values, and would read a written-in 1 as an integer, not a boolean.
+ * in). PostgreSQL plans with the values, and would read a written-in 1 as an integer, not a boolean;
+ * it gets them written in only for a prepared statement (CompiledOnceOptions).
  */
 class ConstantsInline extends OperationNodeTransformer {
   protected override transformValue(node: ValueNode): ValueNode {
@@ -53,6 +55,18 @@ const inlineConstants: KyselyPlugin = {
   transformResult: async ({ result }) => result,
 };
 
+export interface CompiledOnceOptions {
+  /**
+   * On PostgreSQL too, the constants written in, and the statement sent as a named prepared
+   * statement (postgres-prepared-statements.ts): planned once per connection, then its generic
+   * plan reused, which can use a partial index only when the status is in the SQL. Such a
+   * statement names its columns (never `*`): PostgreSQL refuses to run a prepared statement whose
+   * result columns changed, as they would when a newer node's migration adds one. Nor may it
+   * compare a boolean column with a constant 1 (SQLite's true), which PostgreSQL would refuse.
+   */
+  prepared?: boolean;
+}
+
 /**
  * A hot statement built and compiled by Kysely once per dialect and shape, then run with new values:
  * building and compiling cost more than SQLite's own work for these (issue 12's profile).
@@ -63,15 +77,19 @@ const inlineConstants: KyselyPlugin = {
  */
 export function compiledOnce<S extends string, P extends unknown[], O>(
   build: (db: Kysely<Database>, shape: S, ...params: P) => Compilable<O>,
+  options: CompiledOnceOptions = {},
 ): (db: Kysely<Database>, shape: S, ...params: P) => Promise<QueryResult<O>> {
   const templates = new Map<string, Template>();
   return async (db, shape, ...params) => {
-    const key = `${isPostgres(db) ? 'pg' : 'sqlite'}:${shape}`;
+    const postgres = isPostgres(db);
+    const key = `${postgres ? 'pg' : 'sqlite'}:${shape}`;
     let template = templates.get(key);
     if (!template) {
       const marks = params.map((_, i) => placeholder(i)) as P;
-      const builder = isPostgres(db) ? db : db.withPlugin(inlineConstants);
+      const builder = postgres && !options.prepared ? db : db.withPlugin(inlineConstants);
       template = templateOf(build(builder, shape, ...marks).compile(), params.length, key);
+      if (options.prepared) preparable(template.query.sql, key);
+      if (postgres && options.prepared) prepareOnPostgres(template.query.sql);
       templates.set(key, template);
     }
     const values = template.slots.map((s) => ('param' in s ? params[s.param] : s.value));
@@ -91,4 +109,10 @@ function templateOf(query: CompiledQuery, count: number, key: string): Template 
   });
   if (used.size !== count) throw new Error(`compiledOnce ${key}: a parameter never reached the statement`);
   return { query, slots };
+}
+
+/** Throws for a prepared statement that selects or returns `*` (see CompiledOnceOptions). */
+function preparable(sql: string, key: string): void {
+  if (/(?:select|returning|,)\s+(?:"[^"]+"\.)?\*/i.test(sql))
+    throw new Error(`compiledOnce ${key}: a prepared statement must name its columns, not *`);
 }

@@ -1,7 +1,8 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { MessageDirection, MessageStatus } from '../../domain/message.ts';
 import type { DirectionStatusCount, MessageCountFilter, StatusCounts } from '../repositories.ts';
 import type { Database } from '../schema.ts';
+import { compiledOnce } from './compiled-once.ts';
 import { SENT_STATUSES } from './message-rows.ts';
 import { toDate } from './shared.ts';
 
@@ -13,8 +14,15 @@ type TenantScope = string | null | undefined;
 
 /** Rows sent since `since` plus every row being sent now, read in one statement. */
 export async function countSentSince(db: Kysely<Database>, instanceId: string, since: Date): Promise<number> {
-  const { sending, sent } = await db
-    .selectNoFrom((eb) => [
+  const { rows } = await countSentStatement(db, '', instanceId, since.getTime());
+  const { sending, sent } = rows[0] ?? {};
+  return Number(sending ?? 0) + Number(sent ?? 0);
+}
+
+// prepared: asked by every sending loop, once a minute while a daily cap applies
+const countSentStatement = compiledOnce(
+  (db, _: '', instanceId: string, since: number) =>
+    db.selectNoFrom((eb) => [
       eb
         .selectFrom('messages')
         .select(eb.fn.countAll<number>().as('n'))
@@ -26,14 +34,13 @@ export async function countSentSince(db: Kysely<Database>, instanceId: string, s
         .selectFrom('messages')
         .select(eb.fn.countAll<number>().as('n'))
         .where('instance_id', '=', instanceId)
-        .where('sent_at', '>=', since.getTime())
+        .where('sent_at', '>=', since)
         .where('status', 'in', SENT_STATUSES)
         .where('direction', '=', 'outbound')
         .as('sent'),
-    ])
-    .executeTakeFirstOrThrow();
-  return Number(sending ?? 0) + Number(sent ?? 0);
-}
+    ]),
+  { prepared: true },
+);
 
 /** `tenantId` null: rows without a tenant; undefined: any. Statuses with no rows are absent. */
 export async function countByStatus(
@@ -106,17 +113,39 @@ function scopeCount(db: Kysely<Database>, filter: MessageCountFilter) {
   return filter.instanceId === undefined ? query : query.where('instance_id', '=', filter.instanceId);
 }
 
-/** The status is spelled out (not bound) so both planners can use the partial index of queued rows. */
+/** Which instance and which tenant's rows oldestQueuedAt looks at: each is a statement of its own. */
+type OldestQueuedShape = `${'all' | 'instance'}:${'any' | 'none' | 'tenant'}`;
+
 export async function oldestQueuedAt(
   db: Kysely<Database>,
   instanceId: string | undefined,
   tenantId: TenantScope,
 ): Promise<Date | undefined> {
-  let query = scopeTenant(db.selectFrom('messages'), tenantId).where(sql<boolean>`status = 'queued'`);
-  if (instanceId !== undefined) query = query.where('instance_id', '=', instanceId);
-  const row = await query.select('created_at').orderBy('created_at').limit(1).executeTakeFirst();
-  return row && toDate(row.created_at);
+  const tenant = tenantId === undefined ? 'any' : tenantId === null ? 'none' : 'tenant';
+  const shape: OldestQueuedShape = `${instanceId === undefined ? 'all' : 'instance'}:${tenant}`;
+  const ids = [instanceId, tenantId].filter((id): id is string => typeof id === 'string');
+  const { rows } = await oldestQueuedStatement(db, shape, ...ids);
+  return rows[0] && toDate(rows[0].created_at);
 }
+
+/**
+ * The status written in (compiledOnce), so both planners use the partial index of queued rows;
+ * prepared, and PostgreSQL keeps its plan (LIMIT 1). `ids`: the instance's, then the tenant's, as
+ * the shape names them.
+ */
+const oldestQueuedStatement = compiledOnce(
+  (db, shape: OldestQueuedShape, ...ids: string[]) => {
+    const [instance, tenant] = shape.split(':');
+    const [first, second] = ids;
+    let query = db.selectFrom('messages').select('created_at').where('status', '=', 'queued');
+    if (instance === 'instance') query = query.where('instance_id', '=', first ?? '');
+    const tenantId = instance === 'instance' ? second : first;
+    if (tenant === 'none') query = query.where('tenant_id', 'is', null);
+    if (tenant === 'tenant') query = query.where('tenant_id', '=', tenantId ?? '');
+    return query.orderBy('created_at').limit(1);
+  },
+  { prepared: true },
+);
 
 function scopeTenant<Q extends SelectQueryBuilder<Database, 'messages', object>>(
   query: Q,

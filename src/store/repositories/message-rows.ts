@@ -15,6 +15,35 @@ import { parseObject, toDate, toDateOrNull } from './shared.ts';
 
 export type MessageRow = Selectable<MessagesTable>;
 
+/** Every column of a row, for the statements that must name them (a prepared one: compiled-once.ts). */
+export const MESSAGE_ROW_COLUMNS = [
+  'seq',
+  'id',
+  'instance_id',
+  'tenant_id',
+  'wa_message_id',
+  'direction',
+  'chat_jid',
+  'type',
+  'content',
+  'status',
+  'error_code',
+  'error_message',
+  'attempts',
+  'next_attempt_at',
+  'idempotency_key',
+  'campaign_id',
+  'expires_at',
+  'created_at',
+  'updated_at',
+  'sent_at',
+  'delivered_at',
+  'read_at',
+] as const satisfies ReadonlyArray<keyof MessageRow>;
+
+// a column added to the table and not named above fails the build here
+true satisfies Exclude<keyof MessageRow, (typeof MESSAGE_ROW_COLUMNS)[number]> extends never ? true : never;
+
 /** Statuses a receipt can move a row to, and the ones that already count as sent. */
 export type ReceiptStatus = 'sent' | 'delivered' | 'read' | 'played';
 export const SENT_STATUSES: readonly ReceiptStatus[] = ['sent', 'delivered', 'read', 'played'];
