@@ -102,15 +102,18 @@ function connect(target: Target, opts: StoreOptions): Connection {
     : connectPostgres(target.url, opts.postgresPoolMax ?? 10, opts.logger);
 }
 
+/** How long a statement outside a transaction waits for another process's write lock. */
+const BUSY_TIMEOUT_MS = 5_000;
+
 function connectSqlite(path: string, synchronous: 'normal' | 'full', groupCommit: boolean): Connection {
   if (path !== ':memory:') preparePrivateDatabaseFile(path);
   const sqlite = new BetterSqlite3(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${synchronous}`);
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }, sqlite, BUSY_TIMEOUT_MS),
   });
   if (groupCommit) commitInGroups(db);
   return { dialect: 'sqlite', db, sqlite };

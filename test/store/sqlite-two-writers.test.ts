@@ -12,7 +12,8 @@ const node = (id: string) => ({ id, role: 'worker' as const, version: 'test', st
  * The API and the worker of a split gateway write one SQLite file from two processes. A store's
  * transaction that reads first and writes later must not fail because the other wrote in
  * between: it holds the write lock from its start, and the other waits (here, with no busy
- * timeout, it is refused at once, which shows the lock is held).
+ * timeout, it is refused at once, which shows the lock is held). A transaction that finds the
+ * lock held waits for it without stopping this process's event loop.
  */
 describe('SQLite shared by two processes', () => {
   let dir = '';
@@ -51,5 +52,26 @@ describe('SQLite shared by two processes', () => {
     expect((refused as { code?: string } | undefined)?.code).toBe('SQLITE_BUSY');
     writeFromOther('other-after');
     expect((await store.nodes.live(new Date(0))).map((n) => n.id)).toEqual(['other-after', 'ours']);
+  });
+
+  it('a transaction waits for the other process to commit, the event loop running meanwhile', async () => {
+    other.exec('begin immediate');
+    writeFromOther('other-holding');
+    let heldMs = 0;
+    const started = Date.now();
+    // the other side commits from a timer: it runs only if waiting for the lock leaves the thread free
+    const release = setTimeout(() => {
+      heldMs = Date.now() - started;
+      other.exec('commit');
+    }, 300);
+    try {
+      await store.transaction(async (tx) => tx.nodes.heartbeat(node('waited'), new Date()));
+    } finally {
+      clearTimeout(release);
+      if (other.inTransaction) other.exec('rollback');
+    }
+    expect(heldMs).toBeGreaterThan(0);
+    const ids = (await store.nodes.live(new Date(0))).map((n) => n.id);
+    expect(ids).toEqual(expect.arrayContaining(['other-holding', 'waited']));
   });
 });
