@@ -4,9 +4,10 @@
  * chats, ten of which are held back by a row waiting for a retry; a third of the queued rows carry
  * a ttl. Then the median time of each query the sending loop and the API ask per instance:
  * nextDue, claimNext + markSent, expireDue, nextScheduledAt, a history page, the daily-cap count,
- * the oldest queued row. What a missing index or a badly chosen plan costs shows up as a number,
- * on SQLite and PostgreSQL in one run (PostgreSQL after an `analyze`, as its autovacuum would do
- * after the bulk load; SQLite as the product runs it, without). No HTTP, no Baileys.
+ * the oldest queued row; and first a `select 1` (ping), the round trip every statement pays at
+ * least. What a missing index or a badly chosen plan costs shows up as a number, on SQLite and
+ * PostgreSQL in one run (PostgreSQL after an `analyze`, as its autovacuum would do after the bulk
+ * load; SQLite as the product runs it, without). No HTTP, no Baileys.
  *
  *   npm run bench:queue-scale -- [--db sqlite|postgres|both] [--instances 20] [--history 4000]
  *     [--queued 1000] [--rounds 5]
@@ -106,6 +107,7 @@ async function measure(dialect: Dialect) {
     if (firstDue?.chatJid !== chat((options.history + HELD_CHATS) % CHATS))
       throw new Error(`nextDue answered ${firstDue?.chatJid ?? 'nothing'}`);
     const ms = {
+      ping: await medianMs(instances, () => store.ping()),
       nextDue: await medianMs(instances, (id) => messages.nextDue(id, NOW)),
       claimNextAndMarkSent: await medianMs(instances, async (id) => {
         const claimed = await messages.claimNext(id, NOW);

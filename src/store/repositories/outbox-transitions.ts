@@ -38,7 +38,9 @@ import { affected } from './shared.ts';
  * (messages_chat_active_idx, partial, so a chat's sent history is never scanned). An older row
  * that has already expired holds nothing back: it will never be sent. Nor does one scheduled for
  * later and not yet tried (a campaign's `startAt`): a chat's order holds among rows that are due.
- * A row waiting for a retry has been tried, and still holds its chat back.
+ * A row waiting for a retry has been tried, and still holds its chat back. The walk passes every
+ * queued row ahead of the first due one: 10,000 rows scheduled for later ahead of it cost 5.6 ms
+ * on SQLite and 6.5-13 ms on PostgreSQL a call (issue 12).
  */
 export async function nextDue(
   db: Kysely<Database>,
