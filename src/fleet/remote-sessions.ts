@@ -43,8 +43,9 @@ export class RemoteSessions implements SessionControl {
     const owner = await this.store.leases.ownerOf(instance.id, new Date());
     if (owner) return void (await this.run(instance, owner, 'start', {}));
     // without an owner, a worker claims the instance within a lease round and starts it; no worker
-    // takes a failed one (its lease was given back), so it is shown disconnected, as it then is
-    if (instance.status === 'failed')
+    // takes a failed or logged-out one (its lease was given back), so it is shown disconnected, as
+    // it then is (a logged-out one, without credentials, comes back with a QR code)
+    if (instance.status === 'failed' || instance.status === 'logged_out')
       await this.store.instances.update(instance.id, { status: 'disconnected' });
   }
 

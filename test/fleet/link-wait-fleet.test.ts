@@ -52,4 +52,28 @@ describe('?wait=qr in fleet mode (an API node, the session on a worker)', () => 
     expect(started.status).toBe(200);
     expect(started.body).toMatchObject({ status: 'connected', link: { outcome: 'connected' } });
   });
+
+  it('starts a logged-out number again through the API node: a new QR code from the worker', async () => {
+    const { phone } = sim.api.createAccount({ name: 'Fleet Relink' });
+    const created = await api.post<Waited>('/api/v1/instances?wait=qr', { name: 'fleet-relink' });
+    expect(created.body.link?.outcome).toBe('qr');
+    const scan = await fetch(`${sim.info.adminUrl}/accounts/${phone}/link-qr`, {
+      method: 'POST',
+      body: JSON.stringify({ qr: created.body.link?.qr }),
+    });
+    expect(scan.ok).toBe(true);
+    await waitForStatus(api, created.body.id, 'connected');
+    const out = await api.post<Waited>(`/api/v1/instances/${created.body.id}/logout`);
+    expect(out.body.status).toBe('logged_out');
+
+    const again = await api.post<Waited>(`/api/v1/instances/${created.body.id}/start?wait=qr&waitMs=30000`);
+    expect(again.status).toBe(200);
+    expect(again.body.link?.outcome).toBe('qr');
+    const rescan = await fetch(`${sim.info.adminUrl}/accounts/${phone}/link-qr`, {
+      method: 'POST',
+      body: JSON.stringify({ qr: again.body.link?.qr }),
+    });
+    expect(rescan.ok).toBe(true);
+    expect((await waitForStatus(api, created.body.id, 'connected')).status).toBe('connected');
+  });
 });
