@@ -100,12 +100,12 @@ export class ChatTracker {
   readonly onEvent = (event: GatewayEvent): void => {
     if (event.event !== 'message.status') return;
     const data = event.data as MessageData;
-    if (data.status !== 'sent') return;
+    if (data.status !== 'sent' || data.direction !== 'outbound' || data.type === 'reaction') return;
     const instanceId = event.instance.id;
     const owner: ChatOwner = { ...event.instance, tenantId: event.tenantId };
     this.enqueue(instanceId, 'chat of a send', async () => {
-      const chatJid = await this.sent(instanceId, data.id);
-      if (chatJid) this.changes?.changed(owner, chatJid);
+      await this.sent(instanceId, data);
+      this.changes?.changed(owner, data.chat);
     });
   };
 
@@ -169,20 +169,17 @@ export class ChatTracker {
     return true;
   }
 
-  /** Records one of our sends as its chat's last message; resolves with the chat's jid. */
-  private async sent(instanceId: string, messageId: string): Promise<string | undefined> {
-    const message = await this.store.messages.find(instanceId, messageId);
-    if (message?.direction !== 'outbound' || message.type === 'reaction') return undefined;
-    const at = message.sentAt ?? message.createdAt;
+  /** Records one of our sends, as its event carries it, as its chat's last message. */
+  private async sent(instanceId: string, message: MessageData): Promise<void> {
+    const at = new Date(message.sentAt ?? message.createdAt);
     await this.store.chats.upsertMany(instanceId, [
       {
-        jid: message.chatJid,
+        jid: message.chat,
         patch: {
           unreadCount: 0,
           lastMessage: lastOf(message.waMessageId, true, message.type, message.content, at),
         },
       },
     ]);
-    return message.chatJid;
   }
 }
