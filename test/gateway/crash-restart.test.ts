@@ -3,8 +3,10 @@ import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { GatewayProcess, type InstanceJson, linkByQr, waitForStatus } from '../support/gateway-harness.ts';
 import { startTestPostgres } from '../support/postgres.ts';
 
+// The two databases' suites run side by side (each its own simulator and gateway; a restart is
+// mostly waiting on a process start); within each, the tests run in order.
 for (const dialect of ['sqlite', 'postgres'] as const) {
-  describe(`a gateway killed with SIGKILL on ${dialect}`, () => {
+  describe.concurrent(`a gateway killed with SIGKILL on ${dialect}`, () => {
     let sim: RunningSimulator;
     let gw: GatewayProcess;
     let pg: { url: string; stop(): Promise<void> } | undefined;
@@ -20,16 +22,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await pg?.stop();
     });
 
-    it('brings every linked instance back to connected without a QR', async () => {
-      const names = ['one', 'two', 'three'];
-      const linked: InstanceJson[] = [];
-      for (const name of names) {
-        const account = await fetch(`${sim.info.adminUrl}/accounts`, { method: 'POST', body: '{}' }).then(
-          (r) => r.json() as Promise<{ phone: string }>,
-        );
-        const created = await gw.api.post<InstanceJson>('/api/v1/instances', { name });
-        linked.push(await linkByQr(gw.api, sim.info.adminUrl, created.body.id, account.phone));
-      }
+    it.sequential('brings every linked instance back to connected without a QR', async () => {
+      // linked side by side, each to a phone of its own
+      const linked: InstanceJson[] = await Promise.all(
+        ['one', 'two', 'three'].map(async (name) => {
+          const account = await fetch(`${sim.info.adminUrl}/accounts`, { method: 'POST', body: '{}' });
+          expect(account.status).toBe(201);
+          const { phone } = (await account.json()) as { phone: string };
+          const created = await gw.api.post<InstanceJson>('/api/v1/instances', { name });
+          expect(created.status).toBe(201);
+          return linkByQr(gw.api, sim.info.adminUrl, created.body.id, phone);
+        }),
+      );
       const parked = await gw.api.post<InstanceJson>('/api/v1/instances', { name: 'parked', start: false });
       expect(parked.body.status).toBe('created');
 
@@ -50,19 +54,19 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }
       expect((await gw.api.get<InstanceJson>('/api/v1/instances/parked')).body.status).toBe('created');
       for (const before of linked) {
-        const devices = await fetch(`${sim.info.adminUrl}/accounts/${before.phone}/devices`).then((r) =>
-          r.json(),
-        );
-        expect(devices).toHaveLength(1);
+        const devices = await fetch(`${sim.info.adminUrl}/accounts/${before.phone}/devices`);
+        expect(devices.status).toBe(200);
+        expect(await devices.json()).toHaveLength(1);
       }
     });
 
-    it('shuts down cleanly on SIGTERM without unlinking, and comes back', async () => {
+    it.sequential('shuts down cleanly on SIGTERM without unlinking, and comes back', async () => {
       expect(await gw.stop('SIGTERM')).toBe(0);
       await gw.start();
       const all = await gw.api.get<{ items: InstanceJson[] }>('/api/v1/instances');
-      for (const instance of all.body.items.filter((i) => i.name !== 'parked'))
-        await waitForStatus(gw.api, instance.id, 'connected');
+      const restored = all.body.items.filter((i) => i.name !== 'parked');
+      expect(restored).toHaveLength(3);
+      for (const instance of restored) await waitForStatus(gw.api, instance.id, 'connected');
     });
   });
 }
