@@ -17,8 +17,10 @@ const MAX_REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2_000);
 const REQUEST_TIMEOUT_MS = 15_000;
 const MAX_REPORTED = 25;
 
+// The two databases' suites run side by side (each its own simulator and gateway); within each,
+// the tests run in order.
 for (const database of ['sqlite', 'postgres'] as const) {
-  describe(`every route of the OpenAPI document, on ${database}`, () => {
+  describe.concurrent(`every route of the OpenAPI document, on ${database}`, () => {
     let sim: RunningSimulator;
     let pg: TestPostgres | undefined;
     let gw: GatewayProcess;
@@ -62,7 +64,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await sim?.close();
     });
 
-    it("gives tenant B a 404 on every route with tenant A's ids, no data of A, and changes nothing of A", async () => {
+    it.sequential("gives tenant B a 404 on every route with tenant A's ids, no data of A, and changes nothing of A", async () => {
       const before = await snapshotOfA(world);
       const steps = walkSteps(operationsOf(doc), world);
       const failures: string[] = [];
@@ -88,7 +90,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(await snapshotOfA(world)).toEqual(before);
     });
 
-    it('answers what the fuzz once broke with coded 4xx', async () => {
+    it.sequential('answers what the fuzz once broke with coded 4xx', async () => {
       const instance = `/api/v1/instances/${world.aIds.instances}`;
       const json = { 'content-type': 'application/json', authorization: `Bearer ${world.a.key}` };
       const cases: Array<[string, string, string | undefined, number, string, string?]> = [
@@ -148,7 +150,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await waitForStatus(world.a, world.aIds.instances ?? '', 'connected');
     });
 
-    it(`answers up to ${MAX_REQUESTS} fuzzed requests (seed ${SEED}) without a 5xx, a hang, a stack trace or a crash`, async () => {
+    it.sequential(`answers up to ${MAX_REQUESTS} fuzzed requests (seed ${SEED}) without a 5xx, a hang, a stack trace or a crash`, async () => {
       const operations = operationsOf(doc);
       const requests = fuzzRequests(
         operations,
