@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../sim/simulator.ts';
 import {
   ADMIN_KEY,
@@ -26,21 +26,21 @@ interface Sandbox {
   stop(): Promise<void>;
 }
 
-const running: Sandbox[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) await s.stop();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+/** What a test leaves behind, undone when it finishes (the two tests run side by side). */
+type OnFinished = (undo: () => Promise<void> | void) => void;
 
-const tempDir = (prefix: string) => {
+const tempDir = (prefix: string, onFinished: OnFinished) => {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
+  onFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 };
 
 /** `zapgate sandbox` as an operator starts it, from `cwd` (its relative `./data` lives there). */
-async function startSandbox(cwd: string, env: Record<string, string> = {}): Promise<Sandbox> {
+async function startSandbox(
+  cwd: string,
+  onFinished: OnFinished,
+  env: Record<string, string> = {},
+): Promise<Sandbox> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
@@ -74,7 +74,7 @@ async function startSandbox(cwd: string, env: Record<string, string> = {}): Prom
       await exited;
     },
   };
-  running.push(sandbox);
+  onFinished(() => sandbox.stop());
   sandbox.adminUrl = await eventually(
     'the simulator admin URL',
     () => /admin API (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1],
@@ -89,10 +89,14 @@ const createPhone = async (adminUrl: string, name: string) =>
     r.json(),
   )) as { phone: string };
 
-describe('zapgate sandbox', () => {
-  it('starts the gateway wired to its own simulator, in ./data/sandbox, and links an instance as the README walks through', async () => {
-    const cwd = tempDir('zg-sandbox-');
-    const sandbox = await startSandbox(cwd);
+// The two tests share nothing (each its own directories, simulator and processes), so they run at once.
+describe.concurrent('zapgate sandbox', () => {
+  it('starts the gateway wired to its own simulator, in ./data/sandbox, and links an instance as the README walks through', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cwd = tempDir('zg-sandbox-', onTestFinished);
+    const sandbox = await startSandbox(cwd, onTestFinished);
     const { phone } = await createPhone(sandbox.adminUrl, 'Sandbox Phone');
     const created = await sandbox.api.post<{ id: string }>('/api/v1/instances', { name: 'try-me' });
     const linked = await linkByQr(sandbox.api, sandbox.adminUrl, created.body.id, phone);
@@ -101,11 +105,15 @@ describe('zapgate sandbox', () => {
     expect(existsSync(join(cwd, 'data/zapgate.db'))).toBe(false);
   });
 
-  it("never unlinks or alters a real server's instance, even on the same data directory", async () => {
-    const dataDir = tempDir('zg-shared-');
+  it("never unlinks or alters a real server's instance, even on the same data directory", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const dataDir = tempDir('zg-shared-', onTestFinished);
     const real = await startSimulator();
     try {
       const gw = new GatewayProcess({ sim: real.info, dataDir, env: PACING_OFF });
+      onTestFinished(() => gw.dispose());
       await gw.start();
       const { phone } = real.api.createAccount({ name: 'Real shop' });
       const created = await gw.api.post<InstanceJson>('/api/v1/instances', { name: 'real' });
@@ -113,7 +121,7 @@ describe('zapgate sandbox', () => {
       await gw.stop('SIGTERM');
 
       // The sandbox pointed at the real server's data: its own simulator has never seen that phone.
-      const sandbox = await startSandbox(dataDir, { DATA_DIR: dataDir });
+      const sandbox = await startSandbox(dataDir, onTestFinished, { DATA_DIR: dataDir });
       await eventually('the sandbox to pass over the real instance', () =>
         sandbox.output().includes('not restoring an instance linked on another server'),
       );
