@@ -83,11 +83,15 @@ describe('serve --workers 3 on SQLite', () => {
   it('runs an API process and three workers on one database, and survives a SIGKILL of a worker', {
     timeout: 180_000,
   }, async () => {
-    for (const name of ['s-a', 's-b', 's-c']) {
-      const { phone } = sim.api.createAccount({ name });
-      const created = await api.post<InstanceJson>('/api/v1/instances', { name });
-      await linkByQr(api, sim.info.adminUrl, created.body.id, phone);
-    }
+    // linked side by side: a worker's fair share of three instances on three workers is one
+    await Promise.all(
+      ['s-a', 's-b', 's-c'].map(async (name) => {
+        const { phone } = sim.api.createAccount({ name });
+        const created = await api.post<InstanceJson>('/api/v1/instances', { name });
+        expect(created.status).toBe(201);
+        await linkByQr(api, sim.info.adminUrl, created.body.id, phone);
+      }),
+    );
     const owners = await eventually('one instance on each of the three workers', async () => {
       const list = (await api.get<{ items: InstanceJson[] }>('/api/v1/instances')).body.items;
       const o = list.map((i) => String(i.owner));
