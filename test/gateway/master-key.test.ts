@@ -4,6 +4,7 @@ import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { credentialCipher } from '../../src/auth/credential-cipher.ts';
 import { refOf } from '../../src/auth/master-key.ts';
 import { openStore } from '../../src/store/database.ts';
+import { copyOfSqliteDatabase } from '../support/database-copy.ts';
 import {
   GatewayProcess,
   type InstanceJson,
@@ -45,12 +46,14 @@ async function toFirstFormat(databaseUrl: string, masterKey: string): Promise<nu
 
 describe('MASTER_KEY across a gateway restart', () => {
   let sim: RunningSimulator;
+  /** The gateway the instance was linked on, and one on a copy of its database. */
   let gw: GatewayProcess;
+  let copy: GatewayProcess;
   let instance: InstanceJson;
-  const startWith = async (env: Record<string, string>) => {
-    gw = new GatewayProcess({ sim: sim.info, dataDir: gw.dataDir, env: { ...PACING_OFF, ...env } });
-    return gw.start();
-  };
+  /** The instance's log before the first restart. */
+  let beforeRestart: Logs;
+  const startWith = async (on: GatewayProcess, env: Record<string, string>) =>
+    new GatewayProcess({ sim: sim.info, dataDir: on.dataDir, env: { ...PACING_OFF, ...env } }).start();
 
   beforeAll(async () => {
     sim = await startSimulator();
@@ -58,11 +61,18 @@ describe('MASTER_KEY across a gateway restart', () => {
     const { phone } = sim.api.createAccount({ name: 'Sealed' });
     const created = await gw.api.post<InstanceJson>('/api/v1/instances', { name: 'sealed' });
     instance = await linkByQr(gw.api, sim.info.adminUrl, created.body.id, phone);
+    beforeRestart = (await gw.api.get<Logs>(`/api/v1/instances/${instance.id}/logs`)).body;
+    // stopped cleanly, then copied: the wrong-key cases run on the copy beside the right-key ones
+    expect(await gw.stop('SIGTERM')).toBe(0);
+    const copied = await copyOfSqliteDatabase(gw.databaseUrl);
+    copy = new GatewayProcess({ sim: sim.info, dataDir: copied.dataDir, databaseUrl: copied.url });
   });
   afterAll(async () => {
-    await gw?.stop('SIGKILL');
     const { rmSync } = await import('node:fs');
-    if (gw) rmSync(gw.dataDir, { recursive: true, force: true });
+    for (const each of [gw, copy]) {
+      await each?.stop('SIGKILL');
+      if (each) rmSync(each.dataDir, { recursive: true, force: true });
+    }
     await sim?.close();
   });
 
@@ -77,52 +87,54 @@ describe('MASTER_KEY across a gateway restart', () => {
     expect(rows.join('\n')).not.toContain('noiseKey');
   });
 
-  it('reconnects with the same key after a restart, without a new QR', async () => {
-    const before = await gw.api.get<Logs>(`/api/v1/instances/${instance.id}/logs`);
-    expect(await gw.stop('SIGTERM')).toBe(0);
-    await startWith({ MASTER_KEY: KEY });
-    const back = await waitForStatus(gw.api, instance.id, 'connected');
-    expect(back.phone).toBe(instance.phone);
-    const logs = await gw.api.get<Logs>(`/api/v1/instances/${instance.id}/logs`);
-    const newest = before.body.items[0]?.id ?? 0;
-    const sinceRestart = logs.body.items.filter((e) => e.id > newest).map((e) => e.data.status);
-    expect(sinceRestart).toContain('connecting');
-    expect(sinceRestart).not.toContain('qr');
+  // The two lines below run side by side (two gateways, two databases); each runs its tests in order.
+  describe.concurrent('with the key it was linked with', () => {
+    it.sequential('reconnects with the same key after a restart, without a new QR', async () => {
+      gw = await startWith(gw, { MASTER_KEY: KEY });
+      const back = await waitForStatus(gw.api, instance.id, 'connected');
+      expect(back.phone).toBe(instance.phone);
+      const logs = await gw.api.get<Logs>(`/api/v1/instances/${instance.id}/logs`);
+      const newest = beforeRestart.items[0]?.id ?? 0;
+      const sinceRestart = logs.body.items.filter((e) => e.id > newest).map((e) => e.data.status);
+      expect(sinceRestart).toContain('connecting');
+      expect(sinceRestart).not.toContain('qr');
+    });
+
+    it.sequential('rows of the first format (zg1) keep working: the instance reconnects and they are re-sealed', async () => {
+      expect(await gw.stop('SIGTERM')).toBe(0);
+      const rewritten = await toFirstFormat(gw.databaseUrl, KEY);
+      expect(rewritten).toBeGreaterThan(1);
+      expect(
+        rawAuthRows(gw.databaseUrl.replace('sqlite://', ''), instance.id).every((d) => d.startsWith('zg1:')),
+      ).toBe(true);
+      gw = await startWith(gw, { MASTER_KEY: KEY });
+      const back = await waitForStatus(gw.api, instance.id, 'connected');
+      expect(back.phone).toBe(instance.phone);
+      const rows = rawAuthRows(gw.databaseUrl.replace('sqlite://', ''), instance.id);
+      expect(rows.filter((d) => !d.startsWith('zg2:'))).toEqual([]);
+    });
   });
 
-  it('rows of the first format (zg1) keep working: the instance reconnects and they are re-sealed', async () => {
-    expect(await gw.stop('SIGTERM')).toBe(0);
-    const rewritten = await toFirstFormat(gw.databaseUrl, KEY);
-    expect(rewritten).toBeGreaterThan(1);
-    expect(
-      rawAuthRows(gw.databaseUrl.replace('sqlite://', ''), instance.id).every((d) => d.startsWith('zg1:')),
-    ).toBe(true);
-    await startWith({ MASTER_KEY: KEY });
-    const back = await waitForStatus(gw.api, instance.id, 'connected');
-    expect(back.phone).toBe(instance.phone);
-    const rows = rawAuthRows(gw.databaseUrl.replace('sqlite://', ''), instance.id);
-    expect(rows.filter((d) => !d.startsWith('zg2:'))).toEqual([]);
-  });
+  describe.concurrent('on a copy of its database, with another key or none', () => {
+    it.sequential('with a different key, the instance fails with the reason and the gateway keeps serving', async () => {
+      copy = await startWith(copy, { MASTER_KEY: 'another key entirely' });
+      const failed = await waitForStatus(copy.api, instance.id, ['failed', 'connected']);
+      expect(failed.status).toBe('failed');
+      expect(failed.lastError).toMatch(/do not open with this MASTER_KEY/);
+      expect((await fetch(`${copy.api.baseUrl}/health`)).status).toBe(200);
+      expect(copy.child?.exitCode).toBeNull();
+      // the credentials were not overwritten: the right key still opens them
+      expect(rawAuthRows(copy.databaseUrl.replace('sqlite://', ''), instance.id).length).toBeGreaterThan(1);
+    });
 
-  it('with a different key, the instance fails with the reason and the gateway keeps serving', async () => {
-    expect(await gw.stop('SIGTERM')).toBe(0);
-    await startWith({ MASTER_KEY: 'another key entirely' });
-    const failed = await waitForStatus(gw.api, instance.id, ['failed', 'connected']);
-    expect(failed.status).toBe('failed');
-    expect(failed.lastError).toMatch(/do not open with this MASTER_KEY/);
-    expect((await fetch(`${gw.api.baseUrl}/health`)).status).toBe(200);
-    expect(gw.child?.exitCode).toBeNull();
-    // the credentials were not overwritten: the right key still opens them
-    expect(rawAuthRows(gw.databaseUrl.replace('sqlite://', ''), instance.id).length).toBeGreaterThan(1);
-  });
-
-  it('without a key, the instance fails asking for one', async () => {
-    expect(await gw.stop('SIGTERM')).toBe(0);
-    await startWith({});
-    const started = await gw.api.post<InstanceJson>(`/api/v1/instances/${instance.id}/start`);
-    expect(started.status).toBe(200);
-    const failed = await waitForStatus(gw.api, instance.id, ['failed', 'connected']);
-    expect(failed.status).toBe('failed');
-    expect(failed.lastError).toMatch(/set MASTER_KEY/);
+    it.sequential('without a key, the instance fails asking for one', async () => {
+      expect(await copy.stop('SIGTERM')).toBe(0);
+      copy = await startWith(copy, {});
+      const started = await copy.api.post<InstanceJson>(`/api/v1/instances/${instance.id}/start`);
+      expect(started.status).toBe(200);
+      const failed = await waitForStatus(copy.api, instance.id, ['failed', 'connected']);
+      expect(failed.status).toBe('failed');
+      expect(failed.lastError).toMatch(/set MASTER_KEY/);
+    });
   });
 });
