@@ -338,7 +338,9 @@ const receiptStatement = compiledOnce(
       .where('status', 'not in', statusesAtOrAbove(status))
       // a server ack does not undo the server's refusal; only a receipt from the recipient does
       .where((eb) => (status === 'sent' ? eb('status', '!=', 'failed') : eb.lit(true)))
-      .returningAll(),
+      .returning(MESSAGE_ROW_COLUMNS),
+  // prepared: a sent message gets up to three receipts (sent, delivered, read)
+  { prepared: true },
 );
 
 export async function requeueSending(db: Kysely<Database>, instanceId: string): Promise<number> {

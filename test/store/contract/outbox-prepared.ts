@@ -73,6 +73,8 @@ export function outboxPreparedContract(ctx: () => ContractContext): void {
       expect((await messages.nextDue(instanceId, NOW))?.id).toBe(next.message.id);
       expect((await messages.claimNext(instanceId, NOW))?.id).toBe(next.message.id);
       expect(await messages.markSent(next.message.id, NOW)).toMatchObject({ status: 'sent', sentAt: NOW });
+      const receipt = await messages.applyReceipt(instanceId, next.message.waMessageId, 'delivered', NOW);
+      expect(receipt).toMatchObject({ status: 'delivered', deliveredAt: NOW });
       expect(await messages.nextScheduledAt(instanceId, NOW)).toEqual(later(5));
       expect(await messages.countSentSince(instanceId, NOW)).toBe(n);
       expect(await messages.oldestQueuedAt(instanceId)).toBeInstanceOf(Date);
