@@ -24,12 +24,14 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * event loop runs on, up to 30 s. Statements outside a transaction keep the connection's timeout.
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(
-    config: SqliteDialectConfig,
-    private readonly sqlite: BetterSqlite3.Database,
-    private readonly busyTimeoutMs: number,
-  ) {
+  /** The busy timeout of a try, and back to the connection's: prepared once (a pragma() prepares anew). */
+  private readonly tryTimeout: BetterSqlite3.Statement;
+  private readonly usualTimeout: BetterSqlite3.Statement;
+
+  constructor(config: SqliteDialectConfig, sqlite: BetterSqlite3.Database, busyTimeoutMs: number) {
     super(config);
+    this.tryTimeout = sqlite.prepare(`pragma busy_timeout = ${TRY_BLOCKS_MS}`);
+    this.usualTimeout = sqlite.prepare(`pragma busy_timeout = ${busyTimeoutMs}`);
   }
 
   override createDriver(): Driver {
@@ -41,14 +43,14 @@ export class ImmediateSqliteDialect extends SqliteDialect {
   private async beginImmediate(connection: DatabaseConnection): Promise<void> {
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (let attempt = 0; ; attempt++) {
-      this.sqlite.pragma(`busy_timeout = ${TRY_BLOCKS_MS}`);
+      this.tryTimeout.get();
       try {
         await connection.executeQuery(CompiledQuery.raw('begin immediate'));
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
       } finally {
-        this.sqlite.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+        this.usualTimeout.get();
       }
       await pause(Math.min(50, 2 ** attempt));
     }
