@@ -148,5 +148,6 @@ describe.concurrent('zapgate sandbox', () => {
     } finally {
       await real.close();
     }
-  });
+    // three process starts in a row (gateway, sandbox, gateway): more than the two the default allows for
+  }, 180_000);
 });
