@@ -63,16 +63,22 @@ beforeAll(async () => {
   supervisor.stdout?.on('data', keep);
   supervisor.stderr?.on('data', keep);
   api = new ApiClient(`http://127.0.0.1:${port}`, ADMIN_KEY);
-  await eventually(
-    'the API process',
-    async () => {
-      if (supervisor.exitCode !== null) throw new Error(`the supervisor exited: ${output.slice(-2000)}`);
-      return (await fetch(`${api.baseUrl}/health`).catch(() => undefined))?.ok;
-    },
-    // the supervisor starts four processes at once (each a Node and tsx start): on a loaded
-    // machine that is longer than one gateway start, whose ceiling is 90 s
-    120_000,
+  const exited = new Promise<never>((_, reject) =>
+    supervisor.once('exit', (code) =>
+      reject(new Error(`the supervisor exited (${code}): ${output.slice(-2000)}`)),
+    ),
   );
+  exited.catch(() => {}); // once it is up, an exit is the afterAll's business
+  await Promise.race([
+    exited,
+    eventually(
+      'the API process',
+      async () => (await fetch(`${api.baseUrl}/health`).catch(() => undefined))?.ok,
+      // the supervisor starts four processes at once (each a Node and tsx start): on a loaded
+      // machine that is longer than one gateway start, whose ceiling is 90 s
+      120_000,
+    ),
+  ]);
 }, 180_000);
 afterAll(async () => {
   if (supervisor && supervisor.exitCode === null) {

@@ -78,9 +78,11 @@ describe('zapgate rotate-master-key', () => {
     copy = new GatewayProcess({ sim: sim.info, dataDir: copied.dataDir, databaseUrl: copied.url });
   });
   afterAll(async () => {
-    await gw?.dispose();
-    await copy?.stop('SIGKILL');
-    if (copy) rmSync(copy.dataDir, { recursive: true, force: true });
+    // the gateways of the restarts were handed their data directories, so they do not remove them
+    for (const each of [gw, copy]) {
+      await each?.stop('SIGKILL');
+      if (each) rmSync(each.dataDir, { recursive: true, force: true });
+    }
     await sim?.close();
   });
 
