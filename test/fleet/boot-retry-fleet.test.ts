@@ -12,8 +12,13 @@ import { type ApiClient, eventually } from '../support/http-client.ts';
 
 type Logs = { items: Array<{ data: { status: string } }> };
 
-/** Short leases, so that a worker takes a free instance within a fraction of a second. */
-const LEASES = { ...PACING_OFF, LEASE_RENEW_MS: '300', LEASE_TTL_MS: '1500' };
+/**
+ * Leases renewed often, so that a worker takes a free instance within half a second, and long
+ * enough that a worker held up on a loaded machine keeps its own (with 1.5 s, a fresh-clone run
+ * saw the trusting worker's lease lapse mid-link and a wary worker take the instance over).
+ * Every lease here is given back, never left to run out.
+ */
+const LEASES = { ...PACING_OFF, LEASE_RENEW_MS: '500', LEASE_TTL_MS: '6000' };
 const FAST_RETRIES = { BOOT_RETRY_ATTEMPTS: '2', BOOT_RETRY_BASE_MS: '200' };
 /**
  * Two workers booting together: the winner holds the lease from its first attempt to its give-up
