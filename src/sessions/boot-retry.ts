@@ -85,7 +85,14 @@ export class BootRetry {
       );
       if (!(await this.pause(delayMs))) return;
       const current = await this.deps.instances.get(failed.id);
-      if (current?.status !== 'failed' || current.desiredState !== 'running') return;
+      if (current?.status !== 'failed' || current.desiredState !== 'running') {
+        // started, stopped or deleted meanwhile (in a fleet, maybe another worker's attempt)
+        log.info(
+          { attempt, status: current?.status ?? 'deleted', desiredState: current?.desiredState },
+          'failed instance: no longer failed; retries left off',
+        );
+        return;
+      }
       if (this.deps.claim && !(await this.deps.claim(current))) {
         log.info({ attempt }, 'failed instance: another worker holds it and runs its retries');
         return;
