@@ -34,12 +34,14 @@ function verdictOf(event: GatewayEvent, instanceId: string): Verdict | undefined
  * Creates or starts an instance and answers with what comes first: its first QR code or its
  * connection. It listens on the event bus, which in a fleet's API node the event tail feeds from
  * the workers, so it waits the same way wherever the session runs. Events are taken from before
- * the action starts, so a QR code that comes before the action returns is not missed.
+ * the action starts, so a QR code that comes before the action returns is not missed. A dead end
+ * counts only while the instance's row still says so: the tail can hand over an event from before
+ * the action late (a logout's `logged_out` after the start that follows it), and the row has moved on.
  */
 export class LinkWait {
   constructor(
     private readonly bus: EventBus,
-    private readonly instances: InstanceService,
+    private readonly instances: Pick<InstanceService, 'find'>,
   ) {}
 
   async around(
@@ -55,30 +57,35 @@ export class LinkWait {
     });
     try {
       const acted = await act();
-      const verdict = await this.firstVerdict(
-        acted,
-        seen,
-        (w) => {
-          wake = w;
-        },
-        waitMs,
-      );
-      const instance = await this.instances.find(principal, acted.id).catch(() => acted);
-      return { instance, link: await this.answer(instance, verdict, waitMs) };
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const verdict = await this.nextVerdict(
+          acted,
+          seen,
+          (w) => {
+            wake = w;
+          },
+          deadline,
+        );
+        const instance = await this.instances.find(principal, acted.id).catch(() => acted);
+        if (verdict?.kind === 'ended' && instance.status !== verdict.status) continue;
+        return { instance, link: await this.answer(instance, verdict, waitMs) };
+      }
     } finally {
       unsubscribe();
     }
   }
 
-  private async firstVerdict(
+  /** The first verdict among the events seen and those to come; nothing at the deadline. */
+  private async nextVerdict(
     instance: Instance,
     seen: GatewayEvent[],
     onWake: (wake: () => void) => void,
-    waitMs: number,
+    deadline: number,
   ): Promise<Verdict | undefined> {
     const pick = () => {
-      for (const event of seen.splice(0)) {
-        const verdict = verdictOf(event, instance.id);
+      while (seen.length > 0) {
+        const verdict = verdictOf(seen.shift() as GatewayEvent, instance.id);
         if (verdict) return verdict;
       }
       return undefined;
@@ -86,7 +93,7 @@ export class LinkWait {
     const now = pick();
     if (now) return now;
     return new Promise<Verdict | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), waitMs);
+      const timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
       onWake(() => {
         const verdict = pick();
         if (!verdict) return;

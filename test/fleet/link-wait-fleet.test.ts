@@ -67,7 +67,7 @@ describe('?wait=qr in fleet mode (an API node, the session on a worker)', () => 
     expect(out.body.status).toBe('logged_out');
 
     const again = await api.post<Waited>(`/api/v1/instances/${created.body.id}/start?wait=qr&waitMs=30000`);
-    expect(again.status).toBe(200);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(again.body.link?.outcome).toBe('qr');
     const rescan = await fetch(`${sim.info.adminUrl}/accounts/${phone}/link-qr`, {
       method: 'POST',
