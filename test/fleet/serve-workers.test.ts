@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { ADMIN_KEY, freePort, type InstanceJson, linkByQr, PACING_OFF } from '../support/gateway-harness.ts';
 import { ApiClient, eventually } from '../support/http-client.ts';
+import { zapgateArgs } from '../support/zapgate-command.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -33,30 +34,26 @@ beforeAll(async () => {
   sim = await startSimulator();
   const port = await freePort();
   const workerPort = await freePort();
-  supervisor = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'serve', '--workers', '3'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...PACING_OFF,
-        PORT: String(port),
-        WORKER_PORT: String(workerPort),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        API_KEY: ADMIN_KEY,
-        NODE_ID: 'box',
-        LEASE_RENEW_MS: '300',
-        LEASE_TTL_MS: '1500',
-        WA_SERVER_URL: sim.info.wsUrl,
-        WA_SERVER_ROOT_KEY: sim.info.rootPublicKey,
-        WA_SERVER_TLS_CERT: sim.info.tlsCert,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  supervisor = spawn(process.execPath, zapgateArgs('serve', '--workers', '3'), {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...PACING_OFF,
+      PORT: String(port),
+      WORKER_PORT: String(workerPort),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      API_KEY: ADMIN_KEY,
+      NODE_ID: 'box',
+      LEASE_RENEW_MS: '300',
+      LEASE_TTL_MS: '1500',
+      WA_SERVER_URL: sim.info.wsUrl,
+      WA_SERVER_ROOT_KEY: sim.info.rootPublicKey,
+      WA_SERVER_TLS_CERT: sim.info.tlsCert,
+      LOG_LEVEL: 'warn',
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const keep = (c: Buffer) => {
     output = (output + c.toString()).slice(-20_000);
   };

@@ -12,6 +12,7 @@ import {
   PACING_OFF,
   waitForStatus,
 } from '../support/gateway-harness.ts';
+import { zapgateArgs } from '../support/zapgate-command.ts';
 
 type Logs = { items: Array<{ id: number; data: { status: string } }> };
 
@@ -21,7 +22,7 @@ const SECOND = 'second master key';
 
 /** `zapgate rotate-master-key` as an operator runs it (a process of its own), on the gateway's database. */
 function rotate(gw: GatewayProcess, env: Record<string, string>, args: string[] = []) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'rotate-master-key', ...args], {
+  const child = spawn(process.execPath, zapgateArgs('rotate-master-key', ...args), {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: gw.databaseUrl, DATA_DIR: gw.dataDir, MASTER_KEY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../sim/simulator.ts';
 import {
@@ -15,9 +14,7 @@ import {
   waitForStatus,
 } from '../support/gateway-harness.ts';
 import { ApiClient, eventually } from '../support/http-client.ts';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+import { zapgateArgs } from '../support/zapgate-command.ts';
 
 interface Sandbox {
   api: ApiClient;
@@ -42,22 +39,18 @@ async function startSandbox(
   env: Record<string, string> = {},
 ): Promise<Sandbox> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', TSX, join(ROOT, 'src/main.ts'), 'sandbox'],
-    {
-      cwd,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        API_KEY: ADMIN_KEY,
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child: ChildProcess = spawn(process.execPath, zapgateArgs('sandbox'), {
+    cwd,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      API_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'warn',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   const keep = (c: Buffer) => {
     stderr += c.toString();

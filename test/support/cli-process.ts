@@ -1,10 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { eventually } from './http-client.ts';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+import { zapgateArgs } from './zapgate-command.ts';
 
 /** `zapgate <command>` run from a directory of the test's choosing, its two streams kept apart. */
 export class CliProcess {
@@ -14,7 +10,7 @@ export class CliProcess {
   private readonly exited: Promise<number | null>;
 
   constructor(cwd: string, env: Record<string, string | undefined>, command = 'serve') {
-    this.child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src/main.ts'), command], {
+    this.child = spawn(process.execPath, zapgateArgs(command), {
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

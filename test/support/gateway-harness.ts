@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import type { SimulatorInfo } from '../../sim/simulator.ts';
 import { ApiClient, eventually } from './http-client.ts';
 import { startTestPostgres, type TestPostgres } from './postgres.ts';
+import { zapgateArgs } from './zapgate-command.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const ADMIN_KEY = 'zg_test_admin_key_0123456789';
@@ -79,7 +80,7 @@ export class GatewayProcess {
     }
     const { sim } = this.options;
     const role = this.options.role ?? 'serve';
-    this.child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), role], {
+    this.child = spawn(process.execPath, zapgateArgs(role), {
       cwd: ROOT,
       env: {
         ...process.env,

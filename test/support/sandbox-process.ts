@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { ADMIN_KEY, freePort, PACING_OFF } from './gateway-harness.ts';
 import { ApiClient } from './http-client.ts';
+import { zapgateArgs } from './zapgate-command.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const START_TIMEOUT_MS = 90_000;
 
 /** `zapgate sandbox` as an operator runs it: the real CLI in a child process. */
@@ -40,23 +38,19 @@ const SIM_URL = /admin API (http:\/\/127\.0\.0\.1:\d+)/;
  */
 export async function startSandboxProcess(options: SandboxOptions): Promise<SandboxProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', TSX, join(ROOT, 'src/main.ts'), 'sandbox'],
-    {
-      cwd: options.cwd,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        API_KEY: options.generatedKey ? '' : ADMIN_KEY,
-        LOG_LEVEL: 'warn',
-        ...(options.pacing ? {} : PACING_OFF),
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child: ChildProcess = spawn(process.execPath, zapgateArgs('sandbox'), {
+    cwd: options.cwd,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      API_KEY: options.generatedKey ? '' : ADMIN_KEY,
+      LOG_LEVEL: 'warn',
+      ...(options.pacing ? {} : PACING_OFF),
+      ...options.env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<number | null>((r) => child.once('exit', r));
   const stop = async () => {

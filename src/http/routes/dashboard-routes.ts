@@ -1,10 +1,21 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 
+/**
+ * The nearest directory at or above `from` that holds a `package.json`: the repository's root,
+ * whether this module runs from `src/`, from `tsc`'s `dist/src/` or from a bundle.
+ */
+function projectRoot(from: string): string {
+  for (let dir = from; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  return from;
+}
+
 /** Where `npm run build:web` (Vite) writes the dashboard: `web/dist` at the repository's root. */
-export const DASHBOARD_DIR = resolve(import.meta.dirname, '../../../web/dist');
+export const DASHBOARD_DIR = join(projectRoot(import.meta.dirname), 'web/dist');
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Zapgate</title>
 <h1>The dashboard is not built</h1>
