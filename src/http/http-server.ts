@@ -27,6 +27,7 @@ import { fastifyTrustProxy } from './client-address.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.ts';
 import { registerJsonBody } from './json-body.ts';
+import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { registerNulGuard } from './nul-guard.ts';
 import { openapiOptions } from './openapi/document.ts';
 import { registerRateLimits } from './rate-limits.ts';
@@ -66,6 +67,7 @@ export function createHttpServer(logger: Logger, http: HttpConfig): FastifyInsta
     frameworkErrors,
     clientErrorHandler,
     ...requestTimeouts(http.requestTimeoutMs),
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     ajv: {
       customOptions: {
         removeAdditional: false,
