@@ -27,14 +27,28 @@ export const PACING_OFF = {
 export const TEST_STORE: 'sqlite' | 'postgres' =
   process.env.ZG_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+/** Below Linux's ephemeral range (32768-60999 by default), where outgoing connections take theirs. */
+const CHOSEN_PORTS = { from: 20_000, to: 32_000 };
+
+/**
+ * A port a child process can listen on a moment later. Not one the kernel hands out (`listen(0)`):
+ * from that range, any outgoing connection of the run (a gateway's to the simulator, a test's
+ * fetch) can be given the same port in between, and the child then fails with EADDRINUSE. A
+ * random port below it, tried first.
+ */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = CHOSEN_PORTS.from + Math.floor(Math.random() * (CHOSEN_PORTS.to - CHOSEN_PORTS.from));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port among 100 tried in ${CHOSEN_PORTS.from}-${CHOSEN_PORTS.to}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((res) => {
     const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
+    srv.once('error', () => res(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
   });
 }
 
@@ -158,14 +172,20 @@ export function waitForStatus(
   timeoutMs = 30_000,
 ): Promise<InstanceJson> {
   const wanted = Array.isArray(status) ? status : [status];
+  let last: InstanceJson | undefined;
   return eventually(
     `instance ${id} to be ${wanted.join(' or ')}`,
     async () => {
       const res = await api.get<InstanceJson>(`/api/v1/instances/${id}`);
+      last = res.body;
       return wanted.includes(res.body.status) ? res.body : undefined;
     },
     timeoutMs,
-  );
+  ).catch((error: Error) => {
+    // what it was instead says where the link stopped
+    const seen = last ? `; it was ${last.status}${last.lastError ? ` (${last.lastError})` : ''}` : '';
+    throw new Error(`${error.message}${seen}`);
+  });
 }
 
 /** Waits for the instance's QR code over the API and has the simulated phone scan it. */
