@@ -323,3 +323,35 @@ describe('the OpenAPI document', () => {
     ]);
   });
 });
+
+describe('reading the document', () => {
+  it('leaves every route validating as before, those first called after it too', async () => {
+    // @fastify/swagger rewrites route schemas in place while it builds the document
+    const fresh = await InProcessGateway.build();
+    try {
+      const created = await fresh.request({
+        method: 'POST',
+        url: '/api/v1/instances',
+        payload: { name: 'docs-first', start: false },
+      });
+      expect(created.statusCode).toBe(201);
+      expect((await fresh.request({ url: '/docs/json' })).statusCode).toBe(200);
+      const send = await fresh.request({
+        method: 'POST',
+        url: '/api/v1/instances/docs-first/messages',
+        payload: { to: '15550001234', type: 'text', text: 'see https://example.com/a', linkPreview: true },
+      });
+      expect(send.statusCode, send.body).toBe(400);
+      expect(send.json<{ error: { code: string } }>().error.code).toBe('ZG_ERR_LINK_PREVIEWS_OFF');
+      const invalid = await fresh.request({
+        method: 'POST',
+        url: '/api/v1/instances/docs-first/messages',
+        payload: { to: '15550001234', type: 'text' },
+      });
+      expect(invalid.statusCode, invalid.body).toBe(400);
+      expect(invalid.json<{ error: { code: string } }>().error.code).toBe('ZG_ERR_VALIDATION');
+    } finally {
+      await fresh.dispose();
+    }
+  });
+});

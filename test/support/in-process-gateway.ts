@@ -9,7 +9,8 @@ export const IN_PROCESS_KEY = 'zg_in_process_admin_key_0123456789';
 
 /**
  * The real gateway built in this process on a fresh SQLite file, never listening: requests go
- * through `inject`. For suites about the HTTP surface alone (schemas, the OpenAPI document).
+ * through `inject`. For suites about the HTTP surface alone (schemas, the OpenAPI document). It logs
+ * errors only, so a 500's cause shows in the test's output.
  */
 export class InProcessGateway {
   private constructor(
@@ -19,7 +20,7 @@ export class InProcessGateway {
 
   static async build(env: Record<string, string> = {}): Promise<InProcessGateway> {
     const dataDir = mkdtempSync(join(tmpdir(), 'zg-inproc-'));
-    const config = loadConfig({ DATA_DIR: dataDir, API_KEY: IN_PROCESS_KEY, LOG_LEVEL: 'silent', ...env });
+    const config = loadConfig({ DATA_DIR: dataDir, API_KEY: IN_PROCESS_KEY, LOG_LEVEL: 'error', ...env });
     const gateway = await buildApp(config);
     await gateway.app.ready();
     return new InProcessGateway(gateway, dataDir);

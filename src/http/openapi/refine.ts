@@ -177,9 +177,12 @@ export function refineDocument(built: OpenApiDocument): OpenApiDocument {
       describeParameters(path, op);
     }
   }
-  toOpenApi30(doc.paths);
-  toOpenApi30(doc.components.schemas);
-  for (const [path, methods] of Object.entries(doc.paths))
-    for (const [method, op] of Object.entries(methods)) refineResponses(path, method, op, doc);
-  return doc;
+  // what addContentTypes put in holds the route modules' own schema objects (MultipartSendBody),
+  // which the routes compile on first use (lazy-schema-compilers.ts): rewritten, they are copied first
+  const own = structuredClone(doc);
+  toOpenApi30(own.paths);
+  toOpenApi30(own.components.schemas);
+  for (const [path, methods] of Object.entries(own.paths))
+    for (const [method, op] of Object.entries(methods)) refineResponses(path, method, op, own);
+  return own;
 }
