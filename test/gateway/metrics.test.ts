@@ -7,7 +7,7 @@ import {
   type InstanceJson,
   linkByQr,
   PACING_OFF,
-  TEST_STORE,
+  testStore,
 } from '../support/gateway-harness.ts';
 import { type ApiClient, eventually } from '../support/http-client.ts';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.ts';
@@ -214,7 +214,7 @@ describe('GET /health/detailed', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       status: 'ok',
-      database: { ok: true, dialect: TEST_STORE },
+      database: { ok: true, dialect: testStore() },
       instances: { total: 2, byStatus: { connected: 1, created: 1 } },
       queues: { queued: 0, oldestQueuedAgeMs: null },
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
 import { openStore } from '../../src/store/database.ts';
-import { ADMIN_KEY, GatewayProcess, type InstanceJson, TEST_STORE } from '../support/gateway-harness.ts';
+import { ADMIN_KEY, GatewayProcess, type InstanceJson, testStore } from '../support/gateway-harness.ts';
 import { type ApiClient, type ApiResponse, eventually, SseReader } from '../support/http-client.ts';
 import { pngBytes } from '../support/media-fixtures.ts';
 import { burst, gatewaySocket, openKeyStreams, sendAndStall } from '../support/stream-clients.ts';
@@ -265,7 +265,7 @@ describe('bad requests get coded 4xx, never 500', () => {
   it('serves health, readiness and the OpenAPI document without a key', async () => {
     const anon = admin.withKey(undefined);
     expect((await anon.get('/health')).status).toBe(200);
-    expect((await anon.get<{ database: string }>('/health/ready')).body.database).toBe(TEST_STORE);
+    expect((await anon.get<{ database: string }>('/health/ready')).body.database).toBe(testStore());
     const doc = await anon.get<{ paths: Record<string, unknown> }>('/docs/json');
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining(['/api/v1/instances', '/api/v1/instances/{id}/qr', '/api/v1/tenants']),

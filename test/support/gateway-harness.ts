@@ -22,9 +22,10 @@ export const PACING_OFF = {
 
 /**
  * The database a gateway gets when its test names none: SQLite, or a fresh PostgreSQL database
- * when the run sets `ZG_TEST_STORE=postgres` (the `postgres` project of vitest.config.ts).
+ * when the run sets `ZG_TEST_STORE=postgres` (the `postgres` project of vitest.config.ts). Read at
+ * each call: test files share their worker's modules (`isolate: false`).
  */
-export const TEST_STORE: 'sqlite' | 'postgres' =
+export const testStore = (): 'sqlite' | 'postgres' =>
   process.env.ZG_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** Below Linux's ephemeral range (32768-60999 by default), where outgoing connections take theirs. */
@@ -79,7 +80,7 @@ export class GatewayProcess {
     this.ownsDataDir = !options.dataDir;
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'zg-gw-'));
     const sqlite = `sqlite://${join(this.dataDir, 'zapgate.db')}`;
-    this.databaseUrl = options.databaseUrl ?? (TEST_STORE === 'sqlite' ? sqlite : '');
+    this.databaseUrl = options.databaseUrl ?? (testStore() === 'sqlite' ? sqlite : '');
   }
 
   get api(): ApiClient {
