@@ -7,8 +7,8 @@ const LIBSIGNAL_CHATTER =
 /**
  * The gateway suites: their files share their worker's modules (`isolate: false`), so the harness,
  * the simulator and Baileys load once per worker rather than once per file (a run's import time
- * 135 -> 32 s). A file must then leave no state behind in a module (none does; testStore() reads the
- * project's environment at each call).
+ * went 135 -> 63 s, the isolated files included). A file must then leave no state behind in a
+ * module (none does; testStore() reads the project's environment at each call).
  */
 const GATEWAY_SUITES = [
   'test/gateway/**/*.test.ts',
