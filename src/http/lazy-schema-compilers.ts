@@ -52,8 +52,8 @@ function lazy<T>(make: () => T): () => T {
 
 /**
  * One function per schema object, whichever route asks. The schema is read when it is compiled, so
- * nothing may rewrite route schemas after they are registered (the OpenAPI document is built from
- * copies of them: openapi/document.ts).
+ * nothing may rewrite route schemas after they are registered (the OpenAPI document's refinement
+ * rewrites copies: openapi/refine.ts).
  */
 function oncePerSchema<R extends { schema?: unknown }, F>(make: (route: R) => F): (route: R) => F {
   const made = new WeakMap<object, F>();

@@ -326,7 +326,7 @@ describe('the OpenAPI document', () => {
 
 describe('reading the document', () => {
   it('leaves every route validating as before, those first called after it too', async () => {
-    // @fastify/swagger rewrites route schemas in place while it builds the document
+    // building the document once rewrote route schemas in place (refine.ts), and routes compile at first use
     const fresh = await InProcessGateway.build();
     try {
       const created = await fresh.request({

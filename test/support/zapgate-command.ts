@@ -10,7 +10,7 @@ export const BUNDLE_ENV = 'ZG_TEST_GATEWAY_BUNDLE';
 /**
  * The arguments for `node` that run `zapgate <args>`: the bundle the test run built from
  * `src/main.ts` when there is one (half the CPU of a start under tsx, which resolves and
- * transforms each of the ~300 source files again in every process), else `src/main.ts` through tsx
+ * transforms each of the ~260 source files again in every process), else `src/main.ts` through tsx
  * (benchmarks, and tests run outside vitest).
  */
 export function zapgateArgs(...args: string[]): string[] {

@@ -99,15 +99,11 @@ export function openapiOptions(): SwaggerOptions {
             description: `the dashboard's session (POST /api/v1/auth/login); changes also need ${CSRF_HEADER}`,
           },
         },
-        schemas: structuredClone(schemas()) as never,
+        schemas: schemas() as never,
         responses: ERROR_RESPONSES as never,
       },
       security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
     },
-    // @fastify/swagger rewrites the schemas it documents in place (`examples` to `example`, which
-    // ajv's strict mode refuses): it gets copies, so a route compiled after someone read /docs/json
-    // (lazy-schema-compilers.ts) validates with the schema it was given, not a 500
-    transform: ({ schema, url }) => ({ schema: structuredClone(schema), url }),
     transformObject: (documentObject) =>
       refineDocument((documentObject as { openapiObject: never }).openapiObject),
   };
