@@ -4,17 +4,23 @@
  * latency from the contact's send to the webhook's arrival.
  *
  *   npx tsx bench/webhook-latency.ts [messages=10000] [rate=500] [instances=20] [sqlite|postgres]
+ *
+ * BENCH_GATEWAY_CPU_PROF=<file.cpuprofile>: the gateway runs with V8's CPU profiler on
+ * (bench/peer/profile-hook.ts) and writes its profile there once every message has arrived or the
+ * deadline passed (linking included: Baileys' 812 pre-keys per instance show as generateKeyPairSync); read it with bench/peer/profile-summary.ts. Profiling slows the gateway.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawnSimulator } from '../sim/child-process.ts';
 import { GatewayProcess, linkByQr, PACING_OFF } from '../test/support/gateway-harness.ts';
 import { startTestPostgres } from '../test/support/postgres.ts';
+import { collectProfile, PROFILE_HOOK } from './peer/profile-hook.ts';
 import { main, onCleanup } from './support/run.ts';
 
 const [total = 10_000, rate = 500, instanceCount = 20] = process.argv.slice(2, 5).map(Number);
 const dialect = process.argv[5] === 'postgres' ? 'postgres' : 'sqlite';
 const DEADLINE_MS = 10 * 60_000;
+const PROFILE_FILE = process.env.BENCH_GATEWAY_CPU_PROF;
 
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -48,7 +54,12 @@ async function measure(): Promise<void> {
   const gw = new GatewayProcess({
     sim: sim.info,
     ...(pg ? { databaseUrl: pg.url } : {}),
-    env: { ...PACING_OFF, WEBHOOK_ALLOW_PRIVATE: '1', LOG_LEVEL: 'error' },
+    env: {
+      ...PACING_OFF,
+      WEBHOOK_ALLOW_PRIVATE: '1',
+      LOG_LEVEL: 'error',
+      ...(PROFILE_FILE ? { NODE_OPTIONS: PROFILE_HOOK, BENCH_CPU_PROFILE: PROFILE_FILE } : {}),
+    },
   });
   onCleanup('the gateway', () => gw.dispose());
   await gw.start();
@@ -81,6 +92,7 @@ async function measure(): Promise<void> {
   const sendSeconds = (Date.now() - started) / 1000;
   const deadline = Date.now() + DEADLINE_MS;
   while (arrivals.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  if (PROFILE_FILE && gw.child?.pid) await collectProfile(gw.child.pid, PROFILE_FILE);
   const latencies = [...sentAt]
     .flatMap(([id, t]) => (arrivals.get(id)?.[0] ? [(arrivals.get(id)?.[0] ?? 0) - t] : []))
     .sort((a, b) => a - b);
