@@ -5,10 +5,13 @@
  *
  *   npx tsx bench/webhook-latency.ts [messages=10000] [rate=500] [instances=20] [sqlite|postgres]
  *
- * BENCH_GATEWAY_CPU_PROF=<file.cpuprofile>: the gateway runs with V8's CPU profiler on
- * (bench/peer/profile-hook.ts) and writes its profile there once every message has arrived or the
- * deadline passed (linking included: Baileys' 812 pre-keys per instance show as generateKeyPairSync); read it with bench/peer/profile-summary.ts. Profiling slows the gateway.
+ * BENCH_GATEWAY_CPU_PROF=<file.cpuprofile>: the gateway runs under V8's CPU profiler (the hook of
+ * bench/peer/profile-hook.ts). What linking cost goes to `<file>.linking.cpuprofile` when the
+ * contacts start sending; the profile of receiving alone goes to `<file>` once every message has
+ * arrived or the deadline passed. Read them with bench/peer/profile-summary.ts. Profiling slows
+ * the gateway.
  */
+import { renameSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawnSimulator } from '../sim/child-process.ts';
@@ -72,6 +75,10 @@ async function measure(): Promise<void> {
     phones.push(phone ?? '');
   }
   const contacts = await Promise.all(phones.map(() => post(`${sim.adminUrl}/contacts`, {})));
+  if (PROFILE_FILE && gw.child?.pid) {
+    const linking = await collectProfile(gw.child.pid, PROFILE_FILE);
+    renameSync(linking, `${linking}.linking.cpuprofile`);
+  }
   const sentAt = new Map<string, number>();
   const started = Date.now();
   const inFlight: Promise<void>[] = [];
