@@ -56,6 +56,14 @@ export class SimulatorApi {
     return { phone: contact.phone, lid: `${contact.lidUser}@lid` };
   }
 
+  /** The contact changes its own push name: its next messages carry the new one (`notify`). */
+  renameContact(phone: string, name: string): { phone: string; name: string } {
+    if (!name.trim()) throw badInput('name must not be empty');
+    const contact = this.core.directory.requireContact(phone);
+    contact.name = name;
+    return { phone: contact.phone, name: contact.name };
+  }
+
   linkQr(phone: string, qr: string): LinkResult {
     return scanQr(this.core, this.core.directory.requireAccount(phone), qr);
   }

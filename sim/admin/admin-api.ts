@@ -69,6 +69,11 @@ function routes(api: SimulatorApi, info: () => unknown): Route[] {
         api.createContact({ phone: optionalString(b, 'phone'), name: optionalString(b, 'name') }),
     },
     {
+      method: 'PATCH',
+      pattern: new RegExp(`^/contacts/${phone}$`),
+      handler: ([p], b) => api.renameContact(p ?? '', requiredString(b, 'name')),
+    },
+    {
       method: 'POST',
       pattern: new RegExp(`^/contacts/${phone}/messages$`),
       status: 201,
@@ -143,7 +148,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, table: Route[])
     if (matches.length) return sendJson(res, 405, { error: `method ${req.method} not allowed on ${path}` });
     throw notFound(`no route ${req.method} ${path}`);
   }
-  const body = req.method === 'POST' ? await readJson(req) : {};
+  const body = req.method === 'POST' || req.method === 'PATCH' ? await readJson(req) : {};
   const result = await hit.r.handler(hit.m.slice(1), body);
   sendJson(res, hit.r.status ?? 200, result ?? { ok: true });
 }

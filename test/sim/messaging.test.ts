@@ -41,6 +41,22 @@ describe('a linked client and a contact', () => {
     expect((await inboxEntry(sent?.key.id)).content).toMatchObject({ text: 'hi alice' });
   });
 
+  it("carries a contact's new push name once it renames itself", async () => {
+    const res = await fetch(`${fx.sim.info.adminUrl}/contacts/${contact.phone}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ name: 'Alice B.' }),
+    });
+    expect(res.status).toBe(200);
+    const sent = await fx.api.contactSend(contact.phone, { to: phone, type: 'text', text: 'renamed' });
+    expect((await client.waitForMessage((m) => m.key.id === sent.id)).pushName).toBe('Alice B.');
+    fx.api.renameContact(contact.phone, 'Alice');
+    const empty = await fetch(`${fx.sim.info.adminUrl}/contacts/${contact.phone}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ name: ' ' }),
+    });
+    expect(empty.status).toBe(400);
+  });
+
   it('carries a reply and mentions from the client', async () => {
     const quoted = await client.waitForMessage((m) => m.message?.conversation === 'hello one');
     const sent = await client.sock.sendMessage(
