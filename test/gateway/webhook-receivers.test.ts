@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
@@ -7,7 +7,15 @@ import { EndlessServer } from '../support/endless-server.ts';
 import { GatewayProcess, type InstanceJson } from '../support/gateway-harness.ts';
 import { type ApiClient, eventually } from '../support/http-client.ts';
 
-type Delivery = { id: string; status: string; lastStatusCode: number | null; lastResponse: string | null };
+type Delivery = {
+  id: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastResponse: string | null;
+  nextAttemptAt: string;
+};
 
 let sim: RunningSimulator;
 let gw: GatewayProcess;
@@ -18,7 +26,12 @@ const endless = new EndlessServer(32 * 1024 * 1024, { 'content-type': 'text/plai
 /** What a plain receiver got: the path and whether the signature checks with the instance's secret. */
 const hits: Array<{ path: string; signedWithOwnSecret: boolean }> = [];
 const OWN_SECRET = 'own-secret-of-the-instance';
+/** Requests to /silent, held without an answer until the file ends. */
+const silent: ServerResponse[] = [];
 const receiver = createServer((req, res) => {
+  if (req.url === '/silent') return void silent.push(res);
+  if (req.url === '/moved') return void res.writeHead(302, { location: '/elsewhere' }).end();
+  if (req.url === '/busy') return void res.writeHead(503, { 'retry-after': '120' }).end('busy');
   let raw = '';
   req.on('data', (chunk: Buffer) => {
     raw += chunk;
@@ -31,19 +44,24 @@ const receiver = createServer((req, res) => {
   });
 });
 let receiverUrl = '';
+const TIMEOUT_MS = 1_000;
 
 beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   await endless.start();
   sim = await startSimulator();
-  gw = await new GatewayProcess({ sim: sim.info, env: { WEBHOOK_ALLOW_PRIVATE: '1' } }).start();
+  gw = await new GatewayProcess({
+    sim: sim.info,
+    env: { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS) },
+  }).start();
   api = gw.api;
 });
 afterAll(async () => {
   await gw?.dispose();
   await sim?.close();
   await endless.close();
+  for (const res of silent) res.destroy();
   receiver.close();
 });
 
@@ -69,6 +87,42 @@ describe('webhook receivers', () => {
     );
     expect(stream.written).toBeLessThan(32 * 1024 * 1024);
     await api.delete(`/api/v1/webhooks/${hook.body.id}`);
+  });
+
+  it('retries a receiver that does not answer in time, or asks to wait; a redirect is not followed', async () => {
+    const hook = async (path: string) =>
+      (
+        await api.post<{ id: string }>('/api/v1/webhooks', {
+          url: `${receiverUrl}${path}`,
+          events: ['instance.status'],
+        })
+      ).body.id;
+    const [silentHook, movedHook, busyHook] = [
+      await hook('/silent'),
+      await hook('/moved'),
+      await hook('/busy'),
+    ];
+    const startedAt = Date.now();
+    expect((await api.post('/api/v1/instances', { name: 'answers', start: false })).status).toBe(201);
+    await api.post('/api/v1/instances/answers/start');
+    const first = (id: string, status: string, done: (d: Delivery) => boolean) =>
+      eventually(`a ${status} delivery of ${id}`, async () => {
+        const page = await api.get<{ items: Delivery[] }>(
+          `/api/v1/webhooks/${id}/deliveries?status=${status}`,
+        );
+        return page.body.items.find(done);
+      });
+    const timedOut = await first(silentHook, 'pending', (d) => d.lastError !== null);
+    expect(timedOut.lastError).toBe(`no answer in ${TIMEOUT_MS} ms`);
+    expect(timedOut.lastStatusCode).toBeNull();
+    const moved = await first(movedHook, 'dead', () => true);
+    expect(moved.lastStatusCode).toBe(302);
+    expect(hits.some((h) => h.path === '/elsewhere')).toBe(false);
+    const busy = await first(busyHook, 'pending', (d) => d.lastStatusCode !== null);
+    expect([busy.lastStatusCode, busy.lastResponse]).toEqual([503, 'busy']);
+    // Retry-After: 120 puts the next attempt two minutes out, past the backoff of a first retry
+    expect(Date.parse(busy.nextAttemptAt) - startedAt).toBeGreaterThanOrEqual(110_000);
+    for (const id of [silentHook, movedHook, busyHook]) await api.delete(`/api/v1/webhooks/${id}`);
   });
 
   it('checks settings.webhook at create as at PATCH: a bad one refuses the instance', async () => {

@@ -7,8 +7,10 @@ import {
   type Updateable,
 } from 'kysely';
 import { Errors } from '../../errors.ts';
+import { grouped } from '../group-commit.ts';
 import type { DeliveryStatus, WebhookDelivery, WebhookDeliveryRepository } from '../repositories.ts';
 import type { Database, WebhookDeliveriesTable } from '../schema.ts';
+import { compiledOnce } from './compiled-once.ts';
 import {
   affected,
   chunk,
@@ -61,6 +63,34 @@ const newDeliveryRow = (input: NewDelivery): Insertable<WebhookDeliveriesTable> 
   next_attempt_at: input.nextAttemptAt.getTime(),
   created_at: input.createdAt.getTime(),
 });
+
+/** Every column an insert sets, in the order insertStatement binds them. */
+const DELIVERY_COLUMNS = Object.keys(
+  newDeliveryRow({ nextAttemptAt: new Date(), createdAt: new Date() } as NewDelivery),
+) as ReadonlyArray<keyof Insertable<WebhookDeliveriesTable>>;
+
+const insertStatement = compiledOnce((db, _: '', ...values: unknown[]) =>
+  db
+    .insertInto('webhook_deliveries')
+    .values(
+      Object.fromEntries(
+        DELIVERY_COLUMNS.map((column, i) => [column, values[i]]),
+      ) as Insertable<WebhookDeliveriesTable>,
+    ),
+);
+
+/** An outcome: the columns it sets (`columns`, comma-separated: the shape) on a pending row. */
+const settleStatement = compiledOnce((db, columns: string, id: string, ...values: unknown[]) =>
+  db
+    .updateTable('webhook_deliveries')
+    .set(
+      Object.fromEntries(
+        columns.split(',').map((column, i) => [column, values[i]]),
+      ) as Updateable<WebhookDeliveriesTable>,
+    )
+    .where('id', '=', id)
+    .where('status', '=', 'pending'),
+);
 
 /** The first `RESPONSE_LIMIT` UTF-16 units of a response, without splitting a surrogate pair. */
 export function truncateResponse(response: string | null): string | null {
@@ -139,11 +169,16 @@ export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
   async insertMany(input: NewDelivery[]): Promise<void> {
     if (input.length === 0) return;
     const rows = input.map(newDeliveryRow);
+    const [only] = rows;
     try {
-      await inTransaction(this.db, async (trx) => {
-        for (const part of chunk(rows, BATCH))
-          await trx.insertInto('webhook_deliveries').values(part).execute();
-      });
+      // one event's one delivery, the usual case, as a statement compiled once
+      if (rows.length === 1 && only)
+        await insertStatement(this.db, '', ...DELIVERY_COLUMNS.map((column) => only[column]));
+      else
+        await inTransaction(this.db, async (trx) => {
+          for (const part of chunk(rows, BATCH))
+            await trx.insertInto('webhook_deliveries').values(part).execute();
+        });
     } catch (error) {
       if (isUniqueViolation(error))
         throw Errors.conflict('a webhook delivery with one of these ids already exists');
@@ -357,12 +392,11 @@ export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
     );
   }
 
+  /** On SQLite, the outcomes of concurrent deliveries commit together (group-commit.ts). */
   private async settle(id: string, set: Updateable<WebhookDeliveriesTable>): Promise<void> {
-    await this.db
-      .updateTable('webhook_deliveries')
-      .set(set)
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .execute();
+    const columns = Object.keys(set) as Array<keyof WebhookDeliveriesTable>;
+    await grouped(this.db, (trx) =>
+      settleStatement(trx, columns.join(','), id, ...columns.map((column) => set[column])),
+    );
   }
 }
