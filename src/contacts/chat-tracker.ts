@@ -13,6 +13,7 @@ import type {
 } from '../store/chat-repositories.ts';
 import type { Store } from '../store/repositories.ts';
 import type { ChatChanges, ChatOwner } from './chat-events.ts';
+import { WrittenState } from './written-state.ts';
 
 const PHONE_SERVER = '@s.whatsapp.net';
 const isGroup = (jid: string) => jid.endsWith('@g.us');
@@ -67,6 +68,8 @@ function contactChangeOf(update: ContactUpdate): { jid: string; patch: ContactPa
  */
 export class ChatTracker {
   private readonly queues = new SerialByKey();
+  /** Per instance, what its open connection has written (afresh with each connection). */
+  private readonly written = new Map<string, WrittenState>();
 
   constructor(
     private readonly store: Store,
@@ -77,11 +80,12 @@ export class ChatTracker {
 
   readonly hooks = {
     onOpen: (instance: Instance, conn: EngineConnection) => {
+      this.written.set(instance.id, new WrittenState());
       conn.on('account', (sync) =>
         this.enqueue(instance.id, 'chat sync', async () => {
-          const deleted = await this.applySync(instance.id, sync);
+          const { deleted, changedChats } = await this.applySync(instance.id, sync);
           if (sync.source === 'history') return;
-          for (const c of sync.chats) if (!isStatusBroadcast(c.jid)) this.changes?.changed(instance, c.jid);
+          for (const jid of changedChats) this.changes?.changed(instance, jid);
           for (const jid of sync.deletedChats) this.changes?.deleted(instance, jid, deleted.get(jid));
         }),
       );
@@ -90,6 +94,9 @@ export class ChatTracker {
           if (await this.inbound(instance.id, e)) this.changes?.changed(instance, e.chatJid);
         }),
       );
+    },
+    onClose: (instance: Instance) => {
+      this.written.delete(instance.id);
     },
   };
 
@@ -120,28 +127,45 @@ export class ChatTracker {
     );
   }
 
-  /** Writes the chats and contacts of a sync; resolves with the deleted chats as they were. */
-  async applySync(instanceId: string, sync: AccountSync): Promise<Map<string, ChatRecord>> {
-    const chats = sync.chats
-      .filter((c) => !isStatusBroadcast(c.jid))
-      .map((c) => ({ jid: c.jid, patch: chatPatchOf(c, sync.source) }));
+  /**
+   * Writes the chats and contacts of a sync, but for the changes that would change nothing;
+   * resolves with the deleted chats as they were and the chats written.
+   */
+  async applySync(
+    instanceId: string,
+    sync: AccountSync,
+  ): Promise<{ deleted: Map<string, ChatRecord>; changedChats: string[] }> {
+    const state = this.stateOf(instanceId);
+    const chats = state.chatChanges(
+      sync.chats
+        .filter((c) => !isStatusBroadcast(c.jid))
+        .map((c) => ({ jid: c.jid, patch: chatPatchOf(c, sync.source) })),
+    );
     await this.store.chats.upsertMany(instanceId, chats);
-    await this.store.contacts.upsertMany(
-      instanceId,
+    state.wroteChats(chats.map((c) => c.jid));
+    const contacts = state.contactChanges(
       sync.contacts.filter((c) => !isGroup(c.jid) && !isStatusBroadcast(c.jid)).map(contactChangeOf),
     );
+    await this.store.contacts.upsertMany(instanceId, contacts);
+    state.wroteContacts(contacts);
     const deleted = new Map<string, ChatRecord>();
     for (const jid of sync.deletedChats) {
       const before = await this.store.chats.get(instanceId, jid);
       if (before) deleted.set(jid, before);
       await this.store.chats.delete(instanceId, jid);
+      state.deletedChat(jid);
     }
     if (sync.source === 'history')
       this.logger.info(
         { instanceId, chats: chats.length, contacts: sync.contacts.length },
         'history chats recorded',
       );
-    return deleted;
+    return { deleted, changedChats: chats.map((c) => c.jid) };
+  }
+
+  /** What the instance's connection wrote; a write after it closed starts a memory of its own. */
+  private stateOf(instanceId: string): WrittenState {
+    return this.written.get(instanceId) ?? new WrittenState();
   }
 
   /** Records the chat of a message; false when the message is none of a chat's. */
@@ -152,10 +176,12 @@ export class ChatTracker {
       // a message of ours (from the phone) means the chat was read there
       ...(e.fromMe ? { unreadCount: 0 } : { unreadIncrement: 1 }),
     };
+    const state = this.stateOf(instanceId);
     await this.store.chats.upsertMany(instanceId, [{ jid: e.chatJid, patch }]);
+    state.wroteChats([e.chatJid]);
     const { sender } = e;
     if (!e.fromMe && sender.phone && sender.pushName) {
-      await this.store.contacts.upsertMany(instanceId, [
+      const contacts = state.contactChanges([
         {
           jid: `${sender.phone}${PHONE_SERVER}`,
           patch: {
@@ -165,6 +191,8 @@ export class ChatTracker {
           },
         },
       ]);
+      await this.store.contacts.upsertMany(instanceId, contacts);
+      state.wroteContacts(contacts);
     }
     return true;
   }

@@ -155,6 +155,26 @@ describe('contacts', () => {
     });
   });
 
+  it("keeps a sender's push name from its messages, and the new one once it renames itself", async () => {
+    const carla = sim.api.createContact({ name: 'Carla' });
+    const contact = async () =>
+      (await api.get<Contact>(`${base}/contacts/${jid(carla.phone)}`)).body as Contact;
+    for (const text of ['one', 'two']) {
+      const sent = await sim.api.contactSend(carla.phone, { to: phone, type: 'text', text });
+      await messageRow(sent.id);
+    }
+    await eventually('the push name', async () =>
+      (await contact()).pushName === 'Carla' ? true : undefined,
+    );
+    expect(await contact()).toMatchObject({ phone: carla.phone, pushName: 'Carla' });
+    sim.api.renameContact(carla.phone, 'Carla Souza');
+    const renamed = await sim.api.contactSend(carla.phone, { to: phone, type: 'text', text: 'three' });
+    await messageRow(renamed.id);
+    await eventually('the new push name', async () =>
+      (await contact()).pushName === 'Carla Souza' ? true : undefined,
+    );
+  });
+
   it("serves a contact's picture, about and business profile as the simulator has them", async () => {
     const shop = sim.api.createContact({ name: 'Corner Shop' });
     const set = sim.api.profiles.change(shop.phone, {

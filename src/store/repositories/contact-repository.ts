@@ -1,7 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ContactPage, ContactPatch, ContactRecord, ContactRepository } from '../chat-repositories.ts';
 import type { ContactsTable } from '../chat-schema.ts';
+import { grouped } from '../group-commit.ts';
 import type { Database } from '../schema.ts';
+import { compiledOnce } from './compiled-once.ts';
 import { decodeJidCursor, encodeJidCursor } from './jid-cursor.ts';
 import { affected, inTransaction, toDate } from './shared.ts';
 
@@ -15,45 +17,61 @@ const toContact = (row: Selectable<ContactsTable>): ContactRecord => ({
   updatedAt: toDate(row.updated_at),
 });
 
-/** A field given as null does not erase one already known (history and live events tell parts). */
-const keep = <T>(given: T | null | undefined, stored: T | null): T | null =>
-  given === undefined || given === null ? stored : given;
+/**
+ * One contact's change as one statement: inserted, or the stored row updated in place. A field
+ * given as null does not erase one already known (history and live events tell parts).
+ */
+const upsertContact = compiledOnce(
+  (
+    db,
+    _: '',
+    instanceId: string,
+    jid: string,
+    phone: string | null,
+    lid: string | null,
+    name: string | null,
+    pushName: string | null,
+    now: number,
+  ) =>
+    db
+      .insertInto('contacts')
+      .values({ instance_id: instanceId, jid, phone, lid, name, push_name: pushName, updated_at: now })
+      .onConflict((oc) =>
+        oc.columns(['instance_id', 'jid']).doUpdateSet((eb) => ({
+          phone: eb.fn.coalesce('excluded.phone', 'contacts.phone'),
+          lid: eb.fn.coalesce('excluded.lid', 'contacts.lid'),
+          name: eb.fn.coalesce('excluded.name', 'contacts.name'),
+          push_name: eb.fn.coalesce('excluded.push_name', 'contacts.push_name'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      ),
+);
+
+const upsertOf = (db: Kysely<Database>, instanceId: string, jid: string, patch: ContactPatch, now: number) =>
+  upsertContact(
+    db,
+    '',
+    instanceId,
+    jid,
+    patch.phone ?? null,
+    patch.lid ?? null,
+    patch.name ?? null,
+    patch.pushName ?? null,
+    now,
+  );
 
 export class ContactSqlRepository implements ContactRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async upsertMany(instanceId: string, changes: Array<{ jid: string; patch: ContactPatch }>): Promise<void> {
-    if (changes.length === 0) return;
     const now = Date.now();
+    const [only] = changes;
+    // one message's sender (the usual case) is one statement, committed with others on SQLite
+    if (changes.length === 1 && only)
+      return void (await grouped(this.db, (trx) => upsertOf(trx, instanceId, only.jid, only.patch, now)));
+    if (changes.length === 0) return;
     await inTransaction(this.db, async (trx) => {
-      for (const { jid, patch } of changes) {
-        const row = await trx
-          .selectFrom('contacts')
-          .selectAll()
-          .where('instance_id', '=', instanceId)
-          .where('jid', '=', jid)
-          .executeTakeFirst();
-        const fields = {
-          phone: keep(patch.phone, row?.phone ?? null),
-          lid: keep(patch.lid, row?.lid ?? null),
-          name: keep(patch.name, row?.name ?? null),
-          push_name: keep(patch.pushName, row?.push_name ?? null),
-          updated_at: now,
-        };
-        if (row) {
-          await trx
-            .updateTable('contacts')
-            .set(fields)
-            .where('instance_id', '=', instanceId)
-            .where('jid', '=', jid)
-            .execute();
-        } else {
-          await trx
-            .insertInto('contacts')
-            .values({ instance_id: instanceId, jid, ...fields })
-            .execute();
-        }
-      }
+      for (const { jid, patch } of changes) await upsertOf(trx, instanceId, jid, patch, now);
     });
   }
 
