@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import { LeaseLostError } from '../fleet-repositories.ts';
+import { grouped } from '../group-commit.ts';
 import type { AuthStateRepository, LeaseFence } from '../repositories.ts';
 import type { Database } from '../schema.ts';
+import { compiledOnce } from './compiled-once.ts';
 import { chunk, inTransaction, isPostgres } from './shared.ts';
 
 /**
@@ -70,6 +72,10 @@ export class AuthStateSqlRepository implements AuthStateRepository {
         deletes.set(entry.type, ids);
       }
     }
+    // one key and no fence (the usual write after a message) is one statement: no transaction
+    // of its own, and on SQLite it commits with the others meanwhile
+    if (!fence && writes.length === 1 && deletes.size === 0)
+      return grouped(this.db, (trx) => upsertKeys(trx, instanceId, writes));
     await inTransaction(this.db, async (trx) => {
       await holdOrThrow(trx, instanceId, fence);
       await upsertKeys(trx, instanceId, writes);
@@ -95,7 +101,22 @@ export class AuthStateSqlRepository implements AuthStateRepository {
   }
 }
 
+/** One key written, the usual case (a Signal session after each message), compiled once. */
+const upsertKey = compiledOnce((db, _: '', instanceId: string, type: string, keyId: string, data: string) =>
+  db
+    .insertInto('auth_keys')
+    .values({ instance_id: instanceId, type, key_id: keyId, data })
+    .onConflict((oc) =>
+      oc.columns(['instance_id', 'type', 'key_id']).doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
+    ),
+);
+
 async function upsertKeys(trx: Kysely<Database>, instanceId: string, writes: KeyEntry[]): Promise<void> {
+  const [only] = writes;
+  if (writes.length === 1 && only) {
+    await upsertKey(trx, '', instanceId, only.type, only.id, only.value ?? '');
+    return;
+  }
   for (const part of chunk(writes, BATCH)) {
     await trx
       .insertInto('auth_keys')

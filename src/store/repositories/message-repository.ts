@@ -88,15 +88,10 @@ export class MessageSqlRepository implements MessageRepository {
   /** Deduplicated by (instance, WhatsApp id, direction), so history sync of our own messages works too. */
   async insertInbound(input: NewMessage): Promise<boolean> {
     const row = newMessageRow(input, Date.now());
-    const inserted = await translateConflict(row, () =>
-      this.db
-        .insertInto('messages')
-        .values(row)
-        .onConflict((oc) => oc.columns(['instance_id', 'wa_message_id', 'direction']).doNothing())
-        .returning('seq')
-        .executeTakeFirst(),
+    const { rows } = await translateConflict(row, () =>
+      insertInboundStatement(this.db, '', ...MESSAGE_COLUMNS.map((column) => row[column])),
     );
-    return inserted !== undefined;
+    return rows.length > 0;
   }
 
   async get(id: string): Promise<Message | undefined> {
@@ -315,6 +310,19 @@ const insertStatement = compiledOnce((db, _: '', ...values: unknown[]) =>
       ) as Insertable<MessagesTable>,
     )
     .returningAll(),
+);
+
+/** An inbound row, unless its WhatsApp id is already there in its direction (then no row back). */
+const insertInboundStatement = compiledOnce((db, _: '', ...values: unknown[]) =>
+  db
+    .insertInto('messages')
+    .values(
+      Object.fromEntries(
+        MESSAGE_COLUMNS.map((column, i) => [column, values[i]]),
+      ) as Insertable<MessagesTable>,
+    )
+    .onConflict((oc) => oc.columns(['instance_id', 'wa_message_id', 'direction']).doNothing())
+    .returning('seq'),
 );
 
 /** A unique violation other than the one an insert settles itself, as a conflict error. */
