@@ -29,6 +29,7 @@ import { WebhookDeliverySqlRepository } from './repositories/webhook-delivery-re
 import { WebhookSqlRepository } from './repositories/webhook-repository.ts';
 import type { Store } from './repositories.ts';
 import type { Database } from './schema.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { ImmediateSqliteDialect } from './sqlite-immediate.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 
@@ -75,15 +76,25 @@ export function parseDatabaseUrl(url: string): Target {
 
 /** Opens the database, applies pending migrations, and returns the repositories over it. */
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
-  const connection = connect(parseDatabaseUrl(url), opts);
+  const target = parseDatabaseUrl(url);
+  const connection = connect(target, opts);
   try {
     await runMigrations(connection.db as Kysely<unknown>, connection.sqlite, opts.logger);
   } catch (error) {
     await connection.db.destroy();
     throw error;
   }
+  const checkpointer =
+    connection.sqlite && target.dialect === 'sqlite' && target.path !== ':memory:'
+      ? SqliteCheckpointer.start(
+          connection.sqlite,
+          target.path,
+          opts.sqliteSynchronous ?? 'normal',
+          opts.logger,
+        )
+      : undefined;
   opts.logger?.('store: opened', { dialect: connection.dialect });
-  return new SqlStore(connection.dialect, connection.db);
+  return new SqlStore(connection.dialect, connection.db, checkpointer);
 }
 
 /** `zapgate migrate`: applies pending migrations, closes, and returns the names applied now. */
@@ -200,6 +211,7 @@ class SqlStore implements Store {
   constructor(
     readonly dialect: Store['dialect'],
     private readonly db: Kysely<Database>,
+    private readonly checkpointer?: SqliteCheckpointer,
   ) {
     this.#shared = { dialect, webhookCandidates: new WebhookCandidateCache() };
     const repositories = repositoriesOver(db, this.#shared);
@@ -240,6 +252,7 @@ class SqlStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.checkpointer?.stop();
     await this.db.destroy();
   }
 }

@@ -1,0 +1,60 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/database.ts';
+import type { Store } from '../../src/store/repositories.ts';
+import { eventually } from '../support/http-client.ts';
+
+const PAGE = 4096;
+const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
+/**
+ * A file store's WAL is copied back into the database by a thread of its own, not by the commit
+ * that takes it past SQLite's 1,000 pages (src/store/sqlite-checkpointer.ts): a WAL well short of
+ * that is checkpointed too, with no commit after it.
+ */
+describe('SQLite checkpoints', () => {
+  let dir = '';
+  let file = '';
+  let store: Store;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'zg-checkpoints-'));
+    file = join(dir, 'zapgate.db');
+    store = await openStore(`sqlite://${file}`);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('checkpoints a WAL of a few hundred pages without another commit, and closes clean', async () => {
+    const before = size(file);
+    // about 300 pages in one commit: below the writer's own threshold
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < 120; i++)
+        await tx.events.append({
+          id: `big-${i}`,
+          instanceId: 'i-1',
+          tenantId: null,
+          event: 'message.received',
+          envelope: JSON.stringify({ filler: `${i}`.padEnd(10 * 1024, 'x') }),
+          createdAt: new Date(),
+        });
+    });
+    expect(size(`${file}-wal`)).toBeGreaterThan(250 * PAGE);
+    const grown = await eventually(
+      'the database file to hold the commit',
+      () => (size(file) - before > 250 * PAGE ? size(file) : undefined),
+      10_000,
+      50,
+    );
+    expect(grown).toBeGreaterThan(before);
+    expect((await store.events.listAfter(0, { limit: 200 })).length).toBe(120);
+    await store.close();
+    // the last connection's close checkpoints and removes the WAL
+    expect(size(`${file}-wal`)).toBe(0);
+  });
+});
