@@ -1,7 +1,8 @@
 /**
  * Receiving benchmark: the simulator's contacts send texts at a fixed rate to linked instances; a
  * webhook receiver on loopback records when each arrives. Reports delivered count, duplicates and
- * latency from the contact's send to the webhook's arrival.
+ * latency from the contact's send to the webhook's arrival, and the CPU the gateway and the
+ * simulator used from the first send to the last arrival, in ms per message.
  *
  *   npx tsx bench/webhook-latency.ts [messages=10000] [rate=500] [instances=20] [sqlite|postgres]
  *
@@ -18,6 +19,7 @@ import { spawnSimulator } from '../sim/child-process.ts';
 import { GatewayProcess, linkByQr, PACING_OFF } from '../test/support/gateway-harness.ts';
 import { startTestPostgres } from '../test/support/postgres.ts';
 import { collectProfile, PROFILE_HOOK } from './peer/profile-hook.ts';
+import { cpuMsPer, cpuWindow } from './support/proc.ts';
 import { main, onCleanup } from './support/run.ts';
 
 const [total = 10_000, rate = 500, instanceCount = 20] = process.argv.slice(2, 5).map(Number);
@@ -80,6 +82,7 @@ async function measure(): Promise<void> {
     renameSync(linking, `${linking}.linking.cpuprofile`);
   }
   const sentAt = new Map<string, number>();
+  const cpu = cpuWindow({ gateway: gw.child?.pid ?? 0, simulator: sim.pid });
   const started = Date.now();
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -98,7 +101,8 @@ async function measure(): Promise<void> {
   await Promise.all(inFlight);
   const sendSeconds = (Date.now() - started) / 1000;
   const deadline = Date.now() + DEADLINE_MS;
-  while (arrivals.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  while (arrivals.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const cpuUse = cpu.stop();
   if (PROFILE_FILE && gw.child?.pid) await collectProfile(gw.child.pid, PROFILE_FILE);
   const latencies = [...sentAt]
     .flatMap(([id, t]) => (arrivals.get(id)?.[0] ? [(arrivals.get(id)?.[0] ?? 0) - t] : []))
@@ -118,6 +122,8 @@ async function measure(): Promise<void> {
       p99: pct(latencies, 99),
       max: latencies.at(-1) ?? 0,
     },
+    cpuMsPerMessage: cpuMsPer(cpuUse, total),
+    machineBusyCores: cpuUse.machineBusyCores,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

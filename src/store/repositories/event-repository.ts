@@ -32,7 +32,8 @@ const insertStatement = compiledOnce(
     db
       .insertInto('events')
       .values({ id, instance_id: instanceId, tenant_id: tenantId, event, envelope, created_at: createdAt })
-      .returningAll(),
+      // only the seq is new: the envelope (the event's size) is not sent back
+      .returning('seq'),
 );
 
 export class EventSqlRepository implements EventRepository {
@@ -71,7 +72,7 @@ export class EventSqlRepository implements EventRepository {
         createdAt.getTime(),
       );
       if (!rows[0]) throw new Error(`event ${id} was not stored`);
-      return toStoredEvent(rows[0]);
+      return { ...input, seq: Number(rows[0].seq) };
     } catch (error) {
       if (isUniqueViolation(error)) throw Errors.conflict(`an event with id ${input.id} already exists`);
       throw error;
