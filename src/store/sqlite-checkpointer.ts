@@ -43,10 +43,16 @@ parentPort.on('message', () => {
  * checkpoints back, as SQLite does by default.
  */
 export class SqliteCheckpointer {
+  private ended = false;
+
   private constructor(
     private readonly worker: Worker,
     private readonly writer: BetterSqlite3.Database,
-  ) {}
+  ) {
+    worker.once('exit', () => {
+      this.ended = true;
+    });
+  }
 
   static start(
     writer: BetterSqlite3.Database,
@@ -78,7 +84,10 @@ export class SqliteCheckpointer {
 
   /** Closes the thread's connection; the writer's close then does the last checkpoint itself. */
   async stop(): Promise<void> {
+    if (this.ended) return;
     const exited = once(this.worker, 'exit');
+    // unref'd while it runs, so that it never keeps a process alive; its exit is waited for here
+    this.worker.ref();
     this.worker.postMessage('stop');
     await exited;
     if (this.writer.open) this.writer.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
