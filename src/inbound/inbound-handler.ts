@@ -5,7 +5,7 @@ import { SerialByKey } from '../domain/serial-by-key.ts';
 import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Store } from '../store/repositories.ts';
+import type { NewMessage, Store } from '../store/repositories.ts';
 
 /**
  * What arrives on a connection goes into the history (deduplicated by WhatsApp id) and out as an
@@ -14,6 +14,8 @@ import type { Store } from '../store/repositories.ts';
 export class InboundHandler {
   /** Each instance's arrivals are recorded one at a time, so their events keep WhatsApp's order. */
   private readonly arrivals = new SerialByKey();
+  /** Messages of this turn of the event loop, to be written together. */
+  private batch: Array<Arrival & { resolve: () => void; reject: (err: unknown) => void }> = [];
 
   constructor(
     private readonly store: Store,
@@ -69,13 +71,75 @@ export class InboundHandler {
     else await this.events.publish('message.revoked', instance, changed);
   }
 
-  private async message(instance: Instance, e: Extract<InboundEvent, { kind: 'message' }>): Promise<void> {
-    const row = {
+  /**
+   * A message joins the arrivals of this turn of the event loop, which are written together (one
+   * transaction, a few statements for all of them): each instance has one arrival at a time in
+   * flight, and twenty instances receiving at once were twenty transactions.
+   */
+  private message(instance: Instance, e: Extract<InboundEvent, { kind: 'message' }>): Promise<void> {
+    const arrival = arrivalOf(instance, e);
+    return new Promise<void>((resolve, reject) => {
+      this.batch.push({ ...arrival, resolve, reject });
+      if (this.batch.length === 1) setImmediate(() => void this.writeBatch());
+    });
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    try {
+      (await this.write(batch))();
+      for (const a of batch) a.resolve();
+    } catch (err) {
+      if (batch.length === 1) return batch[0]?.reject(err);
+      // one of them failed the batch: each alone, so that only that one fails
+      for (const a of batch) {
+        try {
+          (await this.write([a]))();
+          a.resolve();
+        } catch (alone) {
+          a.reject(alone);
+        }
+      }
+    }
+  }
+
+  /**
+   * The rows and their events (with webhook deliveries) commit together, or not at all; a fromMe
+   * message that is one of our sends meets its outbox row (same id and direction) and is dropped.
+   */
+  private write(batch: Arrival[]): Promise<() => void> {
+    return this.store.transaction(async (tx) => {
+      const inserted = await tx.messages.insertInboundMany(batch.map((a) => a.row));
+      const kept = batch.filter((a) => inserted.has(a.row.id));
+      for (const a of kept) if (a.media) await tx.messageMedia.put(a.row.id, a.media);
+      return this.events.recordMany(
+        tx,
+        kept.map((a) =>
+          // the event carries the message as the history shows it
+          this.events.envelope(a.name, a.instance, messageJson({ ...a.row, ...RECEIVED_DEFAULTS })),
+        ),
+      );
+    });
+  }
+}
+
+interface Arrival {
+  instance: Instance;
+  row: NewMessage & { createdAt: Date };
+  name: 'message.reaction' | 'message.sent' | 'message.received';
+  media: Buffer | undefined;
+}
+
+function arrivalOf(instance: Instance, e: Extract<InboundEvent, { kind: 'message' }>): Arrival {
+  return {
+    instance,
+    row: {
       id: randomUUID(),
       instanceId: instance.id,
       tenantId: instance.tenantId,
       waMessageId: e.waMessageId,
-      direction: e.fromMe ? ('outbound' as const) : ('inbound' as const),
+      direction: e.fromMe ? 'outbound' : 'inbound',
       chatJid: e.chatJid,
       type: e.type,
       content: {
@@ -83,20 +147,10 @@ export class InboundHandler {
         sender: e.sender,
         ...(e.media && 'error' in e.media ? { mediaError: e.media.error } : {}),
       },
-      status: e.fromMe ? ('sent' as const) : ('received' as const),
+      status: e.fromMe ? 'sent' : 'received',
       createdAt: e.timestamp,
-    };
-    const name = e.type === 'reaction' ? 'message.reaction' : e.fromMe ? 'message.sent' : 'message.received';
-    // the row and its event (with webhook deliveries) commit together, or not at all; a fromMe
-    // message that is one of our sends meets its outbox row (same id and direction) and is dropped
-    const after = await this.store.transaction(async (tx) => {
-      const inserted = await tx.messages.insertInbound(row);
-      if (!inserted) return undefined;
-      if (e.media && 'bytes' in e.media) await tx.messageMedia.put(row.id, e.media.bytes);
-      // the event carries the message as the history shows it
-      const data = messageJson({ ...row, ...RECEIVED_DEFAULTS });
-      return this.events.record(tx, this.events.envelope(name, instance, data));
-    });
-    after?.();
-  }
+    },
+    name: e.type === 'reaction' ? 'message.reaction' : e.fromMe ? 'message.sent' : 'message.received',
+    media: e.media && 'bytes' in e.media ? e.media.bytes : undefined,
+  };
 }

@@ -17,6 +17,8 @@ export interface EventRepository {
   /** The highest seq stored (0 when there is none). */
   lastSeq(): Promise<number>;
   append(input: Omit<StoredEvent, 'seq'>): Promise<StoredEvent>;
+  /** Many events in their order, in one transaction (or the caller's); seqs rise in that order. */
+  appendMany(input: Array<Omit<StoredEvent, 'seq'>>): Promise<StoredEvent[]>;
   /** Events after `seq`, oldest first, optionally limited to a tenant and instances. */
   listAfter(
     seq: number,

@@ -206,6 +206,8 @@ export interface MessageRepository {
   insertMany(input: NewMessage[]): Promise<number>;
   /** Inbound rows are deduplicated by (instance, WhatsApp id): false when it was already there. */
   insertInbound(input: NewMessage): Promise<boolean>;
+  /** insertInbound for many rows at once, in one transaction: the ids of those inserted. */
+  insertInboundMany(input: NewMessage[]): Promise<Set<string>>;
   get(id: string): Promise<Message | undefined>;
   /** By gateway id or WhatsApp id, within the instance. */
   find(instanceId: string, idOrWaId: string): Promise<Message | undefined>;

@@ -3,7 +3,10 @@ import { Errors } from '../../errors.ts';
 import type { EventRepository, Store, StoredEvent } from '../repositories.ts';
 import type { Database, EventsTable } from '../schema.ts';
 import { compiledOnce } from './compiled-once.ts';
-import { affected, inTransaction, isUniqueViolation, toDate } from './shared.ts';
+import { affected, chunk, inTransaction, isUniqueViolation, toDate } from './shared.ts';
+
+/** Events per insert: 6 bound parameters each. */
+const BATCH = 500;
 
 /** The advisory lock (any constant) that makes events commit in the order of their seq. */
 const EVENT_ORDER_LOCK = 0x5a47_0001;
@@ -55,6 +58,39 @@ export class EventSqlRepository implements EventRepository {
     return inTransaction(this.db, async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`.execute(trx);
       return this.insert(trx, input);
+    });
+  }
+
+  async appendMany(input: Array<Omit<StoredEvent, 'seq'>>): Promise<StoredEvent[]> {
+    if (input.length === 0) return [];
+    return inTransaction(this.db, async (trx) => {
+      if (this.dialect === 'postgres')
+        await sql`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`.execute(trx);
+      const stored: StoredEvent[] = [];
+      for (const part of chunk(input, BATCH)) {
+        const rows = await trx
+          .insertInto('events')
+          .values(
+            part.map((e) => ({
+              id: e.id,
+              instance_id: e.instanceId,
+              tenant_id: e.tenantId,
+              event: e.event,
+              envelope: e.envelope,
+              created_at: e.createdAt.getTime(),
+            })),
+          )
+          .returning(['id', 'seq'])
+          .execute()
+          .catch((error: unknown) => {
+            if (isUniqueViolation(error))
+              throw Errors.conflict('an event with one of these ids already exists');
+            throw error;
+          });
+        const seqs = new Map(rows.map((r) => [r.id, Number(r.seq)]));
+        for (const e of part) stored.push({ ...e, seq: seqs.get(e.id) ?? 0 });
+      }
+      return stored;
     });
   }
 

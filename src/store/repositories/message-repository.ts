@@ -94,6 +94,26 @@ export class MessageSqlRepository implements MessageRepository {
     return rows.length > 0;
   }
 
+  /** Many inbound rows in few statements (a batch of arrivals); resolves with the ids inserted. */
+  async insertInboundMany(input: NewMessage[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    if (input.length === 0) return inserted;
+    const now = Date.now();
+    const rows = input.map((m) => newMessageRow(m, now));
+    await inTransaction(this.db, async (trx) => {
+      for (const part of chunk(rows, BATCH)) {
+        const back = await trx
+          .insertInto('messages')
+          .values(part)
+          .onConflict((oc) => oc.columns(['instance_id', 'wa_message_id', 'direction']).doNothing())
+          .returning('id')
+          .execute();
+        for (const row of back) inserted.add(row.id);
+      }
+    });
+    return inserted;
+  }
+
   async get(id: string): Promise<Message | undefined> {
     const row = await this.selectAll().where('id', '=', id).executeTakeFirst();
     return row && toMessage(row);

@@ -103,6 +103,30 @@ export function eventContract(ctx: () => ContractContext): void {
     await expectCode(events.append(event({ id: input.id })), 'ZG_ERR_CONFLICT', /already exists/);
   });
 
+  it('appendMany stores events in their order with rising seqs, in one transaction', async () => {
+    const { store } = ctx();
+    const { events } = store;
+    const batch = Array.from({ length: 5 }, (_, n) => event({ instanceId: `batch-${n}` }));
+    const stored = await events.appendMany(batch);
+    expect(stored.map((e) => e.id)).toEqual(batch.map((e) => e.id));
+    expect(stored.map((e) => ({ ...e, seq: 0 }))).toEqual(batch.map((e) => ({ ...e, seq: 0 })));
+    const seqs = stored.map((e) => e.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(new Set(seqs).size).toBe(5);
+    expect(await events.listAfter((seqs[0] ?? 0) - 1, { limit: 5 })).toEqual(stored);
+    expect(await events.appendMany([])).toEqual([]);
+    // a taken id refuses the whole batch: none of it is stored
+    const fresh = event();
+    await expectCode(
+      events.appendMany([fresh, event({ id: batch[0]?.id })]),
+      'ZG_ERR_CONFLICT',
+      /already exist/,
+    );
+    await expect(
+      store.transaction(async (tx) => (await tx.events.appendMany([fresh])).map((e) => e.id)),
+    ).resolves.toEqual([fresh.id]);
+  });
+
   it('listAfter goes oldest first after a seq, filtered by tenant and instances, up to a limit', async () => {
     const { events } = ctx().store;
     const [tenant, other, i1, i2, i3] = [unique('t'), unique('t'), unique('i'), unique('i'), unique('i')];

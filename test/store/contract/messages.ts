@@ -94,6 +94,20 @@ export function messageContract(ctx: () => ContractContext): void {
     expect((await messages.get(row.id))?.createdAt).toEqual(at(1_700_000_000_000));
   });
 
+  it('insertInboundMany inserts a batch of inbound rows, skipping those already there', async () => {
+    const { messages } = ctx().store;
+    const instanceId = unique('i');
+    const first = inbound({ instanceId, waMessageId: '3EB0MANY1' });
+    expect(await messages.insertInbound(first)).toBe(true);
+    const again = { ...first, id: unique('msg') };
+    const others = [inbound({ instanceId, waMessageId: '3EB0MANY2' }), inbound({ instanceId: unique('i') })];
+    const inserted = await messages.insertInboundMany([again, ...others]);
+    expect(inserted).toEqual(new Set(others.map((r) => r.id)));
+    expect(await messages.get(again.id)).toBeUndefined();
+    expect((await messages.get(others[0]?.id ?? ''))?.waMessageId).toBe('3EB0MANY2');
+    expect(await messages.insertInboundMany([])).toEqual(new Set());
+  });
+
   it('inserts many rows in chunks and skips duplicates', async () => {
     const { messages } = ctx().store;
     const instanceId = unique('i');
