@@ -11,6 +11,7 @@ import { grouped } from '../group-commit.ts';
 import type { DeliveryStatus, WebhookDelivery, WebhookDeliveryRepository } from '../repositories.ts';
 import type { Database, WebhookDeliveriesTable } from '../schema.ts';
 import { compiledOnce } from './compiled-once.ts';
+import { DeliveredBatch } from './delivered-batch.ts';
 import {
   affected,
   chunk,
@@ -163,7 +164,11 @@ async function followers(
 }
 
 export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly delivered: DeliveredBatch;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.delivered = new DeliveredBatch(db);
+  }
 
   /** In one transaction (or the caller's); throws a conflict when a delivery id is taken. */
   async insertMany(input: NewDelivery[]): Promise<void> {
@@ -251,6 +256,8 @@ export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
 
   /** Outcomes apply only to a pending row: a late answer to an expired lease changes nothing settled. */
   async markDelivered(id: string, statusCode: number, response: string | null, at: Date): Promise<void> {
+    // those of one turn of the event loop together, unless in a transaction of the caller's
+    if (!this.db.isTransaction) return this.delivered.add(id, statusCode, truncateResponse(response), at);
     await this.settle(id, {
       status: 'delivered',
       delivered_at: at.getTime(),

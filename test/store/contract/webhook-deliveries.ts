@@ -93,6 +93,31 @@ export function webhookDeliveryContract(ctx: () => ContractContext): void {
     expect(await deliveries.get(dead.id)).toEqual(gone);
   });
 
+  it('settles deliveries marked delivered together, each with its own answer, leaving settled ones', async () => {
+    const { store } = ctx();
+    const deliveries = store.webhookDeliveries;
+    const { id: webhookId } = await hook();
+    const rows = Array.from({ length: 4 }, () => newDelivery(webhookId, unique('i')));
+    await deliveries.insertMany(rows);
+    const [a, b, c, settled] = rows.map((r) => r.id ?? '');
+    await deliveries.markDead(settled ?? '', 410, 'gone', null);
+    await Promise.all([
+      deliveries.markDelivered(a ?? '', 200, 'first', at(T0 + 1)),
+      deliveries.markDelivered(b ?? '', 204, null, at(T0 + 2)),
+      deliveries.markDelivered(c ?? '', 202, 'ü'.repeat(3000), at(T0 + 3)),
+      deliveries.markDelivered(settled ?? '', 200, 'late', at(T0 + 4)),
+    ]);
+    const got = await Promise.all(rows.map((r) => deliveries.get(r.id)));
+    expect(got.map((d) => [d?.status, d?.lastStatusCode, d?.deliveredAt?.getTime() ?? null])).toEqual([
+      ['delivered', 200, T0 + 1],
+      ['delivered', 204, T0 + 2],
+      ['delivered', 202, T0 + 3],
+      ['dead', 410, null],
+    ]);
+    expect(got.map((d) => d?.lastResponse?.length ?? null)).toEqual([5, null, 2048, null]);
+    expect(got[0]?.lastError).toBeNull();
+  });
+
   it('redeliver makes a delivery pending and due again, keeping its attempts', async () => {
     const { store } = ctx();
     const deliveries = store.webhookDeliveries;
