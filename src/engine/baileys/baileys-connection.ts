@@ -82,6 +82,9 @@ export class BaileysConnection implements EngineConnection {
   private readonly warn: (fields: Record<string, unknown>, message: string) => void;
   /** Sends awaiting the server's ack, told its error code (or undefined: accepted). */
   private readonly ackWaiters = new Map<string, (error: string | undefined) => void>();
+  /** The credentials saves asked for so far, chained; and whether a logout ended them. */
+  private saving: Promise<void> = Promise.resolve();
+  private loggedOut = false;
 
   constructor(
     config: SocketConfig,
@@ -91,7 +94,11 @@ export class BaileysConnection implements EngineConnection {
   ) {
     this.sock = makeWASocket(config);
     this.warn = (fields, msg) => config.logger?.warn(fields, msg);
-    this.sock.ev.on('creds.update', () => void saveCreds().catch(onSaveError));
+    // one save at a time, in order; none after a logout, which forgets the credentials
+    this.sock.ev.on('creds.update', () => {
+      if (this.loggedOut) return;
+      this.saving = this.saving.then(saveCreds).catch(onSaveError);
+    });
     this.sock.ev.on('connection.update', (u) => this.onUpdate(u));
     this.sock.ws.on('frame', () => {
       this.lastActivity = Date.now();
@@ -170,6 +177,9 @@ export class BaileysConnection implements EngineConnection {
   async logout(): Promise<void> {
     this.closedByUs = true;
     await this.sock.logout().catch(() => this.sock.end(undefined));
+    // a save asked for before now lands before the caller forgets the credentials, not after
+    this.loggedOut = true;
+    await this.saving;
   }
 
   async close(): Promise<void> {
@@ -178,6 +188,7 @@ export class BaileysConnection implements EngineConnection {
     const ended = new Promise<void>((resolve) => this.emitter.once('close', () => resolve()));
     this.sock.end(new Boom('closed by the gateway', { statusCode: DisconnectReason.connectionClosed }));
     await Promise.race([ended, new Promise((r) => setTimeout(r, 2_000))]);
+    await this.saving;
   }
 
   /** The Baileys socket, for the media downloader's re-upload requests. */
