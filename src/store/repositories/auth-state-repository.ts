@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { LeaseLostError } from '../fleet-repositories.ts';
-import { grouped } from '../group-commit.ts';
 import type { AuthStateRepository, LeaseFence } from '../repositories.ts';
 import type { Database } from '../schema.ts';
 import { compiledOnce } from './compiled-once.ts';
+import { KeyWriteBatch } from './key-write-batch.ts';
 import { chunk, inTransaction, isPostgres } from './shared.ts';
 
 /**
@@ -15,7 +15,11 @@ const BATCH = 500;
 type KeyEntry = { type: string; id: string; value: string | null };
 
 export class AuthStateSqlRepository implements AuthStateRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly keyWrites: KeyWriteBatch;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.keyWrites = new KeyWriteBatch(db);
+  }
 
   async loadCreds(instanceId: string): Promise<string | undefined> {
     const row = await this.db
@@ -72,10 +76,11 @@ export class AuthStateSqlRepository implements AuthStateRepository {
         deletes.set(entry.type, ids);
       }
     }
-    // one key and no fence (the usual write after a message) is one statement: no transaction
-    // of its own, and on SQLite it commits with the others meanwhile
-    if (!fence && writes.length === 1 && deletes.size === 0)
-      return grouped(this.db, (trx) => upsertKeys(trx, instanceId, writes));
+    // one key and no fence (the usual write after a message): no transaction of its own, and
+    // written with the other instances' of this turn of the event loop
+    const [only] = writes;
+    if (!fence && only && writes.length === 1 && deletes.size === 0 && !this.db.isTransaction)
+      return this.keyWrites.add(instanceId, only.type, only.id, only.value ?? '');
     await inTransaction(this.db, async (trx) => {
       await holdOrThrow(trx, instanceId, fence);
       await upsertKeys(trx, instanceId, writes);

@@ -44,6 +44,20 @@ export function authStateContract(ctx: () => ContractContext): void {
     expect(await authState.loadKeys(instanceId, 'pre-key', [])).toEqual(new Map());
   });
 
+  it('single keys written at once by several instances each land, the last value of a key winning', async () => {
+    const { authState } = ctx().store;
+    const [a, b] = [unique('i'), unique('i')];
+    await Promise.all([
+      authState.writeKeys(a, [{ type: 'session', id: '5511.0', value: 'a1' }]),
+      authState.writeKeys(b, [{ type: 'session', id: '5511.0', value: 'b1' }]),
+      authState.writeKeys(a, [{ type: 'session', id: '5511.0', value: 'a2' }]),
+      authState.writeKeys(a, [{ type: 'sender-key', id: 'g@g.us::x::0', value: 'sk' }]),
+    ]);
+    expect(await authState.loadKeys(a, 'session', ['5511.0'])).toEqual(new Map([['5511.0', 'a2']]));
+    expect(await authState.loadKeys(b, 'session', ['5511.0'])).toEqual(new Map([['5511.0', 'b1']]));
+    expect(await authState.countKeys(a)).toBe(2);
+  });
+
   it('writes and deletes (value null) in one call; the last entry for a key wins', async () => {
     const { authState } = ctx().store;
     const instanceId = unique('i');
