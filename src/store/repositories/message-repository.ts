@@ -87,11 +87,7 @@ export class MessageSqlRepository implements MessageRepository {
 
   /** Deduplicated by (instance, WhatsApp id, direction), so history sync of our own messages works too. */
   async insertInbound(input: NewMessage): Promise<boolean> {
-    const row = newMessageRow(input, Date.now());
-    const { rows } = await translateConflict(row, () =>
-      insertInboundStatement(this.db, '', ...MESSAGE_COLUMNS.map((column) => row[column])),
-    );
-    return rows.length > 0;
+    return (await this.insertInboundMany([input])).has(input.id);
   }
 
   /** Many inbound rows in few statements (a batch of arrivals); resolves with the ids inserted. */
@@ -100,17 +96,23 @@ export class MessageSqlRepository implements MessageRepository {
     if (input.length === 0) return inserted;
     const now = Date.now();
     const rows = input.map((m) => newMessageRow(m, now));
-    await inTransaction(this.db, async (trx) => {
-      for (const part of chunk(rows, BATCH)) {
-        const back = await trx
-          .insertInto('messages')
-          .values(part)
-          .onConflict((oc) => oc.columns(['instance_id', 'wa_message_id', 'direction']).doNothing())
-          .returning('id')
-          .execute();
-        for (const row of back) inserted.add(row.id);
-      }
-    });
+    try {
+      await inTransaction(this.db, async (trx) => {
+        for (const part of chunk(rows, BATCH)) {
+          const back = await trx
+            .insertInto('messages')
+            .values(part)
+            .onConflict((oc) => oc.columns(['instance_id', 'wa_message_id', 'direction']).doNothing())
+            .returning('id')
+            .execute();
+          for (const row of back) inserted.add(row.id);
+        }
+      });
+    } catch (error) {
+      // a conflict other than the one the insert settles itself: a gateway id already taken
+      if (isUniqueViolation(error)) throw Errors.conflict('a message with one of these ids already exists');
+      throw error;
+    }
     return inserted;
   }
 
@@ -330,19 +332,6 @@ const insertStatement = compiledOnce((db, _: '', ...values: unknown[]) =>
       ) as Insertable<MessagesTable>,
     )
     .returningAll(),
-);
-
-/** An inbound row, unless its WhatsApp id is already there in its direction (then no row back). */
-const insertInboundStatement = compiledOnce((db, _: '', ...values: unknown[]) =>
-  db
-    .insertInto('messages')
-    .values(
-      Object.fromEntries(
-        MESSAGE_COLUMNS.map((column, i) => [column, values[i]]),
-      ) as Insertable<MessagesTable>,
-    )
-    .onConflict((oc) => oc.columns(['instance_id', 'wa_message_id', 'direction']).doNothing())
-    .returning('seq'),
 );
 
 /** A unique violation other than the one an insert settles itself, as a conflict error. */

@@ -106,6 +106,14 @@ export function messageContract(ctx: () => ContractContext): void {
     expect(await messages.get(again.id)).toBeUndefined();
     expect((await messages.get(others[0]?.id ?? ''))?.waMessageId).toBe('3EB0MANY2');
     expect(await messages.insertInboundMany([])).toEqual(new Set());
+    await expectCode(
+      messages.insertInboundMany([
+        inbound({ instanceId, waMessageId: '3EB0MANY3' }),
+        { ...first, waMessageId: 'other' },
+      ]),
+      'ZG_ERR_CONFLICT',
+      /already exists/,
+    );
   });
 
   it('inserts many rows in chunks and skips duplicates', async () => {
