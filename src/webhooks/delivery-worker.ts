@@ -95,7 +95,12 @@ export class DeliveryWorker {
         const now = new Date();
         const lease = new Date(now.getTime() + this.claimMs());
         claimed = await this.store.webhookDeliveries.claimDue(now, lease, GROUPS, RUN);
-        await Promise.all(groupRuns(claimed).map((run) => this.deliverRun(run, lease.getTime())));
+        const hooks = await this.webhooksOf(claimed);
+        await Promise.all(
+          groupRuns(claimed).map((run) =>
+            this.deliverRun(run, hooks.get(run[0]?.webhookId ?? ''), lease.getTime()),
+          ),
+        );
       } catch (err) {
         this.logger.error({ err }, 'webhook delivery round failed');
       }
@@ -116,20 +121,32 @@ export class DeliveryWorker {
     });
   }
 
+  private claimMs(): number {
+    return this.options.timeoutMs + CLAIM_MARGIN_MS;
+  }
+
+  /**
+   * The webhooks of a round's deliveries, each read once as the round starts: a change (disabled,
+   * deleted) shows from the next round, at most RUN deliveries later.
+   */
+  private async webhooksOf(claimed: WebhookDelivery[]): Promise<Map<string, Webhook | undefined>> {
+    const hooks = new Map<string, Webhook | undefined>();
+    for (const id of new Set(claimed.map((d) => d.webhookId)))
+      hooks.set(id, await this.store.webhooks.get(id));
+    return hooks;
+  }
+
   /**
    * One group's claimed rows, oldest first. A row that is to be retried holds back the rest, which
    * are given back to be claimed again behind it; a dead one does not (it is settled). On stop,
    * what is not yet attempted is given back too, so a shutdown waits for one delivery per group.
    */
-  private claimMs(): number {
-    return this.options.timeoutMs + CLAIM_MARGIN_MS;
-  }
-
-  private async deliverRun(run: WebhookDelivery[], claimedUntil: number): Promise<void> {
+  private async deliverRun(
+    run: WebhookDelivery[],
+    hook: Webhook | undefined,
+    claimedUntil: number,
+  ): Promise<void> {
     let until = claimedUntil;
-    // a run is one webhook's, read once as it starts: a change (disabled, deleted) shows from the
-    // next run, at most RUN deliveries later
-    const hook = run[0] && (await this.store.webhooks.get(run[0].webhookId));
     for (const [i, d] of run.entries()) {
       const rest = () => run.slice(i).map((r) => r.id);
       if (this.stopped) {
