@@ -4,7 +4,8 @@ import type { ChatPage, ChatPatch, ChatRecord, ChatRepository } from '../chat-re
 import type { ChatsTable } from '../chat-schema.ts';
 import { grouped } from '../group-commit.ts';
 import type { Database } from '../schema.ts';
-import { upsertChat } from './chat-upsert.ts';
+import { shapeOf, upsertChat } from './chat-upsert.ts';
+import { BATCHED_SHAPES, ChatUpsertBatch } from './chat-upsert-batch.ts';
 import { cursorJid } from './jid-cursor.ts';
 import { affected, inTransaction, toDate } from './shared.ts';
 
@@ -47,12 +48,19 @@ function decodeChatCursor(cursor: string): [number, string] {
 }
 
 export class ChatSqlRepository implements ChatRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly batch: ChatUpsertBatch;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.batch = new ChatUpsertBatch(db);
+  }
 
   async upsertMany(instanceId: string, changes: Array<{ jid: string; patch: ChatPatch }>): Promise<void> {
     const now = Date.now();
     const [only] = changes;
-    // one message's change (the usual case) is one statement, committed with others on SQLite
+    // one message's change (the usual case): with the other instances' of this turn of the event
+    // loop, or one statement, committed with others on SQLite
+    if (changes.length === 1 && only && !this.db.isTransaction && BATCHED_SHAPES.has(shapeOf(only.patch)))
+      return this.batch.add(instanceId, only.jid, only.patch, now);
     if (changes.length === 1 && only)
       return grouped(this.db, (trx) => upsertChat(trx, instanceId, only.jid, only.patch, now));
     if (changes.length === 0) return;

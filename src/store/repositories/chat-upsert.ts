@@ -4,7 +4,7 @@ import type { Database } from '../schema.ts';
 import { compiledOnce } from './compiled-once.ts';
 
 type ChatsBuilder = ExpressionBuilder<Database, 'chats'>;
-type LastMessageColumn =
+export type LastMessageColumn =
   | 'last_message_id'
   | 'last_message_from_me'
   | 'last_message_type'
@@ -12,7 +12,7 @@ type LastMessageColumn =
   | 'last_message_at';
 
 /** What a patch sets, as letters: the statement's shape (each shape is compiled once). */
-function shapeOf(patch: ChatPatch): string {
+export function shapeOf(patch: ChatPatch): string {
   return [
     typeof patch.name === 'string' ? 'N' : '',
     patch.unreadCount !== undefined ? 'U' : '',
@@ -41,14 +41,19 @@ const BASE = [
   'lastAt',
   'now',
 ] as const;
-type Name = (typeof BASE)[number] | 'unreadCount' | 'unreadIncrement';
+export type Name = (typeof BASE)[number] | 'unreadCount' | 'unreadIncrement';
 const namesOf = (shape: string): Name[] => [
   ...BASE,
   ...(shape.includes('U') ? (['unreadCount'] as const) : []),
   ...(shape.includes('I') ? (['unreadIncrement'] as const) : []),
 ];
 
-function valuesOf(instanceId: string, jid: string, patch: ChatPatch, now: number): Record<Name, unknown> {
+export function valuesOf(
+  instanceId: string,
+  jid: string,
+  patch: ChatPatch,
+  now: number,
+): Record<Name, unknown> {
   const last = patch.lastMessage;
   const unread = Math.max(0, patch.unreadCount ?? 0) + (patch.unreadIncrement ?? 0);
   return {
@@ -112,25 +117,30 @@ function changesOf(
   return set;
 }
 
+/** A new chat's row, from a patch's values. */
+export function newChatRow(v: Record<Name, unknown>) {
+  return {
+    instance_id: v.instanceId as string,
+    jid: v.jid as string,
+    name: v.name as string | null,
+    unread_count: v.newUnread as number,
+    archived: v.archived as number,
+    pinned: v.pinned as number,
+    muted_until: v.mutedUntil as number | null,
+    last_message_id: v.lastId as string | null,
+    last_message_from_me: v.lastFromMe as number | null,
+    last_message_type: v.lastType as string | null,
+    last_message_text: v.lastText as string | null,
+    last_message_at: v.lastAt as number | null,
+    updated_at: v.now as number,
+  };
+}
+
 const upsertStatement = compiledOnce((db, shape: string, ...values: unknown[]) => {
   const v = Object.fromEntries(namesOf(shape).map((name, i) => [name, values[i]])) as Record<Name, unknown>;
   return db
     .insertInto('chats')
-    .values({
-      instance_id: v.instanceId as string,
-      jid: v.jid as string,
-      name: v.name as string | null,
-      unread_count: v.newUnread as number,
-      archived: v.archived as number,
-      pinned: v.pinned as number,
-      muted_until: v.mutedUntil as number | null,
-      last_message_id: v.lastId as string | null,
-      last_message_from_me: v.lastFromMe as number | null,
-      last_message_type: v.lastType as string | null,
-      last_message_text: v.lastText as string | null,
-      last_message_at: v.lastAt as number | null,
-      updated_at: v.now as number,
-    })
+    .values(newChatRow(v))
     .onConflict((oc) => oc.columns(['instance_id', 'jid']).doUpdateSet((eb) => changesOf(eb, shape, v)));
 });
 

@@ -75,6 +75,27 @@ export function chatContract(ctx: () => ContractContext): void {
     });
   });
 
+  it("applies the messages' chat changes of several instances at once, a chat changed twice included", async () => {
+    const { chats } = ctx().store;
+    const [a, b] = [unique('inst'), unique('inst')];
+    await chats.upsertMany(a, [{ jid: jid(7), patch: { unreadCount: 4, lastMessage: last('S1', 5_000) } }]);
+    const received = (id: string, at: number) => ({ unreadIncrement: 1, lastMessage: last(id, at) });
+    await Promise.all([
+      chats.upsertMany(a, [{ jid: jid(7), patch: received('S2', 6_000) }]),
+      chats.upsertMany(a, [{ jid: jid(7), patch: received('S0', 4_000) }]),
+      chats.upsertMany(b, [{ jid: jid(7), patch: received('T1', 1_000) }]),
+      chats.upsertMany(b, [{ jid: jid(8), patch: { unreadCount: 0, lastMessage: last('U1', 2_000, true) } }]),
+    ]);
+    // both of a's messages count as unread; the older one does not replace the last message
+    expect(await chats.get(a, jid(7))).toMatchObject({ unreadCount: 6, lastMessage: { waMessageId: 'S2' } });
+    expect(await chats.get(b, jid(7))).toMatchObject({ unreadCount: 1, lastMessage: { waMessageId: 'T1' } });
+    expect(await chats.get(b, jid(8))).toMatchObject({
+      unreadCount: 0,
+      lastMessage: { waMessageId: 'U1', fromMe: true, text: 'text U1' },
+    });
+    expect((await chats.get(b, jid(8)))?.lastMessage?.timestamp.getTime()).toBe(2_000);
+  });
+
   it('lists chats newest first in pages, filters archived ones, and deletes', async () => {
     const { chats } = ctx().store;
     const instanceId = unique('inst');
