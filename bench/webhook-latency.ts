@@ -6,17 +6,21 @@
  *
  *   npx tsx bench/webhook-latency.ts [messages=10000] [rate=500] [instances=20] [sqlite|postgres]
  *
+ * BENCH_WARMUP=<messages>: first that many texts at half the rate, left out of every number, once
+ * they have all arrived: the gateway and the simulator meet the load with their code warm.
+ *
  * BENCH_GATEWAY_CPU_PROF=<file.cpuprofile>: the gateway runs under V8's CPU profiler (the hook of
- * bench/peer/profile-hook.ts). What linking cost goes to `<file>.linking.cpuprofile` when the
- * contacts start sending; the profile of receiving alone goes to `<file>` once every message has
- * arrived or the deadline passed. Read them with bench/peer/profile-summary.ts. Profiling slows
- * the gateway.
+ * bench/peer/profile-hook.ts). What linking (and the warm-up) cost goes to
+ * `<file>.linking.cpuprofile` when the measured sending starts; the profile of receiving alone
+ * goes to `<file>` once every message has arrived or the deadline passed. Read them with
+ * bench/peer/profile-summary.ts. Profiling slows the gateway.
  */
 import { renameSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawnSimulator } from '../sim/child-process.ts';
 import { GatewayProcess, linkByQr, PACING_OFF } from '../test/support/gateway-harness.ts';
+import { eventually } from '../test/support/http-client.ts';
 import { startTestPostgres } from '../test/support/postgres.ts';
 import { collectProfile, PROFILE_HOOK } from './peer/profile-hook.ts';
 import { cpuMsPer, cpuWindow } from './support/proc.ts';
@@ -26,6 +30,7 @@ const [total = 10_000, rate = 500, instanceCount = 20] = process.argv.slice(2, 5
 const dialect = process.argv[5] === 'postgres' ? 'postgres' : 'sqlite';
 const DEADLINE_MS = 10 * 60_000;
 const PROFILE_FILE = process.env.BENCH_GATEWAY_CPU_PROF;
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 0);
 
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -77,28 +82,45 @@ async function measure(): Promise<void> {
     phones.push(phone ?? '');
   }
   const contacts = await Promise.all(phones.map(() => post(`${sim.adminUrl}/contacts`, {})));
-  if (PROFILE_FILE && gw.child?.pid) {
-    const linking = await collectProfile(gw.child.pid, PROFILE_FILE);
-    renameSync(linking, `${linking}.linking.cpuprofile`);
+  /** `count` texts at `perSecond`, round-robin; resolves with each WhatsApp id and when it was asked. */
+  const sendAtRate = async (count: number, perSecond: number, label: string) => {
+    const asked = new Map<string, number>();
+    const from = Date.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const wait = from + (i * 1000) / perSecond - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const to = phones[i % phones.length] ?? '';
+      const contact = contacts[i % contacts.length]?.phone ?? '';
+      const t = Date.now();
+      inFlight.push(
+        post(`${sim.adminUrl}/contacts/${contact}/messages`, {
+          to,
+          type: 'text',
+          text: `${label} ${i}`,
+        }).then((r) => void asked.set(r.id ?? '', t)),
+      );
+    }
+    await Promise.all(inFlight);
+    return asked;
+  };
+  if (WARMUP > 0) {
+    const warm = await sendAtRate(WARMUP, rate / 2, 'warm-up');
+    await eventually(
+      'the warm-up messages to arrive',
+      () => [...warm.keys()].every((id) => arrivals.has(id)),
+      DEADLINE_MS,
+      100,
+    );
+    arrivals.clear();
   }
-  const sentAt = new Map<string, number>();
+  if (PROFILE_FILE && gw.child?.pid) {
+    const before = await collectProfile(gw.child.pid, PROFILE_FILE);
+    renameSync(before, `${before}.linking.cpuprofile`);
+  }
   const cpu = cpuWindow({ gateway: gw.child?.pid ?? 0, simulator: sim.pid });
   const started = Date.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const to = phones[i % phones.length] ?? '';
-    const from = contacts[i % contacts.length]?.phone ?? '';
-    const t = Date.now();
-    inFlight.push(
-      post(`${sim.adminUrl}/contacts/${from}/messages`, { to, type: 'text', text: `bench ${i}` }).then(
-        (r) => void sentAt.set(r.id ?? '', t),
-      ),
-    );
-  }
-  await Promise.all(inFlight);
+  const sentAt = await sendAtRate(total, rate, 'bench');
   const sendSeconds = (Date.now() - started) / 1000;
   const deadline = Date.now() + DEADLINE_MS;
   while (arrivals.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -113,6 +135,7 @@ async function measure(): Promise<void> {
     messages: total,
     rate,
     instances: instanceCount,
+    warmUp: WARMUP,
     sendSeconds: Number(sendSeconds.toFixed(1)),
     delivered: arrivals.size,
     duplicates,
