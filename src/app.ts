@@ -376,7 +376,10 @@ function buildOwnerSide(
         chats.hooks.onOpen(instance, conn);
         calls.hooks.onOpen(instance, conn);
       },
-      onClose: (instance) => outbox.hooks.onClose(instance),
+      onClose: (instance) => {
+        outbox.hooks.onClose(instance);
+        chats.hooks.onClose(instance);
+      },
     },
     engine,
     instances: lease ? fencedInstances(store.instances, lease) : store.instances,
