@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../domain/ids.ts';
 import type { Instance } from '../domain/instance.ts';
 import { messageJson, RECEIVED_DEFAULTS } from '../domain/message-json.ts';
 import { SerialByKey } from '../domain/serial-by-key.ts';
@@ -6,6 +6,7 @@ import type { EngineConnection, InboundEvent } from '../engine/engine.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { NewMessage, Store } from '../store/repositories.ts';
+import { TurnBatch } from '../store/turn-batch.ts';
 
 /**
  * What arrives on a connection goes into the history (deduplicated by WhatsApp id) and out as an
@@ -14,8 +15,19 @@ import type { NewMessage, Store } from '../store/repositories.ts';
 export class InboundHandler {
   /** Each instance's arrivals are recorded one at a time, so their events keep WhatsApp's order. */
   private readonly arrivals = new SerialByKey();
-  /** Messages of this turn of the event loop, to be written together. */
-  private batch: Array<Arrival & { resolve: () => void; reject: (err: unknown) => void }> = [];
+  /**
+   * The messages of one turn of the event loop, across instances, are written together (one
+   * transaction, a few statements for all of them): each instance has one arrival at a time in
+   * flight, and twenty instances receiving at once were twenty transactions. A batch that fails is
+   * written again one message at a time, so that only the bad one fails.
+   */
+  private readonly batch = new TurnBatch<Arrival>(
+    async (arrivals) => {
+      (await this.write(arrivals))();
+      return undefined;
+    },
+    { oneByOne: true },
+  );
 
   constructor(
     private readonly store: Store,
@@ -71,37 +83,8 @@ export class InboundHandler {
     else await this.events.publish('message.revoked', instance, changed);
   }
 
-  /**
-   * A message joins the arrivals of this turn of the event loop, which are written together (one
-   * transaction, a few statements for all of them): each instance has one arrival at a time in
-   * flight, and twenty instances receiving at once were twenty transactions.
-   */
   private message(instance: Instance, e: Extract<InboundEvent, { kind: 'message' }>): Promise<void> {
-    const arrival = arrivalOf(instance, e);
-    return new Promise<void>((resolve, reject) => {
-      this.batch.push({ ...arrival, resolve, reject });
-      if (this.batch.length === 1) setImmediate(() => void this.writeBatch());
-    });
-  }
-
-  private async writeBatch(): Promise<void> {
-    const batch = this.batch;
-    this.batch = [];
-    try {
-      (await this.write(batch))();
-      for (const a of batch) a.resolve();
-    } catch (err) {
-      if (batch.length === 1) return batch[0]?.reject(err);
-      // one of them failed the batch: each alone, so that only that one fails
-      for (const a of batch) {
-        try {
-          (await this.write([a]))();
-          a.resolve();
-        } catch (alone) {
-          a.reject(alone);
-        }
-      }
-    }
+    return this.batch.add(arrivalOf(instance, e));
   }
 
   /**
@@ -135,7 +118,7 @@ function arrivalOf(instance: Instance, e: Extract<InboundEvent, { kind: 'message
   return {
     instance,
     row: {
-      id: randomUUID(),
+      id: newRowId(),
       instanceId: instance.id,
       tenantId: instance.tenantId,
       waMessageId: e.waMessageId,

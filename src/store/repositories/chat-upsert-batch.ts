@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ChatPatch } from '../chat-repositories.ts';
 import { grouped } from '../group-commit.ts';
 import type { Database } from '../schema.ts';
+import { TurnBatch } from '../turn-batch.ts';
 import { type LastMessageColumn, newChatRow, shapeOf, valuesOf } from './chat-upsert.ts';
 
 /**
@@ -16,50 +17,54 @@ interface Change {
   jid: string;
   patch: ChatPatch;
   now: number;
-  done: (error?: unknown) => void;
 }
+
+/** Rows per statement (a chat row binds 13 values). */
+const ROWS = 500;
 
 /**
  * The chat changes of messages in one turn of the event loop, across instances, as one upsert per
  * shape: every message in or out changes its chat, and on PostgreSQL each was a round trip. A chat
- * changed twice in a turn waits for the next one (an upsert may not touch a row twice).
+ * changed twice in a turn is changed again by a second statement (an upsert may not touch a row
+ * twice), and so on.
  */
 export class ChatUpsertBatch {
-  private pending: Change[] = [];
+  private readonly batch: TurnBatch<Change>;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(db: Kysely<Database>) {
+    this.batch = new TurnBatch(
+      async (changes) => {
+        // within a round each chat is changed once, so its shapes may go in either order
+        for (const round of rounds(changes)) {
+          for (const shape of BATCHED_SHAPES) {
+            const part = round.filter((c) => shapeOf(c.patch) === shape);
+            if (part.length > 0) await grouped(db, (trx) => upsertChats(trx, shape, part));
+          }
+        }
+        return undefined;
+      },
+      { most: ROWS },
+    );
+  }
 
   add(instanceId: string, jid: string, patch: ChatPatch, now: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const done = (error?: unknown) => (error === undefined ? resolve() : reject(error));
-      this.pending.push({ instanceId, jid, patch, now, done });
-      if (this.pending.length === 1) setImmediate(() => void this.flush());
-    });
+    return this.batch.add({ instanceId, jid, patch, now });
   }
+}
 
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    const seen = new Set<string>();
-    const now: Change[] = [];
-    const later: Change[] = [];
-    for (const c of batch) {
-      const key = `${c.instanceId}\u0000${c.jid}`;
-      (seen.has(key) ? later : now).push(c);
-      seen.add(key);
-    }
-    for (const shape of BATCHED_SHAPES) {
-      const part = now.filter((c) => shapeOf(c.patch) === shape);
-      if (part.length === 0) continue;
-      try {
-        await grouped(this.db, (trx) => upsertChats(trx, shape, part));
-        for (const c of part) c.done();
-      } catch (error) {
-        for (const c of part) c.done(error);
-      }
-    }
-    for (const c of later) this.add(c.instanceId, c.jid, c.patch, c.now).then(() => c.done(), c.done);
+/** The changes in rounds in which each chat is changed once, its changes in the order they came. */
+function rounds(changes: Change[]): Change[][] {
+  const out: Change[][] = [];
+  const times = new Map<string, number>();
+  for (const c of changes) {
+    const key = `${c.instanceId}\u0000${c.jid}`;
+    const n = times.get(key) ?? 0;
+    times.set(key, n + 1);
+    const round = out[n] ?? [];
+    round.push(c);
+    out[n] = round;
   }
+  return out;
 }
 
 function upsertChats(db: Kysely<Database>, shape: string, changes: Change[]) {

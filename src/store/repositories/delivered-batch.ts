@@ -1,14 +1,13 @@
 import { type Kysely, sql } from 'kysely';
 import { grouped } from '../group-commit.ts';
 import type { Database } from '../schema.ts';
-import { chunk } from './shared.ts';
+import { TurnBatch } from '../turn-batch.ts';
 
 interface Delivered {
   id: string;
   statusCode: number;
   response: string | null;
   at: number;
-  done: (error?: unknown) => void;
 }
 
 /** Rows per statement: four bound values each. */
@@ -20,29 +19,20 @@ const ROWS = 100;
  * any outcome, it applies only to a row still pending.
  */
 export class DeliveredBatch {
-  private pending: Delivered[] = [];
+  private readonly batch: TurnBatch<Delivered>;
 
-  constructor(private readonly db: Kysely<Database>) {}
-
-  add(id: string, statusCode: number, response: string | null, at: Date): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const done = (error?: unknown) => (error === undefined ? resolve() : reject(error));
-      this.pending.push({ id, statusCode, response, at: at.getTime(), done });
-      if (this.pending.length === 1) setImmediate(() => void this.flush());
-    });
+  constructor(db: Kysely<Database>) {
+    this.batch = new TurnBatch(
+      async (rows) => {
+        await grouped(db, (trx) => settleDelivered(rows).execute(trx));
+        return undefined;
+      },
+      { most: ROWS },
+    );
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    for (const part of chunk(batch, ROWS)) {
-      try {
-        await grouped(this.db, (trx) => settleDelivered(part).execute(trx));
-        for (const d of part) d.done();
-      } catch (error) {
-        for (const d of part) d.done(error);
-      }
-    }
+  add(id: string, statusCode: number, response: string | null, at: Date): Promise<void> {
+    return this.batch.add({ id, statusCode, response, at: at.getTime() });
   }
 }
 

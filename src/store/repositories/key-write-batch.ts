@@ -1,14 +1,13 @@
 import type { Kysely } from 'kysely';
 import { grouped } from '../group-commit.ts';
 import type { Database } from '../schema.ts';
-import { chunk } from './shared.ts';
+import { TurnBatch } from '../turn-batch.ts';
 
 interface KeyWrite {
   instanceId: string;
   type: string;
   id: string;
   data: string;
-  done: (error?: unknown) => void;
 }
 
 /** Rows per statement: four bound values each. */
@@ -20,48 +19,37 @@ const ROWS = 250;
  * twenty statements (on PostgreSQL, twenty round trips). A key named twice keeps the last value.
  */
 export class KeyWriteBatch {
-  private pending: KeyWrite[] = [];
+  private readonly batch: TurnBatch<KeyWrite>;
 
-  constructor(private readonly db: Kysely<Database>) {}
-
-  add(instanceId: string, type: string, id: string, data: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const done = (error?: unknown) => (error === undefined ? resolve() : reject(error));
-      this.pending.push({ instanceId, type, id, data, done });
-      if (this.pending.length === 1) setImmediate(() => void this.flush());
-    });
+  constructor(db: Kysely<Database>) {
+    this.batch = new TurnBatch(
+      async (writes) => {
+        await grouped(db, (trx) => upsertKeys(trx, writes).execute());
+        return undefined;
+      },
+      { most: ROWS },
+    );
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    // one row per key, the last written (an upsert may not touch a row twice)
-    const last = new Map(batch.map((w) => [JSON.stringify([w.instanceId, w.type, w.id]), w]));
-    for (const part of chunk([...last.values()], ROWS)) {
-      try {
-        await grouped(this.db, (trx) =>
-          trx
-            .insertInto('auth_keys')
-            .values(
-              part.map((w) => ({ instance_id: w.instanceId, type: w.type, key_id: w.id, data: w.data })),
-            )
-            .onConflict((oc) =>
-              oc
-                .columns(['instance_id', 'type', 'key_id'])
-                .doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
-            )
-            .execute(),
-        );
-        settle(batch, part);
-      } catch (error) {
-        settle(batch, part, error);
-      }
-    }
+  add(instanceId: string, type: string, id: string, data: string): Promise<void> {
+    return this.batch.add({ instanceId, type, id, data });
   }
 }
 
-/** Tells every write of `batch` whose key is in `part` (the earlier values of a key included). */
-function settle(batch: KeyWrite[], part: KeyWrite[], error?: unknown): void {
-  const keys = new Set(part.map((w) => JSON.stringify([w.instanceId, w.type, w.id])));
-  for (const w of batch) if (keys.has(JSON.stringify([w.instanceId, w.type, w.id]))) w.done(error);
+/** One row per key, the last value written: an upsert may not touch a row twice. */
+function upsertKeys(db: Kysely<Database>, writes: KeyWrite[]) {
+  const last = new Map(writes.map((w) => [JSON.stringify([w.instanceId, w.type, w.id]), w]));
+  return db
+    .insertInto('auth_keys')
+    .values(
+      [...last.values()].map((w) => ({
+        instance_id: w.instanceId,
+        type: w.type,
+        key_id: w.id,
+        data: w.data,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['instance_id', 'type', 'key_id']).doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
+    );
 }

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { TurnBatch } from './turn-batch.ts';
+
+describe('TurnBatch', () => {
+  it('writes what was added in one turn together, and what comes after in a write of its own', async () => {
+    const writes: number[][] = [];
+    const batch = new TurnBatch<number, number>(async (items) => {
+      writes.push(items);
+      return items.map((n) => n * 10);
+    });
+    const first = await Promise.all([batch.add(1), batch.add(2), batch.add(3)]);
+    const later = await batch.add(4);
+    expect(first).toEqual([10, 20, 30]);
+    expect(later).toBe(40);
+    expect(writes).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('writes at most `most` items at a time, each part of its own key apart, in the order they came', async () => {
+    const writes: string[][] = [];
+    const batch = new TurnBatch<string>(
+      async (items) => {
+        writes.push(items);
+        return undefined;
+      },
+      { most: 2, partOf: (item) => item.slice(0, 1) },
+    );
+    await Promise.all(['a1', 'b1', 'a2', 'a3', 'b2'].map((item) => batch.add(item)));
+    expect(writes).toEqual([['a1', 'a2'], ['b1', 'b2'], ['a3']]);
+  });
+
+  it('fails every item of a write that throws, and only those', async () => {
+    const batch = new TurnBatch<string>(
+      async (items) => {
+        if (items.includes('bad')) throw new Error('no');
+        return undefined;
+      },
+      { partOf: (item) => (item === 'fine' ? 'fine' : 'other') },
+    );
+    const outcomes = await Promise.allSettled([batch.add('bad'), batch.add('with it'), batch.add('fine')]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+  });
+
+  it('oneByOne: after a failed write, each item alone, so that only the bad one fails', async () => {
+    const writes: string[][] = [];
+    const batch = new TurnBatch<string, string>(
+      async (items) => {
+        writes.push(items);
+        if (items.includes('bad')) throw new Error(`no: ${items.join()}`);
+        return items.map((item) => item.toUpperCase());
+      },
+      { oneByOne: true },
+    );
+    const outcomes = await Promise.allSettled([batch.add('x'), batch.add('bad'), batch.add('y')]);
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: 'X' },
+      { status: 'rejected', reason: new Error('no: bad') },
+      { status: 'fulfilled', value: 'Y' },
+    ]);
+    expect(writes).toEqual([['x', 'bad', 'y'], ['x'], ['bad'], ['y']]);
+  });
+});
