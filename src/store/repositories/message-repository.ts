@@ -12,6 +12,7 @@ import type {
   StatusCounts,
 } from '../repositories.ts';
 import type { Database, MessagesTable } from '../schema.ts';
+import { TurnBatch } from '../turn-batch.ts';
 import { compiledOnce } from './compiled-once.ts';
 import {
   countByDirectionAndStatus,
@@ -36,7 +37,23 @@ const LIVE_STATUSES: readonly MessageStatus[] = ['queued', 'sending', 'paused'];
 type Query = SelectQueryBuilder<Database, 'messages', MessageRow>;
 
 export class MessageSqlRepository implements MessageRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /**
+   * The sends accepted in one turn of the event loop, inserted by one statement (that commits with
+   * the rest of the turn's writes on SQLite, group-commit.ts). A statement that fails is tried again
+   * row by row, so only the row at fault fails.
+   */
+  private readonly queued: TurnBatch<Insertable<MessagesTable>, MessageRow | undefined>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.queued = new TurnBatch(
+      async (rows) => {
+        const inserted = await grouped(db, (trx) => insertRows(trx, String(rows.length), ...valuesOf(rows)));
+        const byId = new Map(inserted.rows.map((r) => [r.id, r]));
+        return rows.map((r) => byId.get(r.id));
+      },
+      { most: QUEUED_ROWS, oneByOne: true },
+    );
+  }
 
   /**
    * With an idempotency key, `ON CONFLICT DO NOTHING` on (instance, key) settles a race between
@@ -309,12 +326,13 @@ export class MessageSqlRepository implements MessageRepository {
   }
 
   private async insertRow(row: Insertable<MessagesTable>): Promise<Message> {
-    // concurrent accepts commit together on SQLite (group-commit.ts)
-    const { rows } = await translateConflict(row, () =>
-      grouped(this.db, (trx) => insertStatement(trx, '', ...MESSAGE_COLUMNS.map((column) => row[column]))),
+    const inserted = await translateConflict(row, async () =>
+      this.db.isTransaction
+        ? (await insertRows(this.db, '1', ...valuesOf([row]))).rows[0]
+        : this.queued.add(row),
     );
-    if (!rows[0]) throw new Error(`message ${row.id} was not stored`);
-    return toMessage(rows[0]);
+    if (!inserted) throw new Error(`message ${row.id} was not stored`);
+    return toMessage(inserted);
   }
 }
 
@@ -323,16 +341,27 @@ const MESSAGE_COLUMNS = Object.keys(newMessageRow({} as NewMessage, 0)) as Reado
   keyof Insertable<MessagesTable>
 >;
 
-const insertStatement = compiledOnce((db, _: '', ...values: unknown[]) =>
+const valuesOf = (rows: ReadonlyArray<Insertable<MessagesTable>>): unknown[] =>
+  rows.flatMap((row) => MESSAGE_COLUMNS.map((column) => row[column]));
+
+/** `shape` is the number of rows: the values of each row in MESSAGE_COLUMNS' order, one after another. */
+const insertRows = compiledOnce((db, shape: string, ...values: unknown[]) =>
   db
     .insertInto('messages')
     .values(
-      Object.fromEntries(
-        MESSAGE_COLUMNS.map((column, i) => [column, values[i]]),
-      ) as Insertable<MessagesTable>,
+      Array.from(
+        { length: Number(shape) },
+        (_, r) =>
+          Object.fromEntries(
+            MESSAGE_COLUMNS.map((column, i) => [column, values[r * MESSAGE_COLUMNS.length + i]]),
+          ) as Insertable<MessagesTable>,
+      ),
     )
     .returningAll(),
 );
+
+/** Sends accepted in one turn of the event loop, per statement: a compiled statement per count. */
+const QUEUED_ROWS = 100;
 
 /** A unique violation other than the one an insert settles itself, as a conflict error. */
 async function translateConflict<T>(row: Insertable<MessagesTable>, insert: () => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { MessageContent } from '../../../src/domain/message.ts';
+import type { Message, MessageContent } from '../../../src/domain/message.ts';
 import type { ContractContext } from './fixture.ts';
 import { expectCode, unique } from './fixture.ts';
 import { at, chat, inbound, newMessage } from './message-fixture.ts';
@@ -77,6 +77,35 @@ export function messageContract(ctx: () => ContractContext): void {
       messages.insert(newMessage({ instanceId: first.instanceId, waMessageId: first.waMessageId })),
       'ZG_ERR_CONFLICT',
     );
+  });
+
+  it('inserts sends asked for at once, each read back as written; a row at fault fails alone', async () => {
+    const { messages } = ctx().store;
+    const instanceId = unique('i');
+    const taken = newMessage({ instanceId });
+    await messages.insert(taken);
+    const inputs = Array.from({ length: 150 }, (_, n) =>
+      newMessage({ instanceId, content: { text: `at once ${n}` } }),
+    );
+    const outcomes = await Promise.allSettled([
+      ...inputs.slice(0, 70).map((m) => messages.insert(m)),
+      messages.insert(newMessage({ id: taken.id, instanceId })),
+      ...inputs.slice(70).map((m) => messages.insert(m)),
+    ]);
+    const failed = outcomes.splice(70, 1)[0];
+    expect(failed).toMatchObject({ status: 'rejected', reason: { code: 'ZG_ERR_CONFLICT' } });
+    outcomes.forEach((outcome, n) => {
+      expect(outcome.status).toBe('fulfilled');
+      const { message, created } = (outcome as PromiseFulfilledResult<{ message: Message; created: boolean }>)
+        .value;
+      expect(created).toBe(true);
+      expect(message).toMatchObject({
+        id: inputs[n]?.id,
+        content: { text: `at once ${n}` },
+        status: 'queued',
+      });
+    });
+    expect(await messages.countByStatus({ instanceId })).toEqual({ queued: 151 });
   });
 
   it('deduplicates inbound rows by instance and WhatsApp id', async () => {
