@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId, newWaMessageId } from '../domain/ids.ts';
 import type { Instance, InstanceSettings } from '../domain/instance.ts';
 import type { EngineConnection, Notice } from '../engine/engine.ts';
 import { Errors } from '../errors.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
 import type { Logger } from '../observability/logger.ts';
-import { newWaMessageId } from '../outbox/message-service.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { Store } from '../store/repositories.ts';
 
@@ -107,7 +106,7 @@ export class CallHandler {
   /** Queues the text to the caller; one per call, however often the offer is seen. */
   private async answer(instance: Instance, call: CallNotice, text: string): Promise<string> {
     const { message } = await this.store.messages.insert({
-      id: randomUUID(),
+      id: newRowId(),
       instanceId: instance.id,
       tenantId: instance.tenantId,
       waMessageId: newWaMessageId(),

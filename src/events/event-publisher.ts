@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../domain/ids.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/repositories.ts';
 import { eventMatches } from '../webhooks/signing.ts';
@@ -23,7 +23,7 @@ export class EventPublisher {
 
   envelope<K extends GatewayEventName>(event: K, instance: Owner, data: GatewayEventMap[K]): GatewayEvent<K> {
     return {
-      id: randomUUID(),
+      id: newRowId(),
       event,
       instance: { id: instance.id, name: instance.name },
       tenantId: instance.tenantId,
@@ -79,7 +79,7 @@ export class EventPublisher {
       eventMatches(h.events, envelope.event),
     );
     return hooks.map((h) => ({
-      id: randomUUID(),
+      id: newRowId(),
       webhookId: h.id,
       instanceId: envelope.instance.id,
       eventId: envelope.id,

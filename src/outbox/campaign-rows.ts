@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId, newWaMessageId } from '../domain/ids.ts';
 import { Errors, ZapgateError } from '../errors.ts';
 import type { NewMessage } from '../store/repositories.ts';
 import { type CampaignMessage, contentFor } from './campaign-message.ts';
 import { MAX_CAMPAIGN_TEXT, type Vars } from './campaign-template.ts';
 import { chatJidOf } from './message-input.ts';
-import { newWaMessageId } from './message-service.ts';
 
 export const MAX_RECIPIENTS = 10_000;
 
@@ -134,7 +133,7 @@ function rowOf(
 ): NewMessage {
   const startsAt = campaign.startAt?.getTime() ?? Date.now();
   return {
-    id: randomUUID(),
+    id: newRowId(),
     instanceId: campaign.instanceId,
     tenantId: campaign.tenantId,
     waMessageId: newWaMessageId(),

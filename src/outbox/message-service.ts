@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { newRowId, newWaMessageId } from '../domain/ids.ts';
 import { type Instance, isLinked } from '../domain/instance.ts';
 import type { Message, MessageStatus } from '../domain/message.ts';
 import type { Principal } from '../domain/tenant.ts';
@@ -19,9 +19,6 @@ import {
 } from './message-input.ts';
 import type { Outbox } from './outbox.ts';
 import type { SendFeatureOptions } from './send-features.ts';
-
-/** WhatsApp Web's id shape, chosen at insert so a re-send repeats it and recipients drop the copy. */
-export const newWaMessageId = (): string => `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
 
 const FINAL: ReadonlySet<MessageStatus> = new Set([
   'sent',
@@ -82,7 +79,7 @@ export class MessageService {
     input: SendInput,
     idempotencyKey: string | undefined,
   ): Promise<{ message: Message; created: boolean }> {
-    const id = randomUUID();
+    const id = newRowId();
     const media = prepared.media;
     const insert = (messages: Store['messages']) =>
       messages.insert({

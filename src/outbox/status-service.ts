@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId, newWaMessageId } from '../domain/ids.ts';
 import { isLinked } from '../domain/instance.ts';
 import type { Message } from '../domain/message.ts';
 import type { Principal } from '../domain/tenant.ts';
@@ -7,7 +7,6 @@ import type { InstanceService } from '../instances/instance-service.ts';
 import type { Store } from '../store/repositories.ts';
 import { checkedMimetype } from './media-check.ts';
 import { isMediaType } from './message-input.ts';
-import { newWaMessageId } from './message-service.ts';
 import type { Outbox } from './outbox.ts';
 import { prepareStatus, type StatusInput } from './status-input.ts';
 
@@ -38,7 +37,7 @@ export class StatusService {
       const mimetype = await checkedMimetype(prepared.type, media, prepared.content.mimetype);
       if (mimetype) prepared.content.mimetype = mimetype;
     }
-    const id = randomUUID();
+    const id = newRowId();
     const insert = (messages: Store['messages']) =>
       messages.insert({
         id,
