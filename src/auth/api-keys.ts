@@ -12,7 +12,10 @@ export function hashApiKey(key: string): string {
 }
 
 export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(hashApiKey(a), 'hex');
-  const y = Buffer.from(hashApiKey(b), 'hex');
-  return timingSafeEqual(x, y);
+  return sameHash(hashApiKey(a), hashApiKey(b));
+}
+
+/** Two hashApiKey results compared in constant time. */
+export function sameHash(a: string, b: string): boolean {
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }

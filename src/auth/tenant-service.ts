@@ -3,7 +3,7 @@ import type { Principal, Tenant } from '../domain/tenant.ts';
 import { Errors } from '../errors.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Store } from '../store/repositories.ts';
-import { generateApiKey, hashApiKey, sameSecret } from './api-keys.ts';
+import { generateApiKey, hashApiKey, sameHash } from './api-keys.ts';
 import { KeyBoundStreams } from './key-bound-streams.ts';
 
 export interface IssuedKey {
@@ -21,16 +21,22 @@ export class TenantService {
     return new Set(keys.filter((k) => !k.revokedAt).map((k) => k.id));
   });
 
+  /** The admin key's hash, worked out once: every request's key is hashed and compared with it. */
+  private readonly adminHash: string;
+
   constructor(
     private readonly store: Store,
-    private readonly adminKey: string,
+    adminKey: string,
     private readonly instances: () => InstanceService,
-  ) {}
+  ) {
+    this.adminHash = hashApiKey(adminKey);
+  }
 
   async authenticate(presented: string | undefined): Promise<Principal | undefined> {
     if (!presented) return undefined;
-    if (sameSecret(presented, this.adminKey)) return { kind: 'admin' };
-    const record = await this.store.apiKeys.findActiveByHash(hashApiKey(presented));
+    const hash = hashApiKey(presented);
+    if (sameHash(hash, this.adminHash)) return { kind: 'admin' };
+    const record = await this.store.apiKeys.findActiveByHash(hash);
     return record ? { kind: 'tenant', tenantId: record.tenantId, keyId: record.id } : undefined;
   }
 
