@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const Database = createRequire(`${process.cwd()}/package.json`)('better-sqlite3');
-const file = process.env.BENCH_SQL_STATS_FILE;
+const file = process.env.BENCH_SQL_STATS_FILE?.replace('{pid}', String(process.pid));
 const stats = new Map();
 
 function count(sql, started) {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type {
   CommandRecord,
   CommandRepository,
@@ -168,17 +168,28 @@ export class LeaseSqlRepository implements LeaseRepository {
     return Number(n);
   }
 
+  /**
+   * One probe per instance that stops at its first queued row: a `distinct` over the rows read
+   * every queued row of every instance (2.7 ms with 4,000 queued, ten times a second per worker).
+   */
   async withQueuedMessages(instanceIds: string[]): Promise<string[]> {
     if (instanceIds.length === 0) return [];
     const rows = await this.db
-      .selectFrom('messages')
-      .select('instance_id')
-      .distinct()
-      .where('instance_id', 'in', instanceIds)
-      .where('status', '=', 'queued')
-      .where('direction', '=', 'outbound')
+      .selectFrom('instances as i')
+      .select('i.id')
+      .where('i.id', 'in', instanceIds)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('messages as m')
+            .select(sql.lit(1).as('one'))
+            .whereRef('m.instance_id', '=', 'i.id')
+            .where('m.status', '=', 'queued')
+            .where('m.direction', '=', 'outbound'),
+        ),
+      )
       .execute();
-    return rows.map((r) => r.instance_id);
+    return rows.map((r) => r.id);
   }
 }
 

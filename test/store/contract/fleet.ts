@@ -3,7 +3,7 @@ import { openNotifications } from '../../../src/store/notifications.ts';
 import { LeaseLostError } from '../../../src/store/repositories.ts';
 import type { ContractContext } from './fixture.ts';
 import { unique } from './fixture.ts';
-import { newMessage } from './message-fixture.ts';
+import { inbound, newMessage } from './message-fixture.ts';
 
 const at = (ms: number) => new Date(ms);
 
@@ -108,6 +108,27 @@ export function fleetContract(ctx: () => ContractContext): void {
     expect(await messages.claimNext(instance.id, at(t + 2_000), { nodeId: 'stale', epoch })).toBeUndefined();
     const claimed = await messages.claimNext(instance.id, at(t + 2_000), { nodeId: 'fresh', epoch: taken });
     expect(claimed?.status).toBe('sending');
+  });
+
+  it('names the instances of those asked for that have queued outbound rows', async () => {
+    const { leases, messages } = ctx().store;
+    const [queued, sent, received, other] = [
+      await newInstance(),
+      await newInstance(),
+      await newInstance(),
+      await newInstance(),
+    ];
+    await messages.insert(newMessage({ instanceId: queued.id }));
+    await messages.insert(newMessage({ instanceId: queued.id }));
+    await messages.insert(newMessage({ instanceId: sent.id, status: 'sent' }));
+    await messages.insert(inbound({ instanceId: received.id }));
+    await messages.insert(newMessage({ instanceId: other.id }));
+    const asked = [queued.id, sent.id, received.id, unique('missing')];
+    expect(await leases.withQueuedMessages(asked)).toEqual([queued.id]);
+    expect((await leases.withQueuedMessages([other.id, queued.id])).toSorted()).toEqual(
+      [other.id, queued.id].toSorted(),
+    );
+    expect(await leases.withQueuedMessages([])).toEqual([]);
   });
 
   it('a once-per-fleet job is held by one node until its lease runs out', async () => {
