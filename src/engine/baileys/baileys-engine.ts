@@ -7,7 +7,7 @@ import type { AuthStateRepository } from '../../store/repositories.ts';
 import type { EngineConnection, WhatsAppEngine } from '../engine.ts';
 import { BaileysConnection } from './baileys-connection.ts';
 import { mediaDownloader } from './media-download.ts';
-import { loadSqlAuthState } from './sql-auth-state.ts';
+import { loadSqlAuthState, type SqlAuthState } from './sql-auth-state.ts';
 import { enforceStrictSignatures } from './strict-signatures.ts';
 
 export interface WaServerConfig {
@@ -41,6 +41,8 @@ export const serverIdOf = (rootPublicKey: string): string =>
 export class BaileysEngine implements WhatsAppEngine {
   private readonly cipher: CredentialCipher;
   private readonly agent: HttpsAgent | undefined;
+  /** Each instance's auth state of its latest connection, ended before its rows are forgotten. */
+  private readonly authStates = new Map<string, SqlAuthState>();
   readonly serverId: string;
 
   constructor(private readonly options: BaileysEngineOptions) {
@@ -56,7 +58,9 @@ export class BaileysEngine implements WhatsAppEngine {
   }
 
   async connect(instanceId: string): Promise<EngineConnection> {
-    const { state, saveCreds } = await loadSqlAuthState(this.options.authState, instanceId, this.cipher);
+    const authState = await loadSqlAuthState(this.options.authState, instanceId, this.cipher);
+    this.authStates.set(instanceId, authState);
+    const { state, saveCreds } = authState;
     const logger = this.options.logger.child(
       { instanceId, component: 'baileys' },
       { level: this.options.baileysLogLevel },
@@ -89,7 +93,9 @@ export class BaileysEngine implements WhatsAppEngine {
     return connection;
   }
 
-  forget(instanceId: string): Promise<void> {
-    return this.options.authState.clear(instanceId);
+  async forget(instanceId: string): Promise<void> {
+    await this.authStates.get(instanceId)?.end();
+    this.authStates.delete(instanceId);
+    await this.options.authState.clear(instanceId);
   }
 }

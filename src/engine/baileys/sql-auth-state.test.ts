@@ -47,6 +47,21 @@ describe('Baileys auth state in SQL', () => {
     expect(await store.authState.countKeys('inst-1')).toBe(0);
   });
 
+  it('ended, it waits for the writes under way and writes nothing asked for later', async () => {
+    const auth = await loadSqlAuthState(store.authState, 'inst-end', createAuthCipher(undefined));
+    const key = (n: number) => ({ public: Buffer.from([n]), private: Buffer.from([n + 1]) });
+    const inFlight = auth.state.keys.set({ 'pre-key': { '1': key(1) } });
+    await auth.end();
+    // the write asked for before the end has landed by the time end() returns
+    expect(await store.authState.countKeys('inst-end')).toBe(1);
+    await store.authState.clear('inst-end');
+    await auth.state.keys.set({ 'pre-key': { '2': key(2) } });
+    await auth.saveCreds();
+    await inFlight;
+    expect(await store.authState.countKeys('inst-end')).toBe(0);
+    expect(await store.authState.loadCreds('inst-end')).toBeUndefined();
+  });
+
   it('says so when encrypted credentials meet the wrong or no master key', async () => {
     await expect(loadSqlAuthState(store.authState, 'inst-1', createAuthCipher('another'))).rejects.toThrow(
       /MASTER_KEY/,

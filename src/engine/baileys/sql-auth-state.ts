@@ -36,6 +36,17 @@ function revive<T extends keyof SignalDataTypeMap>(type: T, value: unknown): Sig
   return value as SignalDataTypeMap[T];
 }
 
+export interface SqlAuthState {
+  state: AuthenticationState;
+  saveCreds: () => Promise<void>;
+  /**
+   * The credentials are about to be forgotten: waits for the writes under way, and drops any asked
+   * for later. A socket logged out goes on writing for a while (a message it was decrypting, the
+   * credentials of its close), and those writes brought keys back after the delete.
+   */
+  end: () => Promise<void>;
+}
+
 /**
  * Baileys' auth state in SQL: credentials in `auth_creds`, Signal keys in `auth_keys`, scoped by
  * instance. Baileys batches a transaction's writes into one `set`, which is one SQL transaction.
@@ -44,11 +55,18 @@ export async function loadSqlAuthState(
   repo: AuthStateRepository,
   instanceId: string,
   cipher: CredentialCipher,
-): Promise<{ state: AuthenticationState; saveCreds: () => Promise<void> }> {
+): Promise<SqlAuthState> {
   const stored = await repo.loadCreds(instanceId);
   const credsRow: AuthRowRef = { instanceId, kind: 'creds' };
   const creds = stored ? (decode(cipher, stored, credsRow) as AuthenticationCreds) : initAuthCreds();
   const cache = new LRUCache<string, { v: Cached }>({ max: CACHE_ENTRIES });
+  const writing = new Set<Promise<void>>();
+  let ended = false;
+  const track = (write: Promise<void>): Promise<void> => {
+    writing.add(write);
+    write.finally(() => writing.delete(write)).catch(() => undefined);
+    return write;
+  };
   const keys: SignalKeyStore = {
     async get(type, ids) {
       const out: { [id: string]: SignalDataTypeMap[typeof type] } = {};
@@ -69,6 +87,7 @@ export async function loadSqlAuthState(
       return out;
     },
     async set(data: SignalDataSet) {
+      if (ended) return;
       const entries: Array<{ type: string; id: string; value: string | null }> = [];
       for (const [type, byId] of Object.entries(data)) {
         for (const [id, value] of Object.entries(byId ?? {})) {
@@ -79,7 +98,7 @@ export async function loadSqlAuthState(
           });
         }
       }
-      await repo.writeKeys(instanceId, entries);
+      await track(repo.writeKeys(instanceId, entries));
       for (const [type, byId] of Object.entries(data)) {
         for (const [id, value] of Object.entries(byId ?? {}))
           cache.set(`${type}:${id}`, { v: value ?? MISSING });
@@ -88,6 +107,12 @@ export async function loadSqlAuthState(
   };
   return {
     state: { creds, keys },
-    saveCreds: () => repo.saveCreds(instanceId, encode(cipher, creds, credsRow)),
+    saveCreds: async () => {
+      if (!ended) await track(repo.saveCreds(instanceId, encode(cipher, creds, credsRow)));
+    },
+    end: async () => {
+      ended = true;
+      await Promise.allSettled([...writing]);
+    },
   };
 }
