@@ -90,7 +90,7 @@ async function insertFloor() {
   const dir = mkdtempSync(join(tmpdir(), 'zapgate-floor-'));
   onCleanup('the floor database', async () => rmSync(dir, { recursive: true, force: true }));
   const url = `sqlite://${join(dir, 'floor.db')}`;
-  const store = await openStore(url);
+  const store = await openStore(url, { sqliteCheckpointThread: true });
   const instance = await store.instances.create({
     id: randomUUID(),
     tenantId: null,

@@ -71,7 +71,7 @@ async function openBenchStore(dialect: Dialect): Promise<BenchStore> {
     return { store, analyze, close: () => store.close().finally(() => pg.stop()) };
   }
   const dir = mkdtempSync(join(tmpdir(), 'zg-queue-scale-'));
-  const store = await openStore(`sqlite://${join(dir, 'zapgate.db')}`);
+  const store = await openStore(`sqlite://${join(dir, 'zapgate.db')}`, { sqliteCheckpointThread: true });
   return {
     store,
     // the product never runs ANALYZE on SQLite: measured as it runs

@@ -48,7 +48,10 @@ async function statusEvent(tx: Parameters<Parameters<Store['transaction']>[0]>[0
 
 async function oneRun(groupCommit: boolean) {
   const dir = mkdtempSync(join(tmpdir(), 'zg-store-writes-'));
-  const store = await openStore(`sqlite://${join(dir, 'zapgate.db')}`, { sqliteGroupCommit: groupCommit });
+  const store = await openStore(`sqlite://${join(dir, 'zapgate.db')}`, {
+    sqliteGroupCommit: groupCommit,
+    sqliteCheckpointThread: true,
+  });
   try {
     const instances = Array.from({ length: options.senders }, () => randomUUID());
     for (const id of instances)

@@ -92,6 +92,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   });
   const store = await openStore(config.databaseUrl, {
     sqliteSynchronous: config.sqliteSynchronous,
+    sqliteCheckpointThread: true,
     postgresPoolMax: config.databasePoolMax,
   });
   const adminKey = resolveAdminKey(config.apiKey, config.dataDir);

@@ -43,6 +43,12 @@ export interface StoreOptions {
    * per commit. `full`: every commit also waits for the disk (about 0.2 ms each, on the event loop).
    */
   sqliteSynchronous?: 'normal' | 'full';
+  /**
+   * SQLite only: WAL checkpoints on a thread of their own (sqlite-checkpointer.ts), for the
+   * gateway. Off by default: a short-lived store (a CLI, a test's look at the database) lets its
+   * commits checkpoint, as SQLite does, rather than start a thread.
+   */
+  sqliteCheckpointThread?: boolean;
   /** SQLite only: transactions asked for meanwhile commit together (group-commit.ts). Default on. */
   sqliteGroupCommit?: boolean;
   /** PostgreSQL only: the most connections the pool opens (default 10). */
@@ -85,7 +91,10 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     throw error;
   }
   const checkpointer =
-    connection.sqlite && target.dialect === 'sqlite' && target.path !== ':memory:'
+    opts.sqliteCheckpointThread &&
+    connection.sqlite &&
+    target.dialect === 'sqlite' &&
+    target.path !== ':memory:'
       ? SqliteCheckpointer.start(
           connection.sqlite,
           target.path,

@@ -10,8 +10,23 @@ import { eventually } from '../support/http-client.ts';
 const PAGE = 4096;
 const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
+/** A commit of `rows` events of 10 KiB each (about 2.5 pages each). */
+async function bigCommit(store: Store, rows: number): Promise<void> {
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < rows; i++)
+      await tx.events.append({
+        id: `big-${i}`,
+        instanceId: 'i-1',
+        tenantId: null,
+        event: 'message.received',
+        envelope: JSON.stringify({ filler: `${i}`.padEnd(10 * 1024, 'x') }),
+        createdAt: new Date(),
+      });
+  });
+}
+
 /**
- * A file store's WAL is copied back into the database by a thread of its own, not by the commit
+ * The gateway's file store has its WAL copied back into the database by a thread of its own, not by the commit
  * that takes it past SQLite's 1,000 pages (src/store/sqlite-checkpointer.ts): a WAL well short of
  * that is checkpointed too, with no commit after it.
  */
@@ -23,7 +38,7 @@ describe('SQLite checkpoints', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'zg-checkpoints-'));
     file = join(dir, 'zapgate.db');
-    store = await openStore(`sqlite://${file}`);
+    store = await openStore(`sqlite://${file}`, { sqliteCheckpointThread: true });
   });
   afterAll(async () => {
     await store?.close();
@@ -33,17 +48,7 @@ describe('SQLite checkpoints', () => {
   it('checkpoints a WAL of a few hundred pages without another commit, and closes clean', async () => {
     const before = size(file);
     // about 300 pages in one commit: below the writer's own threshold
-    await store.transaction(async (tx) => {
-      for (let i = 0; i < 120; i++)
-        await tx.events.append({
-          id: `big-${i}`,
-          instanceId: 'i-1',
-          tenantId: null,
-          event: 'message.received',
-          envelope: JSON.stringify({ filler: `${i}`.padEnd(10 * 1024, 'x') }),
-          createdAt: new Date(),
-        });
-    });
+    await bigCommit(store, 120);
     expect(size(`${file}-wal`)).toBeGreaterThan(250 * PAGE);
     const grown = await eventually(
       'the database file to hold the commit',
@@ -56,5 +61,18 @@ describe('SQLite checkpoints', () => {
     await store.close();
     // the last connection's close checkpoints and removes the WAL
     expect(size(`${file}-wal`)).toBe(0);
+  });
+
+  it('without the thread (a CLI, say), the commit that takes the WAL past 1,000 pages checkpoints', async () => {
+    const alone = join(dir, 'alone.db');
+    const short = await openStore(`sqlite://${alone}`);
+    try {
+      const before = size(alone);
+      // about 1,250 pages: the commit itself copies them into the file before it returns
+      await bigCommit(short, 500);
+      expect(size(alone) - before).toBeGreaterThan(1_000 * PAGE);
+    } finally {
+      await short.close();
+    }
   });
 });
