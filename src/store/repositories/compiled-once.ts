@@ -116,3 +116,18 @@ function preparable(sql: string, key: string): void {
   if (/(?:select|returning|,)\s+(?:"[^"]+"\.)?\*/i.test(sql))
     throw new Error(`compiledOnce ${key}: a prepared statement must name its columns, not *`);
 }
+
+/**
+ * The rows of an insert compiled once per row count: `values` holds each row's values in
+ * `columns`' order, one row after another (`valuesInOrder` lays them out).
+ */
+export function boundRows<Row>(columns: ReadonlyArray<keyof Row>, values: readonly unknown[]): Row[] {
+  return Array.from(
+    { length: values.length / columns.length },
+    (_, r) => Object.fromEntries(columns.map((column, i) => [column, values[r * columns.length + i]])) as Row,
+  );
+}
+
+/** The values of `rows` as boundRows takes them. */
+export const valuesInOrder = <Row>(columns: ReadonlyArray<keyof Row>, rows: readonly Row[]): unknown[] =>
+  rows.flatMap((row) => columns.map((column) => row[column]));

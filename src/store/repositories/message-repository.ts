@@ -13,7 +13,7 @@ import type {
 } from '../repositories.ts';
 import type { Database, MessagesTable } from '../schema.ts';
 import { TurnBatch } from '../turn-batch.ts';
-import { compiledOnce } from './compiled-once.ts';
+import { boundRows, compiledOnce, valuesInOrder } from './compiled-once.ts';
 import {
   countByDirectionAndStatus,
   countByInstanceAndStatus,
@@ -342,21 +342,13 @@ const MESSAGE_COLUMNS = Object.keys(newMessageRow({} as NewMessage, 0)) as Reado
 >;
 
 const valuesOf = (rows: ReadonlyArray<Insertable<MessagesTable>>): unknown[] =>
-  rows.flatMap((row) => MESSAGE_COLUMNS.map((column) => row[column]));
+  valuesInOrder(MESSAGE_COLUMNS, rows);
 
 /** `shape` is the number of rows: the values of each row in MESSAGE_COLUMNS' order, one after another. */
-const insertRows = compiledOnce((db, shape: string, ...values: unknown[]) =>
+const insertRows = compiledOnce((db, _shape: string, ...values: unknown[]) =>
   db
     .insertInto('messages')
-    .values(
-      Array.from(
-        { length: Number(shape) },
-        (_, r) =>
-          Object.fromEntries(
-            MESSAGE_COLUMNS.map((column, i) => [column, values[r * MESSAGE_COLUMNS.length + i]]),
-          ) as Insertable<MessagesTable>,
-      ),
-    )
+    .values(boundRows<Insertable<MessagesTable>>(MESSAGE_COLUMNS, values))
     .returningAll(),
 );
 

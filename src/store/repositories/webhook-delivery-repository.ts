@@ -10,7 +10,7 @@ import { Errors } from '../../errors.ts';
 import { grouped } from '../group-commit.ts';
 import type { DeliveryStatus, WebhookDelivery, WebhookDeliveryRepository } from '../repositories.ts';
 import type { Database, WebhookDeliveriesTable } from '../schema.ts';
-import { compiledOnce } from './compiled-once.ts';
+import { boundRows, compiledOnce, valuesInOrder } from './compiled-once.ts';
 import { DeliveredBatch } from './delivered-batch.ts';
 import {
   affected,
@@ -73,11 +73,7 @@ const DELIVERY_COLUMNS = Object.keys(
 const insertStatement = compiledOnce((db, _: '', ...values: unknown[]) =>
   db
     .insertInto('webhook_deliveries')
-    .values(
-      Object.fromEntries(
-        DELIVERY_COLUMNS.map((column, i) => [column, values[i]]),
-      ) as Insertable<WebhookDeliveriesTable>,
-    ),
+    .values(boundRows<Insertable<WebhookDeliveriesTable>>(DELIVERY_COLUMNS, values)),
 );
 
 /** An outcome: the columns it sets (`columns`, comma-separated: the shape) on a pending row. */
@@ -178,7 +174,7 @@ export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
     try {
       // one event's one delivery, the usual case, as a statement compiled once
       if (rows.length === 1 && only)
-        await insertStatement(this.db, '', ...DELIVERY_COLUMNS.map((column) => only[column]));
+        await insertStatement(this.db, '', ...valuesInOrder(DELIVERY_COLUMNS, [only]));
       else
         await inTransaction(this.db, async (trx) => {
           for (const part of chunk(rows, BATCH))
