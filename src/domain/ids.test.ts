@@ -15,9 +15,20 @@ describe('ids', () => {
     );
   });
 
-  it('WhatsApp ids have WhatsApp Web’s shape, none twice across refills of the random pool', () => {
+  it('WhatsApp ids have the shape Baileys makes them in, none twice across refills of the random pool', () => {
     const ids = Array.from({ length: 2000 }, newWaMessageId);
-    for (const id of ids) expect(id).toMatch(/^3EB0[0-9A-F]{18}$/);
+    for (const id of ids) expect(id).toMatch(/^3EB0[0-9A-F]{36}$/);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('WhatsApp ids start with the time, so later ones sort after earlier ones', async () => {
+    const before = Date.now();
+    const first = Array.from({ length: 500 }, newWaMessageId);
+    await new Promise((r) => setTimeout(r, 5));
+    const later = newWaMessageId();
+    expect(first.every((id) => id < later)).toBe(true);
+    const stamp = Number.parseInt((first[0] ?? '').slice(4, 16), 16);
+    expect(stamp).toBeGreaterThanOrEqual(before);
+    expect(stamp).toBeLessThanOrEqual(Date.now());
   });
 });
