@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
 type Work = (trx: Kysely<Database>) => Promise<unknown>;
@@ -83,15 +83,20 @@ async function outcomeOf(trx: Kysely<Database>, work: Work): Promise<Outcome> {
   }
 }
 
+/** Built once: a statement built with `sql` is parsed and compiled anew on every run. */
+const SAVEPOINT = CompiledQuery.raw('savepoint zg_job');
+const RELEASE = CompiledQuery.raw('release zg_job');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to zg_job');
+
 async function inSavepoint(trx: Kysely<Database>, work: Work): Promise<Outcome> {
-  await sql`savepoint zg_job`.execute(trx);
+  await trx.executeQuery(SAVEPOINT);
   try {
     const value = await work(trx);
-    await sql`release zg_job`.execute(trx);
+    await trx.executeQuery(RELEASE);
     return { ok: true, value };
   } catch (error) {
-    await sql`rollback to zg_job`.execute(trx);
-    await sql`release zg_job`.execute(trx);
+    await trx.executeQuery(ROLLBACK_TO);
+    await trx.executeQuery(RELEASE);
     return { ok: false, error };
   }
 }

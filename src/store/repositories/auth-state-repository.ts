@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { LeaseLostError } from '../fleet-repositories.ts';
 import type { AuthStateRepository, LeaseFence } from '../repositories.ts';
 import type { Database } from '../schema.ts';
+import { upsertKeyRows } from './auth-key-upsert.ts';
 import { compiledOnce } from './compiled-once.ts';
 import { KeyWriteBatch } from './key-write-batch.ts';
 import { chunk, inTransaction, isPostgres } from './shared.ts';
@@ -106,33 +107,12 @@ export class AuthStateSqlRepository implements AuthStateRepository {
   }
 }
 
-/** One key written, the usual case (a Signal session after each message), compiled once. */
-const upsertKey = compiledOnce((db, _: '', instanceId: string, type: string, keyId: string, data: string) =>
-  db
-    .insertInto('auth_keys')
-    .values({ instance_id: instanceId, type, key_id: keyId, data })
-    .onConflict((oc) =>
-      oc.columns(['instance_id', 'type', 'key_id']).doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
-    ),
-);
-
 async function upsertKeys(trx: Kysely<Database>, instanceId: string, writes: KeyEntry[]): Promise<void> {
-  const [only] = writes;
-  if (writes.length === 1 && only) {
-    await upsertKey(trx, '', instanceId, only.type, only.id, only.value ?? '');
-    return;
-  }
-  for (const part of chunk(writes, BATCH)) {
-    await trx
-      .insertInto('auth_keys')
-      .values(part.map((e) => ({ instance_id: instanceId, type: e.type, key_id: e.id, data: e.value ?? '' })))
-      .onConflict((oc) =>
-        oc
-          .columns(['instance_id', 'type', 'key_id'])
-          .doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
-      )
-      .execute();
-  }
+  for (const part of chunk(writes, BATCH))
+    await upsertKeyRows(
+      trx,
+      part.map((e) => ({ instance_id: instanceId, type: e.type, key_id: e.id, data: e.value ?? '' })),
+    );
 }
 
 async function deleteKeys(
@@ -156,14 +136,18 @@ async function deleteKeys(
  * row is read under a share lock (PostgreSQL), so a takeover waits for this write to commit, and
  * a write that comes after a takeover fails. On SQLite the transaction itself is the lock.
  */
-async function holdOrThrow(trx: Kysely<Database>, instanceId: string, fence: LeaseFence | undefined) {
-  if (!fence) return;
-  let query = trx
+const leaseHeld = compiledOnce((db, _: '', instanceId: string, nodeId: string, epoch: number) => {
+  const query = db
     .selectFrom('instances')
     .select('id')
     .where('id', '=', instanceId)
-    .where('owner', '=', fence.nodeId)
-    .where('lease_epoch', '=', fence.epoch);
-  if (isPostgres(trx)) query = query.forShare();
-  if (!(await query.executeTakeFirst())) throw new LeaseLostError(instanceId);
+    .where('owner', '=', nodeId)
+    .where('lease_epoch', '=', epoch);
+  return isPostgres(db) ? query.forShare() : query;
+});
+
+async function holdOrThrow(trx: Kysely<Database>, instanceId: string, fence: LeaseFence | undefined) {
+  if (!fence) return;
+  const { rows } = await leaseHeld(trx, '', instanceId, fence.nodeId, fence.epoch);
+  if (rows.length === 0) throw new LeaseLostError(instanceId);
 }

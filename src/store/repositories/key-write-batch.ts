@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { grouped } from '../group-commit.ts';
 import type { Database } from '../schema.ts';
 import { TurnBatch } from '../turn-batch.ts';
+import { upsertKeyRows } from './auth-key-upsert.ts';
 
 interface KeyWrite {
   instanceId: string;
@@ -24,7 +25,7 @@ export class KeyWriteBatch {
   constructor(db: Kysely<Database>) {
     this.batch = new TurnBatch(
       async (writes) => {
-        await grouped(db, (trx) => upsertKeys(trx, writes).execute());
+        await grouped(db, (trx) => upsertKeys(trx, writes));
         return undefined;
       },
       { most: ROWS },
@@ -37,19 +38,10 @@ export class KeyWriteBatch {
 }
 
 /** One row per key, the last value written: an upsert may not touch a row twice. */
-function upsertKeys(db: Kysely<Database>, writes: KeyWrite[]) {
+function upsertKeys(db: Kysely<Database>, writes: KeyWrite[]): Promise<void> {
   const last = new Map(writes.map((w) => [JSON.stringify([w.instanceId, w.type, w.id]), w]));
-  return db
-    .insertInto('auth_keys')
-    .values(
-      [...last.values()].map((w) => ({
-        instance_id: w.instanceId,
-        type: w.type,
-        key_id: w.id,
-        data: w.data,
-      })),
-    )
-    .onConflict((oc) =>
-      oc.columns(['instance_id', 'type', 'key_id']).doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
-    );
+  return upsertKeyRows(
+    db,
+    [...last.values()].map((w) => ({ instance_id: w.instanceId, type: w.type, key_id: w.id, data: w.data })),
+  );
 }
