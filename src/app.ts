@@ -28,6 +28,7 @@ import { createHttpServer, registerApi, registerOperatorRoutes } from './http/ht
 import { InboundHandler } from './inbound/inbound-handler.ts';
 import { InstanceService } from './instances/instance-service.ts';
 import { LinkWait } from './instances/link-wait.ts';
+import { RecentInstances } from './instances/recent-instances.ts';
 import { HttpLatency } from './observability/http-latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
@@ -111,6 +112,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
   let delivery: DeliveryWorker | undefined;
   const events = new EventPublisher(store, bus, logger, () => delivery?.wake());
   const chatEvents = new ChatEvents(store, events, logger);
+  const recent = new RecentInstances(bus);
   parts.push({ start: () => {}, stop: () => chatEvents.stop() });
 
   let sessions: SessionControl;
@@ -136,6 +138,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
         metrics,
         engine: overrides.engine,
         cipher: await openCredentialCipher(store, config.masterKey, logger),
+        recent,
       },
       role === 'worker' ? (id) => keeper?.fence(id) : undefined,
     );
@@ -218,7 +221,7 @@ export async function buildApp(config: Readonly<Config>, overrides: GatewayOverr
     }
   }
 
-  const instances = new InstanceService(store, sessions, config.maxInstances);
+  const instances = new InstanceService(store, sessions, config.maxInstances, recent);
   const tenants = new TenantService(store, adminKey.key, () => instances);
   const messages = new MessageService(store, instances, sessions, outbox, bus, {
     linkPreviews: config.linkPreviews,
@@ -322,6 +325,8 @@ interface OwnerDeps {
   engine: WhatsAppEngine | undefined;
   /** Seals credentials under MASTER_KEY (the database's derivation, legacy rows upgraded). */
   cipher: CredentialCipher;
+  /** Told of every write of the sessions to an instance row. */
+  recent: RecentInstances;
 }
 
 /** What a process that owns instances runs: the engine, their sessions, senders and receivers. */
@@ -383,7 +388,7 @@ function buildOwnerSide(
       },
     },
     engine,
-    instances: lease ? fencedInstances(store.instances, lease) : store.instances,
+    instances: deps.recent.watching(lease ? fencedInstances(store.instances, lease) : store.instances),
     instanceEvents: store.instanceEvents,
     events,
     logger,

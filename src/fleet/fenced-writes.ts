@@ -45,6 +45,14 @@ export function fencedInstances(
     const lease = leaseOf(id);
     return lease ? repo.update(id, patch, lease) : undefined;
   };
+  return withUpdate(repo, update);
+}
+
+/** `repo` with its `update` replaced, every other method its own. */
+export function withUpdate(
+  repo: InstanceRepository,
+  update: InstanceRepository['update'],
+): InstanceRepository {
   return new Proxy(repo, {
     get(target, key) {
       if (key === 'update') return update;

@@ -11,6 +11,7 @@ import { Errors } from '../errors.ts';
 import type { SessionControl } from '../sessions/session-control.ts';
 import type { Store } from '../store/repositories.ts';
 import { checkedMetadata } from './instance-annotations.ts';
+import type { RecentInstances } from './recent-instances.ts';
 
 const scopeOf = (p: Principal): string | undefined => (p.kind === 'tenant' ? p.tenantId : undefined);
 
@@ -20,6 +21,7 @@ export class InstanceService {
     private readonly store: Store,
     private readonly sessions: SessionControl,
     private readonly maxInstances: number,
+    private readonly recent?: RecentInstances,
   ) {}
 
   /** Called with the merged settings before they are saved; throwing refuses them. */
@@ -37,6 +39,19 @@ export class InstanceService {
         : await this.store.instances.findByIdOrName(idOrName, scope === undefined ? null : scope);
     if (!found || (scope !== undefined && found.tenantId !== scope))
       throw Errors.notFound(`instance ${idOrName}`);
+    return found;
+  }
+
+  /**
+   * `find` for a send: a linked instance read in the last second may answer (RecentInstances), a
+   * look-up on every accepted send being an eighth of accepting.
+   */
+  async findForSend(principal: Principal, idOrName: string): Promise<Instance> {
+    const scope = scopeOf(principal);
+    const recent = this.recent?.get(scope, idOrName);
+    if (recent) return recent;
+    const found = await this.find(principal, idOrName);
+    this.recent?.keep(scope, idOrName, found);
     return found;
   }
 
@@ -125,12 +140,14 @@ export class InstanceService {
       ...(patch.label === undefined ? {} : { label: patch.label }),
       ...(metadata === undefined ? {} : { metadata }),
     });
+    this.recent?.forget(instance.id);
     if (updated) this.onUpdated?.(updated);
     return updated ?? instance;
   }
 
   async remove(principal: Principal, idOrName: string): Promise<void> {
     const instance = await this.find(principal, idOrName);
+    this.recent?.forget(instance.id);
     await this.sessions.remove(instance);
     // everything that belongs to the instance, in one transaction: all of it goes or none does
     await this.store.transaction(async (tx) => {
@@ -152,6 +169,7 @@ export class InstanceService {
     action: 'start' | 'stop' | 'restart' | 'logout',
   ): Promise<Instance> {
     const instance = await this.find(principal, idOrName);
+    this.recent?.forget(instance.id);
     if (action === 'stop') await this.sessions.stop(instance);
     else if (action === 'logout') await this.sessions.logout(instance);
     else await this.sessions.start(instance); // start and restart both (re)open the socket

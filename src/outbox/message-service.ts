@@ -47,7 +47,7 @@ export class MessageService {
     input: SendInput,
     options: { idempotencyKey?: string; upload?: Buffer } = {},
   ): Promise<{ message: Message; created: boolean }> {
-    const instance = await this.instances.find(principal, idOrName);
+    const instance = await this.instances.findForSend(principal, idOrName);
     const forward = input.type === 'forward';
     const prepared = forward ? undefined : prepareMessage(input, options.upload, this.features);
     const chatJid = prepared?.chatJid ?? chatJidOf(input.to);

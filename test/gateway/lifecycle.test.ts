@@ -108,11 +108,21 @@ for (const dialect of DIALECTS) {
       await waitForStatus(gw.api, 'shop', 'connected', 20_000);
     });
 
-    it('goes logged_out when the phone unlinks it, then links again with a new QR', async () => {
+    it('goes logged_out when the phone unlinks it, refuses sends from then on, then links again with a new QR', async () => {
       const shop = (await gw.api.get<InstanceJson>('/api/v1/instances/shop')).body;
+      const send = () =>
+        gw.api.request<{ error?: { code: string } }>('POST', '/api/v1/instances/shop/messages', {
+          to: String(shop.phone),
+          type: 'text',
+          text: 'a note to self',
+        });
+      // the send path keeps a linked instance for a second: the logout must reach it at once
+      expect((await send()).status).toBe(202);
       await simPost(`/accounts/${shop.phone}/logout`, {});
       const out = await waitForStatus(gw.api, 'shop', 'logged_out');
       expect(out.lastError).toMatch(/401/);
+      const refused = await send();
+      expect([refused.status, refused.body.error?.code]).toEqual([409, 'ZG_ERR_NOT_LINKED']);
       await gw.api.post('/api/v1/instances/shop/start');
       const relinked = await linkByQr(gw.api, sim.info.adminUrl, shop.id, String(shop.phone));
       expect(relinked.phone).toBe(shop.phone);
