@@ -58,4 +58,40 @@ describe('TurnBatch', () => {
     ]);
     expect(writes).toEqual([['x', 'bad', 'y'], ['x'], ['bad'], ['y']]);
   });
+  it('serial: one write at a time, what is added meanwhile going together in the next', async () => {
+    const writes: number[][] = [];
+    let running = 0;
+    let overlapped = false;
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const batch = new TurnBatch<number, number>(
+      async (items) => {
+        running++;
+        overlapped ||= running > 1;
+        writes.push(items);
+        if (items[0] === 1) await held;
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        return items;
+      },
+      { serial: true },
+    );
+    const first = batch.add(1);
+    await new Promise((r) => setTimeout(r, 1));
+    // added while the first write is held, over several turns of the event loop
+    const meanwhile: Array<Promise<number>> = [batch.add(2)];
+    await new Promise((r) => setImmediate(r));
+    meanwhile.push(batch.add(3));
+    await new Promise((r) => setTimeout(r, 10));
+    meanwhile.push(batch.add(4));
+    expect(writes).toEqual([[1]]);
+    release();
+    expect(await Promise.all([first, ...meanwhile])).toEqual([1, 2, 3, 4]);
+    expect(writes).toEqual([[1], [2, 3, 4]]);
+    expect(overlapped).toBe(false);
+    expect(await batch.add(5)).toBe(5);
+    expect(writes).toEqual([[1], [2, 3, 4], [5]]);
+  });
 });

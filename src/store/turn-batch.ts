@@ -5,6 +5,11 @@ export interface TurnBatchOptions<T> {
   most?: number;
   /** A write of several items that fails is tried again item by item, so only the bad one fails. */
   oneByOne?: boolean;
+  /**
+   * One write at a time: items added while one runs wait for it and go together in the next, so
+   * the batches grow with the load (a group commit) rather than overlapping.
+   */
+  serial?: boolean;
 }
 
 interface Pending<T, R> {
@@ -21,6 +26,7 @@ interface Pending<T, R> {
  */
 export class TurnBatch<T, R = void> {
   private pending: Array<Pending<T, R>> = [];
+  private flushing = false;
 
   constructor(
     private readonly write: (items: T[]) => Promise<R[] | undefined>,
@@ -30,14 +36,24 @@ export class TurnBatch<T, R = void> {
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => void this.flush());
+      if (this.pending.length === 1 && !this.flushing) setImmediate(() => void this.flush());
     });
   }
 
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
-    for (const part of this.partsOf(batch)) await this.writePart(part, this.options.oneByOne === true);
+    if (!this.options.serial) {
+      for (const part of this.partsOf(batch)) await this.writePart(part, this.options.oneByOne === true);
+      return;
+    }
+    this.flushing = true;
+    try {
+      for (const part of this.partsOf(batch)) await this.writePart(part, this.options.oneByOne === true);
+    } finally {
+      this.flushing = false;
+      if (this.pending.length > 0) setImmediate(() => void this.flush());
+    }
   }
 
   /** The batch in parts, in the order their first items came; each item's key keeps its order. */
