@@ -9,12 +9,12 @@ import type { Store } from '../store/repositories.ts';
 import { TurnBatch } from '../store/turn-batch.ts';
 import { present, type SenderDeps, SenderLoop } from './sender-loop.ts';
 
+type Change = (messages: Store['messages']) => Promise<Message[]>;
+
 /**
  * The sender loops of this process, one per connected instance, and the receipts that move sent
  * rows forward. Session hooks attach and detach connections; enqueueing wakes a loop.
  */
-type Change = (messages: Store['messages']) => Promise<Message[]>;
-
 export class Outbox {
   private readonly loops = new Map<string, SenderLoop>();
   /**

@@ -43,17 +43,12 @@ export class TurnBatch<T, R = void> {
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
-    if (!this.options.serial) {
-      for (const part of this.partsOf(batch)) await this.writePart(part, this.options.oneByOne === true);
-      return;
-    }
-    this.flushing = true;
-    try {
-      for (const part of this.partsOf(batch)) await this.writePart(part, this.options.oneByOne === true);
-    } finally {
-      this.flushing = false;
-      if (this.pending.length > 0) setImmediate(() => void this.flush());
-    }
+    this.flushing = this.options.serial === true;
+    for (const part of this.partsOf(batch)) await this.writePart(part, this.options.oneByOne === true);
+    if (!this.flushing) return;
+    this.flushing = false;
+    // what was added meanwhile waited for this write
+    if (this.pending.length > 0) setImmediate(() => void this.flush());
   }
 
   /** The batch in parts, in the order their first items came; each item's key keeps its order. */
