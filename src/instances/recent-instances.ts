@@ -11,10 +11,11 @@ const MOST = 10_000;
 /**
  * Linked instances as read in the last second, for the send path: every accepted send looked its
  * instance up again (35 µs under load, an eighth of accepting). An instance is forgotten when this
- * process's sessions write its row (`watching`), when the `instance.status` event comes (in a
- * fleet's API, from the event log), and when this process renames, reconfigures or removes it; an instance not linked is never kept,
- * so one that has just linked is read afresh. What a second's staleness can let through, a send
- * accepted just after a logout elsewhere, is the race a send and a logout always had.
+ * process's sessions write its row (`watching`), when its `instance.status` event comes (in a
+ * fleet's API, from the event log), and when this process edits, removes, starts, stops or logs it
+ * out. An instance not linked is never kept, so one that has just linked is read afresh. What a
+ * second's staleness can let through, a send accepted just after a logout elsewhere, is the race a
+ * send and a logout always had.
  */
 export class RecentInstances {
   private readonly entries = new Map<string, { instance: Instance; until: number }>();

@@ -5,11 +5,11 @@ import { refusalMessage } from '../domain/wa-refusal.ts';
 import type { EngineConnection, StatusEvent } from '../engine/engine.ts';
 import type { GatewayEvent } from '../events/event-map.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
-import type { Store } from '../store/repositories.ts';
 import { TurnBatch } from '../store/turn-batch.ts';
 import { present, type SenderDeps, SenderLoop } from './sender-loop.ts';
 
-type Change = (messages: Store['messages']) => Promise<Message[]>;
+/** A status change and the rows it changed, as a sender loop records it. */
+type Change = Parameters<SenderDeps['record']>[0];
 
 /**
  * The sender loops of this process, one per connected instance, and the receipts that move sent
@@ -71,7 +71,6 @@ export class Outbox {
   private async recordAll(changes: Change[]): Promise<Message[][]> {
     const results: Message[][] = [];
     const announce = await this.deps.store.transaction(async (tx) => {
-      results.length = 0;
       const envelopes: GatewayEvent[] = [];
       for (const change of changes) {
         const changed = await change(tx.messages);

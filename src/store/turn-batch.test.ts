@@ -62,6 +62,10 @@ describe('TurnBatch', () => {
     const writes: number[][] = [];
     let running = 0;
     let overlapped = false;
+    let started: () => void = () => {};
+    const firstStarted = new Promise<void>((r) => {
+      started = r;
+    });
     let release: () => void = () => {};
     const held = new Promise<void>((r) => {
       release = r;
@@ -71,7 +75,10 @@ describe('TurnBatch', () => {
         running++;
         overlapped ||= running > 1;
         writes.push(items);
-        if (items[0] === 1) await held;
+        if (items[0] === 1) {
+          started();
+          await held;
+        }
         await new Promise((r) => setTimeout(r, 5));
         running--;
         return items;
@@ -79,7 +86,7 @@ describe('TurnBatch', () => {
       { serial: true },
     );
     const first = batch.add(1);
-    await new Promise((r) => setTimeout(r, 1));
+    await firstStarted;
     // added while the first write is held, over several turns of the event loop
     const meanwhile: Array<Promise<number>> = [batch.add(2)];
     await new Promise((r) => setImmediate(r));
