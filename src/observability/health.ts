@@ -62,15 +62,17 @@ export async function detailedHealth(deps: HealthDeps): Promise<DetailedHealth> 
 }
 
 async function readCounts(store: HealthDeps['store']) {
-  const [instances, byStatus, oldest] = await Promise.all([
+  const [instances, queuedByInstance, oldest] = await Promise.all([
     store.instances.list(),
-    store.messages.countByStatus({}),
+    store.messages.countQueuedByInstance(),
     store.messages.oldestQueuedAt(),
   ]);
+  let queued = 0;
+  for (const count of queuedByInstance.values()) queued += count;
   return {
     instances: tallyInstances(instances.map((i) => i.status)),
     queues: {
-      queued: byStatus.queued ?? 0,
+      queued,
       oldestQueuedAgeMs: oldest ? Math.max(0, Date.now() - oldest.getTime()) : null,
     },
   };

@@ -24,10 +24,7 @@ function fakeStore(options: { fail?: boolean } = {}) {
         { direction: 'outbound', status: 'sent', count: 7 },
         { direction: 'outbound', status: 'queued', count: 2 },
       ],
-      countByInstanceAndStatus: async () => [
-        { instanceId: 'i-1', status: 'queued', count: 2 },
-        { instanceId: 'i-1', status: 'sent', count: 7 },
-      ],
+      countQueuedByInstance: async () => new Map([['i-1', 2]]),
     },
   };
   return { store: store as unknown as Pick<Store, 'instances' | 'messages'>, reads };

@@ -164,13 +164,11 @@ export class Metrics {
   private async read(): Promise<StoreSnapshot | undefined> {
     const { instances, messages } = this.deps.store;
     try {
-      const [all, byDirection, byInstance] = await Promise.all([
+      const [all, byDirection, queuedByInstance] = await Promise.all([
         instances.list(),
         messages.countByDirectionAndStatus({}),
-        messages.countByInstanceAndStatus(),
+        messages.countQueuedByInstance(),
       ]);
-      const queuedByInstance = new Map<string, number>();
-      for (const r of byInstance) if (r.status === 'queued') queuedByInstance.set(r.instanceId, r.count);
       return {
         instances: all.map((i) => ({ id: i.id, status: i.status })),
         messages: byDirection,

@@ -60,8 +60,7 @@ function fakeStore(calls: Array<[string, unknown]> = []) {
         calls.push(['latest', { filter, limit }]);
         return [];
       },
-      countByStatus: async () => ({ queued: 2, sent: 5 }),
-      countByInstanceAndStatus: async () => [{ instanceId: 'a', status: 'queued' as const, count: 2 }],
+      countQueuedByInstance: async () => new Map([['a', 2]]),
       oldestQueuedAt: async () => new Date(Date.now() - 1_500),
     },
   };

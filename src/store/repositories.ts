@@ -260,6 +260,8 @@ export interface MessageRepository {
     campaignId?: string;
     tenantId?: string | null;
   }): Promise<StatusCounts>;
+  /** Queued rows per instance, instances without any absent (health, metrics). */
+  countQueuedByInstance(): Promise<Map<string, number>>;
   /** Per instance counts by status (for the queue view), optionally limited to a tenant. */
   countByInstanceAndStatus(
     tenantId?: string | null,

@@ -10,6 +10,7 @@ import * as chatsContacts from './008-chats-contacts.ts';
 import * as masterKey from './009-master-key.ts';
 import * as instanceLabels from './011-instance-labels.ts';
 import * as queuedTimingIndexes from './012-queued-timing-indexes.ts';
+import * as outboxStatusIndexes from './013-outbox-status-indexes.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -24,4 +25,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '009-master-key': masterKey,
   '011-instance-labels': instanceLabels,
   '012-queued-timing-indexes': queuedTimingIndexes,
+  '013-outbox-status-indexes': outboxStatusIndexes,
 };

@@ -8,6 +8,7 @@ import type {
   NodeRepository,
 } from '../repositories.ts';
 import type { CommandsTable, Database } from '../schema.ts';
+import { hasStatus } from './message-rows.ts';
 import { affected, toDate } from './shared.ts';
 
 /** Statuses a worker does not take an instance in: it waits for the operator or a new link. */
@@ -184,7 +185,7 @@ export class LeaseSqlRepository implements LeaseRepository {
             .selectFrom('messages as m')
             .select(sql.lit(1).as('one'))
             .whereRef('m.instance_id', '=', 'i.id')
-            .where('m.status', '=', 'queued')
+            .where(hasStatus('queued', 'm.status'))
             .where('m.direction', '=', 'outbound'),
         ),
       )

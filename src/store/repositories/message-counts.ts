@@ -3,7 +3,7 @@ import type { MessageDirection, MessageStatus } from '../../domain/message.ts';
 import type { DirectionStatusCount, MessageCountFilter, StatusCounts } from '../repositories.ts';
 import type { Database } from '../schema.ts';
 import { compiledOnce } from './compiled-once.ts';
-import { SENT_STATUSES } from './message-rows.ts';
+import { hasStatus, SENT_STATUSES } from './message-rows.ts';
 import { toDate } from './shared.ts';
 
 /** The read-only counting queries of `MessageSqlRepository` (queue view, daily cap, metrics). */
@@ -57,6 +57,21 @@ export async function countByStatus(
   const counts: StatusCounts = {};
   for (const row of rows) counts[row.status as MessageStatus] = Number(row.n);
   return counts;
+}
+
+/**
+ * Queued rows per instance, ordered by instance id: from the partial index of queued rows alone, so
+ * it costs what the outbox holds, not the history (the health check and every metrics scrape).
+ */
+export async function countQueuedByInstance(db: Kysely<Database>): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['instance_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where(hasStatus('queued'))
+    .groupBy('instance_id')
+    .orderBy('instance_id')
+    .execute();
+  return new Map(rows.map((r) => [r.instance_id, Number(r.n)]));
 }
 
 /** Ordered by instance id, then status. */

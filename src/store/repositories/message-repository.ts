@@ -18,13 +18,14 @@ import {
   countByDirectionAndStatus,
   countByInstanceAndStatus,
   countByStatus,
+  countQueuedByInstance,
   countSentSince,
   countSince,
   type InstanceStatusCount,
   oldestQueuedAt,
 } from './message-counts.ts';
 import { countFailedSince, latestMessages } from './message-recent.ts';
-import { type MessageRow, newMessageRow, type ReceiptStatus, toMessage } from './message-rows.ts';
+import { hasStatus, type MessageRow, newMessageRow, type ReceiptStatus, toMessage } from './message-rows.ts';
 import * as outbox from './outbox-transitions.ts';
 import { affected, chunk, decodeCursor, encodeCursor, inTransaction, isUniqueViolation } from './shared.ts';
 
@@ -225,7 +226,8 @@ export class MessageSqlRepository implements MessageRepository {
     let query = this.selectAll().where('instance_id', '=', instanceId);
     if (filter.direction) query = query.where('direction', '=', filter.direction);
     if (filter.chatJid) query = query.where('chat_jid', '=', filter.chatJid);
-    if (filter.status) query = query.where('status', '=', filter.status);
+    // written in: an instance's queued, sending and failed rows each have a partial index
+    if (filter.status) query = query.where(hasStatus(filter.status));
     if (filter.type) query = query.where('type', '=', filter.type);
     if (filter.campaignId) query = query.where('campaign_id', '=', filter.campaignId);
     if (filter.before) query = query.where('created_at', '<', filter.before.getTime());
@@ -250,6 +252,10 @@ export class MessageSqlRepository implements MessageRepository {
     tenantId?: string | null;
   }): Promise<StatusCounts> {
     return countByStatus(this.db, filter);
+  }
+
+  countQueuedByInstance(): Promise<Map<string, number>> {
+    return countQueuedByInstance(this.db);
   }
 
   countByInstanceAndStatus(tenantId?: string | null): Promise<InstanceStatusCount[]> {

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import {
   type Message,
   type MessageContent,
@@ -47,6 +47,15 @@ true satisfies Exclude<keyof MessageRow, (typeof MESSAGE_ROW_COLUMNS)[number]> e
 /** Statuses a receipt can move a row to, and the ones that already count as sent. */
 export type ReceiptStatus = 'sent' | 'delivered' | 'read' | 'played';
 export const SENT_STATUSES: readonly ReceiptStatus[] = ['sent', 'delivered', 'read', 'played'];
+
+/**
+ * `status = '<status>'` with the status written into the SQL, not bound: SQLite chooses a
+ * statement's indexes when it prepares it, and uses a partial index only when the statement's
+ * WHERE holds the index's own condition (migration 013: the queued, sending and failed rows). A
+ * compiledOnce statement writes its constants in by itself; this is for the others.
+ */
+export const hasStatus = (status: MessageStatus, column: 'status' | 'm.status' = 'status') =>
+  sql<boolean>`${sql.ref(column)} = ${sql.lit(status)}`;
 
 /** Code of rows that expired in the outbox before they could be sent. */
 export const EXPIRED_CODE = 'ZG_ERR_EXPIRED';

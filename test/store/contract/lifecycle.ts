@@ -18,6 +18,7 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '009-master-key',
       '011-instance-labels',
       '012-queued-timing-indexes',
+      '013-outbox-status-indexes',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();

@@ -274,6 +274,42 @@ export function messageContract(ctx: () => ContractContext): void {
     expect(tenantless.some((r) => r.instanceId === b)).toBe(false);
   });
 
+  it('counts the queued rows of each instance, which leave the count when claimed', async () => {
+    const { messages } = ctx().store;
+    const [a, b, c] = [unique('a'), unique('b'), unique('c')];
+    const first = await messages.insert(newMessage({ instanceId: a }));
+    await messages.insert(newMessage({ instanceId: a }));
+    await messages.insert(newMessage({ instanceId: b }));
+    await messages.insert(newMessage({ instanceId: c, status: 'failed' }));
+    const counts = await messages.countQueuedByInstance();
+    expect([a, b, c].map((id) => counts.get(id))).toEqual([2, 1, undefined]);
+    expect(await messages.claim(first.message.id, new Date())).toBe(true);
+    expect((await messages.countQueuedByInstance()).get(a)).toBe(1);
+    await messages.markSent(first.message.id, new Date());
+    expect((await messages.countQueuedByInstance()).get(a)).toBe(1);
+  });
+
+  it('lists the rows of one status as they move through the outbox', async () => {
+    const { messages } = ctx().store;
+    const instanceId = unique('i');
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await messages.insert(newMessage({ instanceId }))).message.id);
+    const [one, two] = ids as [string, string, string];
+    const listed = async (status: 'queued' | 'sending' | 'sent' | 'failed') =>
+      (await messages.list(instanceId, { limit: 10, status })).items.map((m) => m.id);
+    expect(await listed('queued')).toEqual([...ids].reverse());
+    await messages.claim(one, new Date());
+    await messages.claim(two, new Date());
+    await messages.markFailed(two, 'ZG_ERR_TEST', 'refused', new Date());
+    expect(await listed('queued')).toEqual([ids[2]]);
+    expect(await listed('sending')).toEqual([one]);
+    expect(await listed('failed')).toEqual([two]);
+    await messages.markSent(one, new Date());
+    expect(await listed('sending')).toEqual([]);
+    expect(await listed('sent')).toEqual([one]);
+    expect(await messages.requeueSending(instanceId)).toBe(0);
+  });
+
   it('counts by direction and status, per instance and tenant', async () => {
     const { messages } = ctx().store;
     const tenantId = unique('t');
