@@ -1,45 +1,50 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * `messages_instance_status_idx` (instance, status, seq) held every row, so every status change
- * moved its entry: the claim, `sent`, then each receipt. Its readers only ever ask for rows still
- * queued (the sending loop's walk, fleet wake-ups, queue counts) or being sent (the daily cap, crash
- * recovery), or, rarely, for one status of an instance's history. Three partial indexes answer
- * them: queued rows (an entry at insert, gone at the claim), rows being sent (from the claim to
- * `sent`) and failed rows (an entry only when a send fails). A sent message's receipts then write
- * no entry at all: the WAL frames per message from claim to `read`, 15.3 with the old index and
- * 8.5 with these (bench/RESULTS.md).
+ * Indexes that hold a row only while it is in the state their readers ask for, so that a status
+ * change writes as few index entries as it can. Before, every status change moved a row's entry in
+ * `messages_instance_status_idx` (instance, status, seq), which held every row, and the claim
+ * rewrote its entry in `messages_chat_active_idx` (queued and sending rows of a chat). Now:
  *
- * Both are usable only when the status is written into the statement, not bound (SQLite plans a
- * statement when it is prepared; PostgreSQL reuses a generic plan): see `isQueued` and
- * `compiledOnce`.
+ * | index                      | rows          | read by                                          |
+ * | -------------------------- | ------------- | ------------------------------------------------ |
+ * | messages_queued_idx        | queued        | the sending loop's walk, fleet wake-ups, counts  |
+ * | messages_chat_queued_idx   | queued        | the walk's per-chat order: older queued rows     |
+ * | messages_sending_idx       | being sent    | the per-chat order, the daily cap, crash recovery |
+ * | messages_failed_idx        | failed        | an instance's history of one status              |
+ *
+ * A row enters two at insert, leaves them for one at the claim, and leaves that at `sent`; its
+ * receipts write no entry of any. WAL frames per message from claim to `read`: 15.3 before, 5.4
+ * after (with sent_at left out of a receipt's SET, outbox-transitions.ts; bench/RESULTS.md).
+ *
+ * SQLite uses a partial index only when the statement's WHERE holds the index's condition as
+ * written, so readers write the status in rather than bind it (`hasStatus`, `compiledOnce`).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('messages_instance_status_idx').execute();
-  await db.schema
-    .createIndex('messages_queued_idx')
-    .on('messages')
-    .columns(['instance_id', 'seq'])
-    .where(sql<boolean>`status = 'queued'`)
-    .execute();
-  await db.schema
-    .createIndex('messages_sending_idx')
-    .on('messages')
-    .columns(['instance_id', 'seq'])
-    .where(sql<boolean>`status = 'sending'`)
-    .execute();
-  await db.schema
-    .createIndex('messages_failed_idx')
-    .on('messages')
-    .columns(['instance_id', 'seq'])
-    .where(sql<boolean>`status = 'failed'`)
-    .execute();
+  await db.schema.dropIndex('messages_chat_active_idx').execute();
+  const partial = (name: string, columns: string[], status: 'queued' | 'sending' | 'failed') =>
+    db.schema
+      .createIndex(name)
+      .on('messages')
+      .columns(columns)
+      .where(sql<boolean>`status = ${sql.lit(status)}`)
+      .execute();
+  await partial('messages_queued_idx', ['instance_id', 'seq'], 'queued');
+  await partial('messages_chat_queued_idx', ['instance_id', 'chat_jid', 'seq'], 'queued');
+  await partial('messages_sending_idx', ['instance_id', 'chat_jid', 'seq'], 'sending');
+  await partial('messages_failed_idx', ['instance_id', 'seq'], 'failed');
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropIndex('messages_failed_idx').execute();
-  await db.schema.dropIndex('messages_sending_idx').execute();
-  await db.schema.dropIndex('messages_queued_idx').execute();
+  for (const name of ['failed', 'sending', 'chat_queued', 'queued'])
+    await db.schema.dropIndex(`messages_${name}_idx`).execute();
+  await db.schema
+    .createIndex('messages_chat_active_idx')
+    .on('messages')
+    .columns(['instance_id', 'chat_jid', 'seq'])
+    .where(sql<boolean>`status in ('queued', 'sending')`)
+    .execute();
   await db.schema
     .createIndex('messages_instance_status_idx')
     .on('messages')

@@ -11,6 +11,7 @@ import * as masterKey from './009-master-key.ts';
 import * as instanceLabels from './011-instance-labels.ts';
 import * as queuedTimingIndexes from './012-queued-timing-indexes.ts';
 import * as outboxStatusIndexes from './013-outbox-status-indexes.ts';
+import * as waIdIndexOrder from './014-wa-id-index-order.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -26,4 +27,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '011-instance-labels': instanceLabels,
   '012-queued-timing-indexes': queuedTimingIndexes,
   '013-outbox-status-indexes': outboxStatusIndexes,
+  '014-wa-id-index-order': waIdIndexOrder,
 };

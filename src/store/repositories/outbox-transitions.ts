@@ -1,7 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Message } from '../../domain/message.ts';
 import type { LeaseFence } from '../repositories.ts';
-import type { Database } from '../schema.ts';
+import type { Database, MessagesTable } from '../schema.ts';
 import { compiledOnce } from './compiled-once.ts';
 import {
   EXPIRED_CODE,
@@ -35,8 +35,8 @@ import { affected } from './shared.ts';
 
 /**
  * One statement. Walks the instance's queued rows in `seq` order (messages_queued_idx, partial)
- * and takes the first that is due and has no older row of its chat still in the outbox
- * (messages_chat_active_idx, partial, so a chat's sent history is never scanned). An older row
+ * and takes the first that is due and has no older row of its chat still in the outbox (queued or
+ * being sent: two more partial indexes, so a chat's sent history is never scanned). An older row
  * that has already expired holds nothing back: it will never be sent. Nor does one scheduled for
  * later and not yet tried (a campaign's `startAt`): a chat's order holds among rows that are due.
  * A row waiting for a retry has been tried, and still holds its chat back. The walk passes every
@@ -147,23 +147,10 @@ function dueRows(db: Kysely<Database>, instanceId: string, at: number) {
     .where((eb) =>
       eb.not(
         eb.exists(
-          eb
-            .selectFrom('messages as o')
-            .select(sql.lit(1).as('one'))
-            .whereRef('o.instance_id', '=', 'm.instance_id')
-            .whereRef('o.chat_jid', '=', 'm.chat_jid')
-            .whereRef('o.seq', '<', 'm.seq')
-            .where(sql<boolean>`${sql.ref('o.status')} in ('queued', 'sending')`)
+          olderOfChat(eb, 'queued')
+            .where((o) => o.or([o('o.expires_at', 'is', null), o('o.expires_at', '>', at)]))
             .where((o) =>
               o.or([
-                o('o.status', '=', 'sending'),
-                o('o.expires_at', 'is', null),
-                o('o.expires_at', '>', at),
-              ]),
-            )
-            .where((o) =>
-              o.or([
-                o('o.status', '=', 'sending'),
                 o('o.attempts', '>', 0),
                 o('o.next_attempt_at', 'is', null),
                 o('o.next_attempt_at', '<=', at),
@@ -172,8 +159,21 @@ function dueRows(db: Kysely<Database>, instanceId: string, at: number) {
         ),
       ),
     )
+    .where((eb) => eb.not(eb.exists(olderOfChat(eb, 'sending'))))
     .orderBy('m.seq');
 }
+
+type MessagesAsM = Database & { m: MessagesTable };
+
+/** The rows of `m`'s chat ahead of it in one status: messages_chat_queued_idx, messages_sending_idx. */
+const olderOfChat = (eb: ExpressionBuilder<MessagesAsM, 'm'>, status: 'queued' | 'sending') =>
+  eb
+    .selectFrom('messages as o')
+    .select(sql.lit(1).as('one'))
+    .whereRef('o.instance_id', '=', 'm.instance_id')
+    .whereRef('o.chat_jid', '=', 'm.chat_jid')
+    .whereRef('o.seq', '<', 'm.seq')
+    .where('o.status', '=', status);
 
 /**
  * Asked once a second per sending loop, and nearly always with nothing to expire: a first statement

@@ -19,6 +19,7 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '011-instance-labels',
       '012-queued-timing-indexes',
       '013-outbox-status-indexes',
+      '014-wa-id-index-order',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();
