@@ -3,15 +3,18 @@
  * run: `--senders` instances at once, each accepting `--messages` texts (one insert each, as the API
  * does), then sending them all (the claim, then `sent` and `delivered`, each with its
  * message.status event in one transaction, as the outbox and the receipt handler do). CPU and
- * wall time per message. No HTTP, no Baileys: what the store costs per message, and what grouping
- * the commits saves.
+ * wall time per message, and the pages each message cost SQLite to write (WAL frames: a reader
+ * holds a snapshot from the start, so the WAL is never restarted and its growth counts them all).
+ * No HTTP, no Baileys: what the store costs per message, and what grouping the commits saves.
  *
  *   npm run bench:store-writes -- [--senders 20] [--messages 200] [--rounds 3]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { newWaMessageId } from '../src/domain/ids.ts';
 import { openStore } from '../src/store/database.ts';
 import type { Store } from '../src/store/repositories.ts';
 import { round } from './support/proc.ts';
@@ -22,9 +25,15 @@ const { options, argv } = benchArgs({ senders: 20, messages: 200, rounds: 3 });
 interface Phase {
   cpuUs: number;
   wallUs: number;
+  walFrames: number;
 }
 
-async function timed(count: number, work: () => Promise<unknown>): Promise<Phase> {
+/** A WAL frame: its 24-byte header and a page (SQLite's default 4 KiB). */
+const FRAME_BYTES = 24 + 4096;
+
+async function timed(count: number, walFile: string, work: () => Promise<unknown>): Promise<Phase> {
+  const walBytes = () => statSync(walFile, { throwIfNoEntry: false })?.size ?? 0;
+  const before = walBytes();
   const cpu = process.cpuUsage();
   const start = performance.now();
   await work();
@@ -32,6 +41,7 @@ async function timed(count: number, work: () => Promise<unknown>): Promise<Phase
   return {
     cpuUs: round((used.user + used.system) / count, 1),
     wallUs: round(((performance.now() - start) * 1000) / count, 1),
+    walFrames: round((walBytes() - before) / FRAME_BYTES / count, 2),
   };
 }
 
@@ -48,10 +58,15 @@ async function statusEvent(tx: Parameters<Parameters<Store['transaction']>[0]>[0
 
 async function oneRun(groupCommit: boolean) {
   const dir = mkdtempSync(join(tmpdir(), 'zg-store-writes-'));
-  const store = await openStore(`sqlite://${join(dir, 'zapgate.db')}`, {
+  const file = join(dir, 'zapgate.db');
+  const store = await openStore(`sqlite://${file}`, {
     sqliteGroupCommit: groupCommit,
     sqliteCheckpointThread: true,
   });
+  // a snapshot held open: no checkpoint passes it, so the WAL only grows (timed counts its frames)
+  const reader = new Database(file, { readonly: true });
+  reader.prepare('begin').run();
+  reader.prepare('select count(*) from instances').get();
   try {
     const instances = Array.from({ length: options.senders }, () => randomUUID());
     for (const id of instances)
@@ -63,7 +78,7 @@ async function oneRun(groupCommit: boolean) {
         settings: {},
       });
     const total = options.senders * options.messages;
-    const accept = await timed(total, () =>
+    const accept = await timed(total, `${file}-wal`, () =>
       Promise.all(
         instances.map(async (instanceId, s) => {
           for (let i = 0; i < options.messages; i++)
@@ -71,7 +86,7 @@ async function oneRun(groupCommit: boolean) {
               id: randomUUID(),
               instanceId,
               tenantId: null,
-              waMessageId: `3EB0${s}X${i}`,
+              waMessageId: newWaMessageId(),
               direction: 'outbound',
               chatJid: `5511900${s}@s.whatsapp.net`,
               type: 'text',
@@ -81,7 +96,7 @@ async function oneRun(groupCommit: boolean) {
         }),
       ),
     );
-    const send = await timed(total, () =>
+    const send = await timed(total, `${file}-wal`, () =>
       Promise.all(
         instances.map(async (instanceId) => {
           for (;;) {
@@ -103,6 +118,7 @@ async function oneRun(groupCommit: boolean) {
     if (delivered !== total) throw new Error(`${delivered} of ${total} rows delivered`);
     return { accept, send };
   } finally {
+    reader.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -116,7 +132,8 @@ main(async () => {
       runs.push({ groupCommit, round: r, ...result });
       log(
         `round ${r}, group commit ${groupCommit ? 'on ' : 'off'}: accept ${result.accept.cpuUs} us CPU ` +
-          `(${result.accept.wallUs} wall), claim + sent + delivered ${result.send.cpuUs} us CPU (${result.send.wallUs} wall)`,
+          `(${result.accept.wallUs} wall, ${result.accept.walFrames} WAL frames), claim + sent + delivered ` +
+          `${result.send.cpuUs} us CPU (${result.send.wallUs} wall, ${result.send.walFrames} WAL frames)`,
       );
     }
   }
@@ -127,12 +144,18 @@ main(async () => {
       groupCommit,
       acceptCpuUs: median(mine.map((r) => r.accept.cpuUs)),
       sendCpuUs: median(mine.map((r) => r.send.cpuUs)),
+      acceptWalFrames: median(mine.map((r) => r.accept.walFrames)),
+      sendWalFrames: median(mine.map((r) => r.send.walFrames)),
     };
   });
-  console.log('| group commit | accept, CPU µs per message | claim + sent + delivered, CPU µs per message |');
+  console.log(
+    '| group commit | accept: CPU µs, WAL frames per message | claim + sent + delivered: CPU µs, WAL frames per message |',
+  );
   console.log('|---|---|---|');
   for (const s of summary)
-    console.log(`| ${s.groupCommit ? 'on' : 'off'} | ${s.acceptCpuUs} | ${s.sendCpuUs} |`);
+    console.log(
+      `| ${s.groupCommit ? 'on' : 'off'} | ${s.acceptCpuUs}, ${s.acceptWalFrames} | ${s.sendCpuUs}, ${s.sendWalFrames} |`,
+    );
   const file = writeResult('store-writes', 'bench:store-writes', argv, { options, summary, runs });
   log(`results written to ${file}`);
 });
