@@ -14,8 +14,9 @@ import { type Kysely, sql } from 'kysely';
  * | messages_failed_idx        | failed        | an instance's history of one status              |
  *
  * A row enters two at insert, leaves them for one at the claim, and leaves that at `sent`; its
- * receipts write no entry of any. WAL frames per message from claim to `read`: 15.3 before, 5.4
- * after (with sent_at left out of a receipt's SET, outbox-transitions.ts; bench/RESULTS.md).
+ * receipts write no entry of any. With sent_at left out of a receipt's SET (outbox-transitions.ts)
+ * and migration 014, the pages SQLite writes per message from claim to `delivered` went from 15.0
+ * to 9.5 (`bench:store-writes`, group commit on; bench/RESULTS.md).
  *
  * SQLite uses a partial index only when the statement's WHERE holds the index's condition as
  * written, so readers write the status in rather than bind it (`hasStatus`, `compiledOnce`).

@@ -310,8 +310,8 @@ export async function scheduleRetry(
  *
  * Nearly always the row is sent already, and a first statement moves only such a row, leaving
  * `sent_at` out of its SET: SQLite rewrites the entries of every index on a column a statement
- * sets, changed or not, and each receipt then dirtied a page of messages_sent_idx (3.3 of the
- * 15.3 WAL frames a message cost from claim to `read`). A row not yet sent takes the second.
+ * sets, changed or not, and each receipt dirtied a page of messages_sent_idx (a fifth of the pages
+ * a message cost from claim to `read`). A row not yet sent takes the second statement.
  */
 export async function applyReceipt(
   db: Kysely<Database>,
