@@ -67,8 +67,11 @@ export class SqliteCheckpointer {
     });
     worker.unref();
     writer.pragma('wal_autocheckpoint = 0');
+    let fellBack = false;
+    // a thread that throws ends with an error and then exits with code 1: one fallback for both
     const fallBack = (why: string) => {
-      if (!writer.open) return;
+      if (fellBack || !writer.open) return;
+      fellBack = true;
       writer.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
       logger?.('store: the checkpoint thread stopped; commits checkpoint again', { why });
     };

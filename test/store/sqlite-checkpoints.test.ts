@@ -2,9 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/database.ts';
 import type { Store } from '../../src/store/repositories.ts';
+import { SqliteCheckpointer } from '../../src/store/sqlite-checkpointer.ts';
 import { eventually } from '../support/http-client.ts';
 
 const PAGE = 4096;
@@ -73,6 +75,38 @@ describe('SQLite checkpoints', () => {
       expect(size(alone) - before).toBeGreaterThan(1_000 * PAGE);
     } finally {
       await short.close();
+    }
+  });
+
+  it('when the thread cannot run, the writer checkpoints again, and it is said once', async () => {
+    const writer = new BetterSqlite3(join(dir, 'writer.db'));
+    const said: Array<{ msg: string; data?: object }> = [];
+    try {
+      writer.pragma('journal_mode = WAL');
+      const autocheckpoint = () => writer.pragma('wal_autocheckpoint', { simple: true });
+      // the thread's own connection cannot open a database in a directory that is not there
+      const checkpointer = SqliteCheckpointer.start(
+        writer,
+        join(dir, 'gone', 'writer.db'),
+        'normal',
+        (msg, data) => said.push({ msg, ...(data ? { data } : {}) }),
+      );
+      expect(autocheckpoint()).toBe(0);
+      await eventually(
+        'the writer to checkpoint again',
+        () => (autocheckpoint() === 1000 ? true : undefined),
+        10_000,
+        20,
+      );
+      await checkpointer.stop();
+      expect(said).toEqual([
+        {
+          msg: 'store: the checkpoint thread stopped; commits checkpoint again',
+          data: { why: expect.stringMatching(/directory/) },
+        },
+      ]);
+    } finally {
+      writer.close();
     }
   });
 });
