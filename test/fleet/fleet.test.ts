@@ -192,6 +192,12 @@ describe('fleet mode: API nodes and workers on one PostgreSQL', () => {
     const out = await api2.api.post<InstanceJson>('/api/v1/instances/f-pair/logout');
     expect(out.status).toBe(200);
     expect(out.body.status).toBe('logged_out');
+    // no worker keeps a logged-out instance (none renews its lease), and a start makes it one to take
+    const ownerOf = async () => (await api1.api.get<InstanceJson>('/api/v1/instances/f-pair')).body.owner;
+    await eventually('its lease to lapse', async () => (await ownerOf()) === null);
+    expect((await api2.api.post<InstanceJson>('/api/v1/instances/f-pair/start')).status).toBe(200);
+    await waitForStatus(api1.api, created.body.id, 'qr');
+    expect(['w1', 'w2']).toContain(await ownerOf());
     expect((await api1.api.delete('/api/v1/instances/f-pair')).status).toBe(204);
   });
 
