@@ -121,8 +121,8 @@ export function newMessageRow(input: NewMessage, now: number): Insertable<Messag
 export const receiptImplies = (status: ReceiptStatus, step: ReceiptStatus): boolean =>
   (RECEIPT_RANK[status] ?? 0) >= (RECEIPT_RANK[step] ?? Number.POSITIVE_INFINITY);
 
-/** Statuses at or above `status` in RECEIPT_RANK: a receipt of `status` leaves rows holding them alone. */
-export function statusesAtOrAbove(status: ReceiptStatus): MessageStatus[] {
+/** The sent statuses ranked below `status` in RECEIPT_RANK: those a receipt of `status` moves on from. */
+export function sentStatusesBelow(status: ReceiptStatus): ReceiptStatus[] {
   const rank = RECEIPT_RANK[status] ?? 0;
-  return SENT_STATUSES.filter((s) => (RECEIPT_RANK[s] ?? 0) >= rank);
+  return SENT_STATUSES.filter((s) => (RECEIPT_RANK[s] ?? 0) < rank);
 }

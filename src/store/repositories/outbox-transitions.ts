@@ -11,7 +11,7 @@ import {
   type ReceiptStatus,
   receiptImplies,
   SENT_STATUSES,
-  statusesAtOrAbove,
+  sentStatusesBelow,
   toMessage,
 } from './message-rows.ts';
 import { affected } from './shared.ts';
@@ -350,14 +350,9 @@ const receiptStatement = compiledOnce(
       .where('instance_id', '=', instanceId)
       .where('wa_message_id', '=', waMessageId)
       .where('direction', '=', 'outbound');
-    const above = statusesAtOrAbove(status);
     return (
       from === 'sent'
-        ? query.where(
-            'status',
-            'in',
-            SENT_STATUSES.filter((s) => !above.includes(s)),
-          )
+        ? query.where('status', 'in', sentStatusesBelow(status))
         : query
             .where('status', 'not in', SENT_STATUSES)
             // a server ack does not undo the server's refusal; only a receipt from the recipient does
