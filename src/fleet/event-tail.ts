@@ -10,9 +10,9 @@ const EVENTS_CHANNEL = 'zapgate_events';
 
 /**
  * An API node's live events: the workers publish into the `events` table (whose seq follows
- * commit order: appends take a lock), and this tail hands each new row, in seq order, to the
- * local bus that SSE streams and socket.io listen to. It reads when a commit is notified, and on
- * its own rounds.
+ * commit order: on PostgreSQL it is given at COMMIT, migration 015), and this tail hands each new
+ * row, in seq order, to the local bus that SSE streams and socket.io listen to. It reads when a
+ * commit is notified, and on its own rounds.
  */
 export class EventTail {
   private lastSeq = 0;

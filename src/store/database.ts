@@ -182,7 +182,7 @@ function repositoriesOver(db: Kysely<Database>, shared: Shared): Repositories {
     messages: new MessageSqlRepository(db),
     messageMedia: new MessageMediaSqlRepository(db),
     campaigns: new CampaignSqlRepository(db),
-    events: new EventSqlRepository(db, shared.dialect),
+    events: new EventSqlRepository(db),
     webhooks: new WebhookSqlRepository(db, shared.webhookCandidates),
     webhookDeliveries: new WebhookDeliverySqlRepository(db),
     nodes: new NodeSqlRepository(db),

@@ -16,9 +16,13 @@ export interface StoredEvent {
 export interface EventRepository {
   /** The highest seq stored (0 when there is none). */
   lastSeq(): Promise<number>;
-  append(input: Omit<StoredEvent, 'seq'>): Promise<StoredEvent>;
+  /**
+   * The seq is given as the event commits (on PostgreSQL, at COMMIT: migration 015), so that seqs
+   * become visible in their order; findSeqById tells it afterwards.
+   */
+  append(input: Omit<StoredEvent, 'seq'>): Promise<void>;
   /** Many events in their order, in one transaction (or the caller's); seqs rise in that order. */
-  appendMany(input: Array<Omit<StoredEvent, 'seq'>>): Promise<StoredEvent[]>;
+  appendMany(input: Array<Omit<StoredEvent, 'seq'>>): Promise<void>;
   /** Events after `seq`, oldest first, optionally limited to a tenant and instances. */
   listAfter(
     seq: number,

@@ -12,6 +12,7 @@ import * as instanceLabels from './011-instance-labels.ts';
 import * as queuedTimingIndexes from './012-queued-timing-indexes.ts';
 import * as outboxStatusIndexes from './013-outbox-status-indexes.ts';
 import * as waIdIndexOrder from './014-wa-id-index-order.ts';
+import * as eventCommitOrder from './015-event-commit-order.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -28,4 +29,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '012-queued-timing-indexes': queuedTimingIndexes,
   '013-outbox-status-indexes': outboxStatusIndexes,
   '014-wa-id-index-order': waIdIndexOrder,
+  '015-event-commit-order': eventCommitOrder,
 };

@@ -1,15 +1,12 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { Errors } from '../../errors.ts';
-import type { EventRepository, Store, StoredEvent } from '../repositories.ts';
+import type { EventRepository, StoredEvent } from '../repositories.ts';
 import type { Database, EventsTable } from '../schema.ts';
 import { compiledOnce } from './compiled-once.ts';
 import { affected, chunk, inTransaction, isUniqueViolation, toDate } from './shared.ts';
 
 /** Events per insert: 6 bound parameters each. */
 const BATCH = 500;
-
-/** The advisory lock (any constant) that makes events commit in the order of their seq. */
-const EVENT_ORDER_LOCK = 0x5a47_0001;
 
 const toStoredEvent = (row: Selectable<EventsTable>): StoredEvent => ({
   seq: Number(row.seq),
@@ -34,41 +31,35 @@ const insertStatement = compiledOnce(
   ) =>
     db
       .insertInto('events')
-      .values({ id, instance_id: instanceId, tenant_id: tenantId, event, envelope, created_at: createdAt })
-      // only the seq is new: the envelope (the event's size) is not sent back
-      .returning('seq'),
+      .values({ id, instance_id: instanceId, tenant_id: tenantId, event, envelope, created_at: createdAt }),
 );
 
 export class EventSqlRepository implements EventRepository {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: Store['dialect'],
-  ) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   /**
    * Throws a conflict when an event with this id is already stored.
    *
    * Readers resume "after seq N", so an event must never become visible after one with a higher
-   * seq. PostgreSQL hands out seqs at insert and transactions commit in any order, so there the
-   * append takes a transaction-scoped lock first: an appending transaction waits for the one
-   * before it to end, and seqs commit in order. (SQLite runs one transaction at a time.)
+   * seq. SQLite runs one writing transaction at a time; on PostgreSQL, where transactions commit in
+   * any order, a deferred trigger gives the seqs at commit, under a lock (migration 015). So the seq
+   * is known once the transaction has committed (findSeqById), not here.
    */
-  async append(input: Omit<StoredEvent, 'seq'>): Promise<StoredEvent> {
-    if (this.dialect === 'sqlite') return this.insert(this.db, input);
-    return inTransaction(this.db, async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`.execute(trx);
-      return this.insert(trx, input);
-    });
+  async append(input: Omit<StoredEvent, 'seq'>): Promise<void> {
+    const { id, instanceId, tenantId, event, envelope, createdAt } = input;
+    await insertStatement(this.db, '', id, instanceId, tenantId, event, envelope, createdAt.getTime()).catch(
+      (error: unknown) => {
+        if (isUniqueViolation(error)) throw Errors.conflict(`an event with id ${id} already exists`);
+        throw error;
+      },
+    );
   }
 
-  async appendMany(input: Array<Omit<StoredEvent, 'seq'>>): Promise<StoredEvent[]> {
-    if (input.length === 0) return [];
-    return inTransaction(this.db, async (trx) => {
-      if (this.dialect === 'postgres')
-        await sql`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`.execute(trx);
-      const stored: StoredEvent[] = [];
-      for (const part of chunk(input, BATCH)) {
-        const rows = await trx
+  async appendMany(input: Array<Omit<StoredEvent, 'seq'>>): Promise<void> {
+    if (input.length === 0) return;
+    await inTransaction(this.db, async (trx) => {
+      for (const part of chunk(input, BATCH))
+        await trx
           .insertInto('events')
           .values(
             part.map((e) => ({
@@ -80,39 +71,13 @@ export class EventSqlRepository implements EventRepository {
               created_at: e.createdAt.getTime(),
             })),
           )
-          .returning(['id', 'seq'])
           .execute()
           .catch((error: unknown) => {
             if (isUniqueViolation(error))
               throw Errors.conflict('an event with one of these ids already exists');
             throw error;
           });
-        const seqs = new Map(rows.map((r) => [r.id, Number(r.seq)]));
-        for (const e of part) stored.push({ ...e, seq: seqs.get(e.id) ?? 0 });
-      }
-      return stored;
     });
-  }
-
-  private async insert(db: Kysely<Database>, input: Omit<StoredEvent, 'seq'>): Promise<StoredEvent> {
-    try {
-      const { id, instanceId, tenantId, event, envelope, createdAt } = input;
-      const { rows } = await insertStatement(
-        db,
-        '',
-        id,
-        instanceId,
-        tenantId,
-        event,
-        envelope,
-        createdAt.getTime(),
-      );
-      if (!rows[0]) throw new Error(`event ${id} was not stored`);
-      return { ...input, seq: Number(rows[0].seq) };
-    } catch (error) {
-      if (isUniqueViolation(error)) throw Errors.conflict(`an event with id ${input.id} already exists`);
-      throw error;
-    }
   }
 
   /**

@@ -20,6 +20,7 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '012-queued-timing-indexes',
       '013-outbox-status-indexes',
       '014-wa-id-index-order',
+      '015-event-commit-order',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();
