@@ -228,7 +228,10 @@ export interface MessageRepository {
   claimNext(instanceId: string, now: Date, fence?: LeaseFence): Promise<Message | undefined>;
   /** Moves `queued` → `sending` and counts the attempt; false when the row is no longer queued. */
   claim(id: string, now: Date): Promise<boolean>;
-  /** The send completed: the row as it is now, or undefined when a refusal had already failed it. */
+  /**
+   * The send completed: the row, now `sent`; undefined when it was no longer being sent: a
+   * refusal had failed it, or a receipt had already shown it sent (and told its status).
+   */
   markSent(id: string, at: Date): Promise<Message | undefined>;
   /** The attempt failed for good: the failed row, or undefined when a receipt had shown it sent. */
   markFailed(id: string, code: string, message: string, at: Date): Promise<Message | undefined>;

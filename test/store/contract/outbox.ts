@@ -198,6 +198,25 @@ export function outboxContract(ctx: () => ContractContext): void {
     expect((await messages.get(ok))?.status).toBe('sent');
   });
 
+  it('a receipt that overtakes the completion of a retried send is its outcome, told once', async () => {
+    const { messages } = ctx().store;
+    const { instanceId, ids } = await queue([{ waMessageId: 'WA-OVERTAKEN' }]);
+    const id = ids[0] ?? '';
+    await messages.claim(id, NOW);
+    await messages.scheduleRetry(id, later(1), 'ZG_ERR_TIMEOUT', 'timed out');
+    expect(await messages.claim(id, later(1))).toBe(true);
+    const delivered = await messages.applyReceipt(instanceId, 'WA-OVERTAKEN', 'delivered', later(2));
+    expect(delivered).toMatchObject({
+      status: 'delivered',
+      sentAt: later(2),
+      deliveredAt: later(2),
+      errorCode: null,
+      errorMessage: null,
+    });
+    expect(await messages.markSent(id, later(3))).toBeUndefined();
+    expect(await messages.get(id)).toEqual(delivered);
+  });
+
   it('a refusal that overtakes the completion of the send stands', async () => {
     const { messages } = ctx().store;
     const { ids } = await queue([{}, {}]);
@@ -244,7 +263,8 @@ export function outboxContract(ctx: () => ContractContext): void {
     await messages.claim(id, NOW);
     const read = await messages.applyReceipt(instanceId, 'WA-R2', 'read', later(9));
     expect(read).toMatchObject({ status: 'read', sentAt: later(9), deliveredAt: later(9), readAt: later(9) });
-    expect(await messages.markSent(id, later(10))).toMatchObject({ status: 'read', sentAt: later(9) });
+    // the receipt told the row's status: the send's own completion has nothing left to say
+    expect(await messages.markSent(id, later(10))).toBeUndefined();
     expect(await messages.get(id)).toMatchObject({ status: 'read', sentAt: later(9) });
     await messages.insertInbound(inbound({ instanceId, waMessageId: 'WA-IN' }));
     expect(await messages.applyReceipt(instanceId, 'WA-IN', 'read', later(11))).toBeUndefined();
