@@ -16,12 +16,8 @@ const ROWS = 250;
 
 /**
  * Single Signal keys written in one turn of the event loop, across instances, as one upsert: each
- * message received or sent rewrites its contact's session, and twenty instances receiving at once
- * were twenty statements (on PostgreSQL, twenty round trips). One upsert at a time: the keys asked
- * for while it runs go together in the next, and two writes of one key never race to commit (on
- * PostgreSQL, two upserts on two connections could commit in either order, the older value last).
- * Sending, it stays about one upsert a text (`bench:peer-bullmq -- --db postgres`): the writes of
- * different instances seldom overlap. A key named twice keeps the last value.
+ * message received rewrites its sender's session, and twenty instances receiving at once were
+ * twenty statements (on PostgreSQL, twenty round trips). A key named twice keeps the last value.
  */
 export class KeyWriteBatch {
   private readonly batch: TurnBatch<KeyWrite>;
@@ -32,7 +28,7 @@ export class KeyWriteBatch {
         await grouped(db, (trx) => upsertKeys(trx, writes));
         return undefined;
       },
-      { most: ROWS, serial: true },
+      { most: ROWS },
     );
   }
 
