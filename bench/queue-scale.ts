@@ -6,8 +6,11 @@
  * nextDue, claimNext + markSent, expireDue, nextScheduledAt, a history page, the daily-cap count,
  * the oldest queued row; and first a `select 1` (ping), the round trip every statement pays at
  * least. What a missing index or a badly chosen plan costs shows up as a number, on SQLite and
- * PostgreSQL in one run (PostgreSQL after an `analyze`, as its autovacuum would do after the bulk
- * load; SQLite as the product runs it, without). No HTTP, no Baileys.
+ * PostgreSQL in one run. SQLite runs as the product runs it, without ANALYZE. PostgreSQL runs
+ * twice: with fresh statistics (an `analyze` after the bulk load, as its autovacuum would do
+ * within a minute), and with stale ones, taken while the table held only the history and kept
+ * (autovacuum off for the table) while the queues are loaded: what the planner knows between two
+ * ANALYZEs when a burst of sends arrives.
  *
  *   npm run bench:queue-scale -- [--db sqlite|postgres|both] [--instances 20] [--history 4000]
  *     [--queued 1000] [--rounds 5]
@@ -52,10 +55,13 @@ function instanceRows(instanceId: string): NewMessage[] {
   });
 }
 
+/** When PostgreSQL's statistics are taken: after the load, or before the queues were loaded. */
+type Statistics = 'fresh' | 'stale' | 'none';
+
 interface BenchStore {
   store: Store;
-  /** What PostgreSQL's autovacuum does within a minute of a bulk load: fresh statistics. */
-  analyze: () => Promise<void>;
+  /** Runs one statement on a connection of its own (nothing on SQLite). */
+  admin: (statement: string) => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -63,19 +69,18 @@ async function openBenchStore(dialect: Dialect): Promise<BenchStore> {
   if (dialect === 'postgres') {
     const pg = await startTestPostgres();
     const store = await openStore(pg.url);
-    const analyze = async () => {
+    const admin = async (statement: string) => {
       const client = new Client({ connectionString: pg.url });
       await client.connect();
-      await client.query('analyze messages').finally(() => client.end());
+      await client.query(statement).finally(() => client.end());
     };
-    return { store, analyze, close: () => store.close().finally(() => pg.stop()) };
+    return { store, admin, close: () => store.close().finally(() => pg.stop()) };
   }
   const dir = mkdtempSync(join(tmpdir(), 'zg-queue-scale-'));
   const store = await openStore(`sqlite://${join(dir, 'zapgate.db')}`, { sqliteCheckpointThread: true });
   return {
     store,
-    // the product never runs ANALYZE on SQLite: measured as it runs
-    analyze: async () => undefined,
+    admin: async () => undefined,
     close: () => store.close().finally(() => rmSync(dir, { recursive: true, force: true })),
   };
 }
@@ -92,15 +97,31 @@ async function medianMs(instances: string[], work: (instanceId: string) => Promi
   return round(times.toSorted((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0, 3);
 }
 
-async function measure(dialect: Dialect) {
-  const { store, analyze, close } = await openBenchStore(dialect);
+/** Every instance's rows; with stale statistics, ANALYZE runs between the histories and the queues. */
+async function load(bench: BenchStore, instances: string[], statistics: Statistics): Promise<number> {
+  const started = performance.now();
+  const rows = new Map(instances.map((id) => [id, instanceRows(id)]));
+  if (statistics === 'stale') {
+    await bench.admin('alter table messages set (autovacuum_enabled = false)');
+    for (const id of instances)
+      await bench.store.messages.insertMany(rows.get(id)?.slice(0, options.history) ?? []);
+    await bench.admin('analyze messages');
+    for (const id of instances)
+      await bench.store.messages.insertMany(rows.get(id)?.slice(options.history) ?? []);
+  } else {
+    for (const id of instances) await bench.store.messages.insertMany(rows.get(id) ?? []);
+    if (statistics === 'fresh') await bench.admin('analyze messages');
+  }
+  return round(performance.now() - started, 0);
+}
+
+async function measure(dialect: Dialect, statistics: Statistics) {
+  const bench = await openBenchStore(dialect);
+  const { store, close } = bench;
   onCleanup(`the ${dialect} store`, close);
   try {
     const instances = Array.from({ length: options.instances }, () => unique('bench'));
-    const started = performance.now();
-    for (const id of instances) await store.messages.insertMany(instanceRows(id));
-    const insertMs = round(performance.now() - started, 0);
-    await analyze();
+    const insertMs = await load(bench, instances, statistics);
     const { messages } = store;
     const firstDue = await messages.nextDue(instances[0] ?? '', NOW);
     // the first chat not held back by a retry
@@ -124,18 +145,24 @@ async function measure(dialect: Dialect) {
       ),
     };
     const rows = options.instances * (options.history + options.queued);
-    log(`${dialect}: ${rows} rows inserted in ${insertMs} ms; median ms ${JSON.stringify(ms)}`);
-    return { dialect, rows, insertMs, medianMs: ms };
+    log(
+      `${dialect} (${statistics} statistics): ${rows} rows inserted in ${insertMs} ms; median ms ${JSON.stringify(ms)}`,
+    );
+    return { dialect, statistics, rows, insertMs, medianMs: ms };
   } finally {
     await close();
   }
 }
 
 main(async () => {
-  const results = [];
-  for (const dialect of dialects) results.push(await measure(dialect));
+  const results: Array<Awaited<ReturnType<typeof measure>>> = [];
+  for (const dialect of dialects)
+    for (const statistics of dialect === 'postgres' ? (['fresh', 'stale'] as const) : (['none'] as const))
+      results.push(await measure(dialect, statistics));
   const names = Object.keys(results[0]?.medianMs ?? {}) as Array<keyof (typeof results)[0]['medianMs']>;
-  console.log(`| query, median ms | ${results.map((r) => `${r.dialect} (${r.rows} rows)`).join(' | ')} |`);
+  const heading = (r: (typeof results)[0]) =>
+    `${r.dialect}${r.statistics === 'none' ? '' : `, ${r.statistics} statistics`} (${r.rows} rows)`;
+  console.log(`| query, median ms | ${results.map(heading).join(' | ')} |`);
   console.log(`|---|${results.map(() => '---').join('|')}|`);
   for (const name of names) console.log(`| ${name} | ${results.map((r) => r.medianMs[name]).join(' | ')} |`);
   const file = writeResult('queue-scale', 'bench:queue-scale', argv, { options, results });

@@ -13,6 +13,7 @@ import * as queuedTimingIndexes from './012-queued-timing-indexes.ts';
 import * as outboxStatusIndexes from './013-outbox-status-indexes.ts';
 import * as waIdIndexOrder from './014-wa-id-index-order.ts';
 import * as eventCommitOrder from './015-event-commit-order.ts';
+import * as queuedCreatedIndexPredicate from './016-queued-created-index-predicate.ts';
 
 /** Every migration, by name; names sort in the order they apply. Add new ones here. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -30,4 +31,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '013-outbox-status-indexes': outboxStatusIndexes,
   '014-wa-id-index-order': waIdIndexOrder,
   '015-event-commit-order': eventCommitOrder,
+  '016-queued-created-index-predicate': queuedCreatedIndexPredicate,
 };

@@ -144,15 +144,20 @@ export async function oldestQueuedAt(
 }
 
 /**
- * The status written in (compiledOnce), so both planners use the partial index of queued rows;
- * prepared, and PostgreSQL keeps its plan (LIMIT 1). `ids`: the instance's, then the tenant's, as
- * the shape names them.
+ * The status written in (compiledOnce), so both planners use messages_queued_created_idx; prepared,
+ * and PostgreSQL keeps its plan (LIMIT 1). `created_at >= 0` is true of every row: it is in that
+ * index's condition so that no other statement takes the index (migration 016). `ids`: the
+ * instance's, then the tenant's, as the shape names them.
  */
 const oldestQueuedStatement = compiledOnce(
   (db, shape: OldestQueuedShape, ...ids: string[]) => {
     const [instance, tenant] = shape.split(':');
     const [first, second] = ids;
-    let query = db.selectFrom('messages').select('created_at').where('status', '=', 'queued');
+    let query = db
+      .selectFrom('messages')
+      .select('created_at')
+      .where('status', '=', 'queued')
+      .where('created_at', '>=', 0);
     if (instance === 'instance') query = query.where('instance_id', '=', first ?? '');
     const tenantId = instance === 'instance' ? second : first;
     if (tenant === 'none') query = query.where('tenant_id', 'is', null);

@@ -21,6 +21,7 @@ export function lifecycleContract(ctx: () => ContractContext): void {
       '013-outbox-status-indexes',
       '014-wa-id-index-order',
       '015-event-commit-order',
+      '016-queued-created-index-predicate',
     ]);
     expect(store.dialect).toBe(dialect);
     await expect(store.ping()).resolves.toBeUndefined();

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/store/database.ts';
 import type { ContractContext } from './fixture.ts';
-import { unique } from './fixture.ts';
+import { sleep, unique } from './fixture.ts';
 import { at, chat, newMessage } from './message-fixture.ts';
 
 const NOW = at(1_800_000_000_000);
@@ -58,6 +58,38 @@ export function outboxPreparedContract(ctx: () => ContractContext): void {
     const none = await messages.oldestQueuedAt(undefined, null);
     expect(none && none <= at(8) && none.getTime() !== 7).toBe(true);
     expect(await messages.oldestQueuedAt(instanceId, null)).toEqual(at(8));
+  });
+
+  it('a claim never takes a row that another transaction cancels while the claim runs', async () => {
+    const { store } = ctx();
+    const instanceId = unique('i');
+    const head = await store.messages.insert(newMessage({ instanceId, chatJid: chat(1) }));
+    const second = await store.messages.insert(newMessage({ instanceId, chatJid: chat(1) }));
+    const other = await store.messages.insert(newMessage({ instanceId, chatJid: chat(2) }));
+    let cancelled!: () => void;
+    let release!: () => void;
+    const cancelling = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const cancel = store.transaction(async (tx) => {
+      await tx.messages.markFailed(head.message.id, 'ZG_ERR_CANCELLED', 'cancelled', NOW);
+      cancelled();
+      await held;
+    });
+    await cancelling;
+    const claiming = store.messages.claimNext(instanceId, NOW);
+    await Promise.race([claiming, sleep(300)]);
+    release();
+    await cancel;
+    // PostgreSQL: the claim reached the head row and waited for its lock, then passed over it; the
+    // chat's next row, behind a head its snapshot still saw queued, waits for the next claim.
+    // SQLite: the claim waited for the writer, and the cancelled head holds its chat back no more.
+    const expected = store.dialect === 'postgres' ? other : second;
+    expect((await claiming)?.id).toBe(expected.message.id);
+    expect(await store.messages.get(head.message.id)).toMatchObject({ status: 'failed', attempts: 0 });
   });
 
   it('every outbox statement still answers after another node adds a column to messages', async () => {
