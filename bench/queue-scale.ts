@@ -146,7 +146,7 @@ async function measure(dialect: Dialect, statistics: Statistics) {
     };
     const rows = options.instances * (options.history + options.queued);
     log(
-      `${dialect} (${statistics} statistics): ${rows} rows inserted in ${insertMs} ms; median ms ${JSON.stringify(ms)}`,
+      `${dialect}${statistics === 'none' ? '' : ` (${statistics} statistics)`}: ${rows} rows inserted in ${insertMs} ms; median ms ${JSON.stringify(ms)}`,
     );
     return { dialect, statistics, rows, insertMs, medianMs: ms };
   } finally {
