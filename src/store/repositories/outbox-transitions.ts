@@ -182,7 +182,8 @@ type MessagesAsM = Database & { m: MessagesTable };
  * On PostgreSQL, `OFFSET 0` keeps each a probe of its index for the row the walk is at. Without it
  * the planner may turn NOT EXISTS into an anti join, and with statistics taken while few rows were
  * queued it scanned the instance's queued rows in full for every claim, matching chat and seq as a
- * join filter: 1,000-1,600 buffers a claim in bench:peer-bullmq, against 30 (bench/RESULTS.md).
+ * join filter. The claim read 920 buffers a call in bench:peer-bullmq, and 33 with this and its
+ * lock (claimUpdate; bench/RESULTS.md).
  */
 const olderOfChat = (
   db: Kysely<Database>,
