@@ -135,9 +135,14 @@ export function createAdminServer(
   onError: (err: unknown) => void,
 ): Server {
   const table = routes(api, info);
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res, table).catch((err) => sendError(res, err, onError));
   });
+  // Node closes a keep-alive connection idle for 5 s. A load generator that pauses longer (its own
+  // event loop busy, or set-up between two calls) sent its next request just as the server closed
+  // the connection under it: bench/webhook-latency failed with "other side closed".
+  server.keepAliveTimeout = 60_000;
+  return server;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, table: Route[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { Agent, get as httpGet } from 'node:http';
 import { DisconnectReason, WAMessageStatus } from 'baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../sim/simulator.ts';
@@ -34,6 +35,17 @@ async function call<T = Json>(method: string, path: string, body?: unknown, raw?
 
 const post = <T = Json>(path: string, body: unknown = {}) => call<T>('POST', path, body);
 const get = <T = Json>(path: string) => call<T>('GET', path);
+
+/** GET over one kept-alive connection of `agent`: the status, and whether the connection was reused. */
+function getVia(agent: Agent, path: string): Promise<{ status: number; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(`${sim.info.adminUrl}${path}`, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+    });
+    req.on('error', reject);
+  });
+}
 
 /** Retries `check` until it yields a value (HTTP state has no events to wait on). */
 async function eventually<T>(
@@ -82,6 +94,17 @@ describe('admin API: info, accounts and contacts', () => {
     expect(body.tlsCert).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/);
     expect(new X509Certificate(body.tlsCert ?? '').checkIP('127.0.0.1')).toBe('127.0.0.1');
   });
+
+  it('keeps an idle connection open past the 5 s of Node, so a client that paused is not cut off', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect(await getVia(agent, '/info')).toEqual({ status: 200, reused: false });
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(await getVia(agent, '/info')).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  }, 15_000);
 
   it('POST /accounts creates an account, with a given phone or a free one', async () => {
     const free = await post('/accounts', { name: 'Anyone' });
