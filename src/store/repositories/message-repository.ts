@@ -26,6 +26,7 @@ import {
 } from './message-counts.ts';
 import { countFailedSince, latestMessages } from './message-recent.ts';
 import { hasStatus, type MessageRow, newMessageRow, type ReceiptStatus, toMessage } from './message-rows.ts';
+import * as due from './outbox-next-due.ts';
 import * as outbox from './outbox-transitions.ts';
 import { affected, chunk, decodeCursor, encodeCursor, inTransaction, isUniqueViolation } from './shared.ts';
 
@@ -163,16 +164,16 @@ export class MessageSqlRepository implements MessageRepository {
   }
 
   nextDue(instanceId: string, now: Date): Promise<Message | undefined> {
-    return outbox.nextDue(this.db, instanceId, now);
+    return due.nextDue(this.db, instanceId, now);
   }
 
   nextScheduledAt(instanceId: string, now: Date): Promise<Date | undefined> {
-    return outbox.nextScheduledAt(this.db, instanceId, now);
+    return due.nextScheduledAt(this.db, instanceId, now);
   }
 
   claimNext(instanceId: string, now: Date, fence?: LeaseFence): Promise<Message | undefined> {
     // concurrent senders' claims commit together on SQLite (group-commit.ts)
-    return grouped(this.db, (trx) => outbox.claimNext(trx, instanceId, now, fence));
+    return grouped(this.db, (trx) => due.claimNext(trx, instanceId, now, fence));
   }
 
   expireDue(instanceId: string, now: Date): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { StoredEvent } from '../../../src/store/repositories.ts';
 import type { ContractContext } from './fixture.ts';
-import { expectCode, sleep, unique } from './fixture.ts';
+import { expectCode, signal, sleep, unique } from './fixture.ts';
 import { at } from './message-fixture.ts';
 
 export function instanceEventContract(ctx: () => ContractContext): void {
@@ -172,28 +172,22 @@ export function eventContract(ctx: () => ContractContext): void {
     const { store } = ctx();
     const [early, late, after] = [event(), event(), event()];
     const before = await append(event());
-    let appended!: () => void;
-    let release!: () => void;
-    const earlyAppended = new Promise<void>((resolve) => {
-      appended = resolve;
-    });
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const appended = signal();
+    const released = signal();
     // One transaction appends first, then stays open while a second one appends and commits.
     const slow = store.transaction(async (tx) => {
       await tx.events.append(early);
-      appended();
-      await held;
+      appended.reach();
+      await released.reached;
     });
-    await earlyAppended;
+    await appended.reached;
     const fast = store.transaction((tx) => tx.events.append(late));
     await Promise.race([fast, sleep(300)]);
     // a reader between the commits sees what has committed (on SQLite it waits for the open
     // transaction), and resumes after the last it saw
     const reading = store.events.listAfter(before.seq, { limit: 100 });
     await sleep(50);
-    release();
+    released.reach();
     await Promise.all([slow, fast]);
     const seen = (await reading).map((e) => e.id);
     await append(after);

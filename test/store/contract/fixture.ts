@@ -50,6 +50,15 @@ export const unique = (prefix: string): string =>
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A promise and the function that resolves it: one step of a test waiting for another. */
+export function signal(): { reached: Promise<void>; reach: () => void } {
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  return { reached, reach };
+}
+
 /** Awaits a promise that must fail with a coded ZapgateError. */
 export async function expectCode(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
   const error = await promise.then(

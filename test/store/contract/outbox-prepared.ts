@@ -3,7 +3,7 @@ import pg from 'pg';
 import { expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/store/database.ts';
 import type { ContractContext } from './fixture.ts';
-import { sleep, unique } from './fixture.ts';
+import { signal, sleep, unique } from './fixture.ts';
 import { at, chat, newMessage } from './message-fixture.ts';
 
 const NOW = at(1_800_000_000_000);
@@ -66,23 +66,17 @@ export function outboxPreparedContract(ctx: () => ContractContext): void {
     const head = await store.messages.insert(newMessage({ instanceId, chatJid: chat(1) }));
     const second = await store.messages.insert(newMessage({ instanceId, chatJid: chat(1) }));
     const other = await store.messages.insert(newMessage({ instanceId, chatJid: chat(2) }));
-    let cancelled!: () => void;
-    let release!: () => void;
-    const cancelling = new Promise<void>((resolve) => {
-      cancelled = resolve;
-    });
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const cancelled = signal();
+    const released = signal();
     const cancel = store.transaction(async (tx) => {
       await tx.messages.markFailed(head.message.id, 'ZG_ERR_CANCELLED', 'cancelled', NOW);
-      cancelled();
-      await held;
+      cancelled.reach();
+      await released.reached;
     });
-    await cancelling;
+    await cancelled.reached;
     const claiming = store.messages.claimNext(instanceId, NOW);
     await Promise.race([claiming, sleep(300)]);
-    release();
+    released.reach();
     await cancel;
     // PostgreSQL: the claim reached the head row and waited for its lock, then passed over it; the
     // chat's next row, behind a head its snapshot still saw queued, waits for the next claim.
