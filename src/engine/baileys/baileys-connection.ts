@@ -191,6 +191,11 @@ export class BaileysConnection implements EngineConnection {
     await this.saving;
   }
 
+  /** The credentials saves asked for so far have landed (or failed). */
+  credsSaved(): Promise<void> {
+    return this.saving;
+  }
+
   /** The Baileys socket, for the media downloader's re-upload requests. */
   get socket(): WASocket {
     return this.sock;

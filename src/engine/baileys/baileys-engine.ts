@@ -41,8 +41,8 @@ export const serverIdOf = (rootPublicKey: string): string =>
 export class BaileysEngine implements WhatsAppEngine {
   private readonly cipher: CredentialCipher;
   private readonly agent: HttpsAgent | undefined;
-  /** Each instance's auth state of its latest connection, ended before its rows are forgotten. */
-  private readonly authStates = new Map<string, SqlAuthState>();
+  /** Each instance's latest connection and its auth state, ended before its rows are forgotten. */
+  private readonly latest = new Map<string, { connection: BaileysConnection; authState: SqlAuthState }>();
   readonly serverId: string;
 
   constructor(private readonly options: BaileysEngineOptions) {
@@ -58,8 +58,14 @@ export class BaileysEngine implements WhatsAppEngine {
   }
 
   async connect(instanceId: string): Promise<EngineConnection> {
+    // The server asks for a restart the moment the phone has linked, while the credentials linking
+    // gave may still be on their way to the database: this connection must read them back.
+    const previous = this.latest.get(instanceId);
+    if (previous) {
+      await previous.connection.credsSaved();
+      await previous.authState.settled();
+    }
     const authState = await loadSqlAuthState(this.options.authState, instanceId, this.cipher);
-    this.authStates.set(instanceId, authState);
     const { state, saveCreds } = authState;
     const logger = this.options.logger.child(
       { instanceId, component: 'baileys' },
@@ -90,12 +96,13 @@ export class BaileysEngine implements WhatsAppEngine {
       (err) => this.options.logger.error({ instanceId, err }, 'saving credentials failed'),
       media,
     );
+    this.latest.set(instanceId, { connection, authState });
     return connection;
   }
 
   async forget(instanceId: string): Promise<void> {
-    await this.authStates.get(instanceId)?.end();
-    this.authStates.delete(instanceId);
+    await this.latest.get(instanceId)?.authState.end();
+    this.latest.delete(instanceId);
     await this.options.authState.clear(instanceId);
   }
 }

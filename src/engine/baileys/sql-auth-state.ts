@@ -45,6 +45,8 @@ export interface SqlAuthState {
    * credentials of its close), and those writes brought keys back after the delete.
    */
   end: () => Promise<void>;
+  /** The writes under way have landed (or failed); later ones still go. */
+  settled: () => Promise<void>;
 }
 
 /**
@@ -112,6 +114,9 @@ export async function loadSqlAuthState(
     },
     end: async () => {
       ended = true;
+      await Promise.allSettled([...writing]);
+    },
+    settled: async () => {
       await Promise.allSettled([...writing]);
     },
   };
