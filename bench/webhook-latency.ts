@@ -1,6 +1,7 @@
 /**
  * Receiving benchmark: the simulator's contacts send texts at a fixed rate to linked instances; a
- * webhook receiver on loopback records when each arrives. Reports delivered count, duplicates and
+ * webhook receiver on loopback, in a process of its own (bench/support/webhook-receiver.ts), records
+ * when each arrives. Reports delivered count, duplicates (and whether they were retries) and
  * latency from the contact's send to the webhook's arrival, and the CPU the gateway and the
  * simulator used from the first send to the last arrival, in ms per message.
  *
@@ -16,15 +17,15 @@
  * bench/peer/profile-summary.ts. Profiling slows the gateway.
  */
 import { renameSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { spawnSimulator } from '../sim/child-process.ts';
 import { GatewayProcess, linkByQr, PACING_OFF } from '../test/support/gateway-harness.ts';
 import { eventually } from '../test/support/http-client.ts';
 import { startTestPostgres } from '../test/support/postgres.ts';
 import { collectProfile, PROFILE_HOOK } from './peer/profile-hook.ts';
+import { ask, spawnTs } from './support/child.ts';
 import { cpuMsPer, cpuWindow } from './support/proc.ts';
 import { main, onCleanup } from './support/run.ts';
+import type { Arrival } from './support/webhook-receiver.ts';
 
 const [total = 10_000, rate = 500, instanceCount = 20] = process.argv.slice(2, 5).map(Number);
 const dialect = process.argv[5] === 'postgres' ? 'postgres' : 'sqlite';
@@ -40,23 +41,10 @@ const post = (url: string, body: unknown) =>
   );
 
 async function measure(): Promise<void> {
-  const arrivals = new Map<string, number[]>();
-  const receiver = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => {
-      raw += c;
-    });
-    req.on('end', () => {
-      const at = Date.now();
-      const body = JSON.parse(raw) as { event: string; data: { waMessageId?: string } };
-      const id = body.data.waMessageId;
-      if (body.event === 'message.received' && id) arrivals.set(id, [...(arrivals.get(id) ?? []), at]);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  onCleanup('the webhook receiver', async () => receiver.close());
-  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const receiver = await spawnTs('bench/support/webhook-receiver.ts');
+  onCleanup('the webhook receiver', () => receiver.stop());
+  const hookUrl = String(receiver.hello.url);
+  const received = () => ask<number>(receiver.child, { op: 'count' });
   const sim = await spawnSimulator();
   onCleanup('the simulator', () => sim.stop());
   const pg = dialect === 'postgres' ? await startTestPostgres() : undefined;
@@ -108,11 +96,11 @@ async function measure(): Promise<void> {
     const warm = await sendAtRate(WARMUP, rate / 2, 'warm-up');
     await eventually(
       'the warm-up messages to arrive',
-      () => [...warm.keys()].every((id) => arrivals.has(id)),
+      async () => (await received()) >= warm.size,
       DEADLINE_MS,
       100,
     );
-    arrivals.clear();
+    await ask(receiver.child, { op: 'clear' });
   }
   if (PROFILE_FILE && gw.child?.pid) {
     const before = await collectProfile(gw.child.pid, PROFILE_FILE);
@@ -123,13 +111,21 @@ async function measure(): Promise<void> {
   const sentAt = await sendAtRate(total, rate, 'bench');
   const sendSeconds = (Date.now() - started) / 1000;
   const deadline = Date.now() + DEADLINE_MS;
-  while (arrivals.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while ((await received()) < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const cpuUse = cpu.stop();
+  const arrivals = new Map(await ask<Array<[string, Arrival[]]>>(receiver.child, { op: 'arrivals' }));
   if (PROFILE_FILE && gw.child?.pid) await collectProfile(gw.child.pid, PROFILE_FILE);
   const latencies = [...sentAt]
-    .flatMap(([id, t]) => (arrivals.get(id)?.[0] ? [(arrivals.get(id)?.[0] ?? 0) - t] : []))
+    .flatMap(([id, t]) => {
+      const first = arrivals.get(id)?.[0];
+      return first ? [first.at - t] : [];
+    })
     .sort((a, b) => a - b);
-  const duplicates = [...arrivals.values()].reduce((n, a) => n + a.length - 1, 0);
+  const twice = [...arrivals.values()].filter((a) => a.length > 1);
+  const duplicates = twice.reduce((n, a) => n + a.length - 1, 0);
+  // the same delivery row again is a retry (its first answer came too late); another row is a
+  // second event for one message
+  const retried = twice.filter((a) => new Set(a.map((x) => x.delivery)).size < a.length);
   const result = {
     dialect,
     messages: total,
@@ -139,6 +135,12 @@ async function measure(): Promise<void> {
     sendSeconds: Number(sendSeconds.toFixed(1)),
     delivered: arrivals.size,
     duplicates,
+    ...(duplicates
+      ? {
+          duplicatesRetried: retried.length,
+          duplicateGapsMs: twice.map((a) => (a[1]?.at ?? 0) - (a[0]?.at ?? 0)).slice(0, 20),
+        }
+      : {}),
     latencyMs: {
       p50: pct(latencies, 50),
       p90: pct(latencies, 90),
