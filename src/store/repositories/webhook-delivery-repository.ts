@@ -1,11 +1,4 @@
-import {
-  type ExpressionBuilder,
-  type Insertable,
-  type Kysely,
-  type Selectable,
-  sql,
-  type Updateable,
-} from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import { Errors } from '../../errors.ts';
 import { grouped } from '../group-commit.ts';
 import type { DeliveryStatus, WebhookDelivery, WebhookDeliveryRepository } from '../repositories.ts';
@@ -23,6 +16,7 @@ import {
   toDate,
   toDateOrNull,
 } from './shared.ts';
+import { followers, hasWebhook, isHead, isPending } from './webhook-delivery-heads.ts';
 
 /** Rows per insert: 10 bound parameters a row, well within both dialects' limits. */
 const BATCH = 500;
@@ -32,7 +26,6 @@ export const RESPONSE_LIMIT = 2048;
 
 type DeliveryRow = Selectable<WebhookDeliveriesTable>;
 type NewDelivery = Parameters<WebhookDeliveryRepository['insertMany']>[0][number];
-type DeliveryScope = ExpressionBuilder<Database & { d: WebhookDeliveriesTable }, 'd'>;
 
 const toDelivery = (row: DeliveryRow): WebhookDelivery => ({
   id: row.id,
@@ -96,67 +89,6 @@ export function truncateResponse(response: string | null): string | null {
     ? RESPONSE_LIMIT - 1
     : RESPONSE_LIMIT;
   return response.slice(0, end);
-}
-
-/**
- * A delivery (aliased `d`, or `o` in a subquery) is pending. The status is spelled out (not bound)
- * so both planners can use the partial indexes of pending rows.
- */
-const isPending = (alias: 'd' | 'o') => sql<boolean>`${sql.ref(`${alias}.status`)} = 'pending'`;
-
-/**
- * `d` heads its (webhook, instance): it is that group's oldest pending delivery. Spelled as a
- * grouped subquery (one pass over the pending-group index, then one lookup per group) rather than
- * NOT EXISTS on an older row, which PostgreSQL plans as a hash anti-join whose cost grows with the
- * square of a group's backlog.
- */
-const isHead = (eb: DeliveryScope) =>
-  eb(
-    eb.refTuple('d.webhook_id', 'd.instance_id', 'd.seq'),
-    'in',
-    eb
-      .selectFrom('webhook_deliveries as o')
-      .select(['o.webhook_id', 'o.instance_id', (o) => o.fn.min('o.seq').as('head')])
-      .where(isPending('o'))
-      .groupBy(['o.webhook_id', 'o.instance_id'])
-      .$asTuple('webhook_id', 'instance_id', 'head'),
-  );
-
-/** Its webhook still exists (a delivery fanned out while its webhook was being deleted has none). */
-const hasWebhook = (eb: DeliveryScope) =>
-  eb.exists(
-    eb.selectFrom('webhooks as w').select(sql.lit(1).as('one')).whereRef('w.id', '=', 'd.webhook_id'),
-  );
-
-/**
- * The pending rows right behind each head in its group, at most `run - 1` per group, cut at the
- * first one that is not due (a row still leased by a claim that crashed keeps its place). One
- * indexed query per group, each reading no further than the run.
- */
-async function followers(
-  trx: Kysely<Database>,
-  heads: Array<{ webhook_id: string; instance_id: string; seq: number | string | bigint }>,
-  run: number,
-  now: Date,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for (const head of heads) {
-    const behind = await trx
-      .selectFrom('webhook_deliveries as d')
-      .select(['d.id', 'd.next_attempt_at'])
-      .where(isPending('d'))
-      .where('d.webhook_id', '=', head.webhook_id)
-      .where('d.instance_id', '=', head.instance_id)
-      .where('d.seq', '>', Number(head.seq))
-      .orderBy('d.seq')
-      .limit(run - 1)
-      .execute();
-    for (const row of behind) {
-      if (Number(row.next_attempt_at) > now.getTime()) break;
-      ids.push(row.id);
-    }
-  }
-  return ids;
 }
 
 export class WebhookDeliverySqlRepository implements WebhookDeliveryRepository {
