@@ -121,6 +121,17 @@ async function measure(): Promise<void> {
       return first ? [first.at - t] : [];
     })
     .sort((a, b) => a - b);
+  // p50 and max of the texts sent in each second: a backlog at the start, or one that grows
+  const bySecond = new Map<number, number[]>();
+  for (const [id, t] of sentAt) {
+    const first = arrivals.get(id)?.[0];
+    const second = Math.floor((t - started) / 1000);
+    if (first) bySecond.set(second, [...(bySecond.get(second) ?? []), first.at - t]);
+  }
+  const latencyBySecond = [...bySecond].map(([second, all]) => {
+    all.sort((x, y) => x - y);
+    return { second, p50: pct(all, 50), max: all.at(-1) ?? 0 };
+  });
   const twice = [...arrivals.values()].filter((a) => a.length > 1);
   const duplicates = twice.reduce((n, a) => n + a.length - 1, 0);
   // the same delivery row again is a retry (its first answer came too late); another row is a
@@ -147,6 +158,7 @@ async function measure(): Promise<void> {
       p99: pct(latencies, 99),
       max: latencies.at(-1) ?? 0,
     },
+    latencyBySecond,
     cpuMsPerMessage: cpuMsPer(cpuUse, total),
     machineBusyCores: cpuUse.machineBusyCores,
   };
